@@ -1,0 +1,82 @@
+import type { NormalizedCheck } from '../concurrency/check.js';
+import type { DocumentMetadata } from '../store/metadata.js';
+
+/** Where a document lives: tenant, collection, id. */
+export interface DocumentKey {
+  readonly tenant: string;
+  readonly collection: string;
+  readonly id: string;
+}
+
+/** A live document as a backend returns it: JSON text plus metadata. */
+export interface StoredDocument {
+  readonly body: string;
+  readonly metadata: DocumentMetadata;
+}
+
+/** One checked write of a batch. The writer makes the token, so an ambiguous commit can be resolved. */
+export interface Write extends DocumentKey {
+  readonly op: 'put' | 'delete';
+  /** JSON text of the new document; absent for deletes. */
+  readonly body?: string;
+  readonly check: NormalizedCheck;
+  readonly token: string;
+  readonly actor: string | null;
+}
+
+/**
+ * What one write ended in. `conflict` carries the stored metadata read in the same
+ * transaction (or `null` when the document is gone); `skipped` is a silent miss
+ * (`tryRevisionAbove`, or deleting an absent document with `none`).
+ */
+export type WriteOutcome =
+  | { readonly status: 'ok'; readonly metadata: DocumentMetadata }
+  | { readonly status: 'conflict'; readonly actual: DocumentMetadata | null }
+  | { readonly status: 'notFound' }
+  | { readonly status: 'duplicate'; readonly actual: DocumentMetadata }
+  | { readonly status: 'skipped' };
+
+/** A changes-feed entry: the latest state of a document written after some `seq`. */
+export interface StoredChange {
+  readonly collection: string;
+  readonly id: string;
+  readonly deleted: boolean;
+  readonly body: string | null;
+  readonly metadata: DocumentMetadata;
+}
+
+/**
+ * The one interface a database implements. Everything else (sessions, retries, checks'
+ * validation, errors) lives above it, once. A backend must make each check and its write
+ * one statement (or one transaction holding the row), and read a conflict's actual
+ * metadata in that same transaction, never in a later one.
+ */
+export interface Backend {
+  /** A short name for messages and the conformance suite ("sqlite", "postgres"). */
+  readonly name: string;
+  /** Creates or upgrades the schema. Idempotent and safe when several processes run it at once. */
+  migrate(): Promise<void>;
+  /** Live documents of one collection by id; absent and deleted ones are missing from the map. */
+  read(
+    tenant: string,
+    collection: string,
+    ids: readonly string[],
+  ): Promise<Map<string, StoredDocument>>;
+  /**
+   * Commits the writes in one transaction, all or nothing: outcomes in the order of
+   * `writes`; the transaction committed only when none is `conflict`, `notFound` or
+   * `duplicate`. Every write is checked, so every failure is reported.
+   */
+  commit(writes: readonly Write[]): Promise<WriteOutcome[]>;
+  /** Documents of a tenant written after `since`, in `seq` order. */
+  changes(tenant: string, since: number, limit: number): Promise<StoredChange[]>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
+
+/** True for the outcomes that make a batch roll back. */
+export function isFailure(outcome: WriteOutcome): boolean {
+  return (
+    outcome.status === 'conflict' || outcome.status === 'notFound' || outcome.status === 'duplicate'
+  );
+}

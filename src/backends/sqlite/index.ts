@@ -1,0 +1,1 @@
+export { SqliteBackend, type SqliteOptions } from './sqlite-backend.js';

@@ -1,0 +1,224 @@
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import type { NormalizedCheck } from '../../concurrency/check.js';
+import type { DocumentMetadata } from '../../store/metadata.js';
+import {
+  type Backend,
+  isFailure,
+  type StoredChange,
+  type StoredDocument,
+  type Write,
+  type WriteOutcome,
+} from '../backend.js';
+import { compileCondition } from './condition.js';
+import { migrate } from './schema.js';
+import * as sql from './statements.js';
+
+/** Options of the SQLite backend. */
+export interface SqliteOptions {
+  /** The database file, created if missing; `':memory:'` for a private in-memory store. */
+  filename?: string;
+  /** An already open better-sqlite3 connection to use instead of `filename`. Not closed by `close()`. */
+  database?: Database;
+  /** How long a writer waits for another process's write lock, in ms. Default 5000. */
+  busyTimeout?: number;
+}
+
+type Params = Record<string, string | number | null>;
+
+interface DocumentRow extends sql.MetadataRow {
+  id: string;
+  body: string;
+}
+
+// The largest number of distinct condition statements kept prepared at once.
+const CONDITION_CACHE_SIZE = 128;
+
+/**
+ * noclobber on SQLite through better-sqlite3: WAL, one file per store, every batch in one
+ * `BEGIN IMMEDIATE` transaction. Several processes or worker threads may open the same
+ * file; SQLite serialises their write transactions and each check runs inside one.
+ */
+export class SqliteBackend implements Backend {
+  readonly name = 'sqlite';
+  readonly #db: Database;
+  readonly #ownsDatabase: boolean;
+  readonly #statements = new Map<string, Statement>();
+  #commit?: (writes: readonly Write[]) => WriteOutcome[];
+
+  constructor(options: SqliteOptions = {}) {
+    if (options.database) {
+      this.#db = options.database;
+      this.#ownsDatabase = false;
+    } else {
+      this.#db = new BetterSqlite3(options.filename ?? ':memory:');
+      this.#ownsDatabase = true;
+    }
+    this.#db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeout ?? 5000))}`);
+  }
+
+  /** The underlying connection, for the application's own queries. */
+  get database(): Database {
+    return this.#db;
+  }
+
+  async migrate(): Promise<void> {
+    // WAL lets readers run beside the one writer; on ':memory:' it stays 'memory'.
+    this.#db.pragma('journal_mode = WAL');
+    migrate(this.#db);
+    this.#commit = this.#db.transaction((writes: readonly Write[]) => {
+      const outcomes = writes.map((write) => this.#write(write));
+      if (outcomes.some(isFailure)) throw new RolledBack(outcomes);
+      return outcomes;
+    }).immediate;
+  }
+
+  async read(
+    tenant: string,
+    collection: string,
+    ids: readonly string[],
+  ): Promise<Map<string, StoredDocument>> {
+    const rows =
+      ids.length === 1
+        ? this.#statement(sql.readOne).all({ tenant, collection, id: ids[0] as string })
+        : this.#statement(sql.readMany).all({ tenant, collection, ids: JSON.stringify(ids) });
+    const found = new Map<string, StoredDocument>();
+    for (const row of rows as DocumentRow[]) {
+      found.set(row.id, { body: row.body, metadata: toMetadata(row) });
+    }
+    return found;
+  }
+
+  async commit(writes: readonly Write[]): Promise<WriteOutcome[]> {
+    if (!this.#commit) throw new Error('SqliteBackend.migrate() must run before commit()');
+    try {
+      return this.#commit(writes);
+    } catch (error) {
+      if (error instanceof RolledBack) return error.outcomes;
+      throw error;
+    }
+  }
+
+  async changes(tenant: string, since: number, limit: number): Promise<StoredChange[]> {
+    const rows = this.#statement(sql.changes).all({ tenant, since, limit }) as (DocumentRow & {
+      collection: string;
+      deleted: number;
+    })[];
+    return rows.map((row) => ({
+      collection: row.collection,
+      id: row.id,
+      deleted: row.deleted === 1,
+      body: row.deleted === 1 ? null : row.body,
+      metadata: toMetadata(row),
+    }));
+  }
+
+  async close(): Promise<void> {
+    this.#statements.clear();
+    if (this.#ownsDatabase && this.#db.open) this.#db.close();
+  }
+
+  // One write: its check and its change in one statement; on a miss, the actual row read
+  // in the same (still open, write-locked) transaction.
+  #write(write: Write): WriteOutcome {
+    const { text, params } = this.#writeStatement(write);
+    const key = { tenant: write.tenant, collection: write.collection, id: write.id };
+    const row = this.#statement(text).get({
+      ...params,
+      ...key,
+      token: write.token,
+      actor: write.actor,
+    }) as sql.MetadataRow | undefined;
+    if (row) return { status: 'ok', metadata: toMetadata(row) };
+    const stored = this.#statement(sql.current).get(key) as
+      | (sql.MetadataRow & { deleted: number })
+      | undefined;
+    const live = stored && stored.deleted === 0 ? toMetadata(stored) : null;
+    return classifyMiss(write.check, write.op, live);
+  }
+
+  #writeStatement(write: Write): { text: string; params: Params } {
+    const check = write.check;
+    const body: Params = write.op === 'put' ? { body: write.body ?? null } : {};
+    if (write.op === 'put') {
+      if (check.kind === 'mustNotExist') return { text: sql.insert, params: body };
+      if (check.kind === 'none') return { text: sql.overwrite, params: body };
+      if (check.kind === 'revisionAbove') {
+        return { text: sql.revisionAbove, params: { ...body, revision: check.revision } };
+      }
+    }
+    const { guard, params } = guardOf(check);
+    return { text: sql.update(guard, write.op === 'delete'), params: { ...body, ...params } };
+  }
+
+  #statement(text: string): Statement {
+    let statement = this.#statements.get(text);
+    if (!statement) {
+      if (this.#statements.size >= CONDITION_CACHE_SIZE) this.#statements.clear();
+      statement = this.#db.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
+  }
+}
+
+/** The WHERE clause of a checked update or delete of a live row. */
+function guardOf(check: NormalizedCheck): { guard: string; params: Params } {
+  switch (check.kind) {
+    case 'version':
+      return {
+        guard: check.versionKind === 'revision' ? 'revision = @expected' : 'token = @expected',
+        params: { expected: check.version },
+      };
+    case 'notModifiedSince':
+      return { guard: 'last_modified <= @time', params: { time: check.time } };
+    case 'condition': {
+      const compiled = compileCondition(check.condition);
+      return { guard: compiled.sql, params: compiled.params };
+    }
+    case 'mustExist':
+    case 'none':
+      return { guard: '1', params: {} };
+    case 'mustNotExist':
+    case 'revisionAbove':
+      // The store refuses these for deletes before a write reaches a backend.
+      throw new Error(`${check.kind} cannot guard a delete`);
+  }
+}
+
+/** Names the outcome of a write whose statement changed nothing. */
+function classifyMiss(
+  check: NormalizedCheck,
+  op: Write['op'],
+  live: DocumentMetadata | null,
+): WriteOutcome {
+  switch (check.kind) {
+    case 'mustNotExist':
+      return live ? { status: 'duplicate', actual: live } : { status: 'conflict', actual: null };
+    case 'version':
+      return { status: 'conflict', actual: live };
+    case 'revisionAbove':
+      return check.silent ? { status: 'skipped' } : { status: 'conflict', actual: live };
+    case 'none':
+      // Only a delete can miss with no check: there was nothing to delete.
+      return op === 'delete' ? { status: 'skipped' } : { status: 'notFound' };
+    default:
+      return live ? { status: 'conflict', actual: live } : { status: 'notFound' };
+  }
+}
+
+function toMetadata(row: sql.MetadataRow): DocumentMetadata {
+  return {
+    revision: row.revision,
+    token: row.token,
+    seq: row.seq,
+    lastModified: row.last_modified,
+    lastModifiedBy: row.last_modified_by,
+  };
+}
+
+// Thrown inside the transaction function so better-sqlite3 rolls back, then unwrapped.
+class RolledBack extends Error {
+  constructor(readonly outcomes: WriteOutcome[]) {
+    super('rolled back');
+  }
+}

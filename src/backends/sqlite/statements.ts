@@ -1,0 +1,78 @@
+/**
+ * The SQL of the write path. Each write is one statement that carries its check in its
+ * own WHERE clause and returns the new metadata; a write that returns no row missed its
+ * check, and the backend then reads the actual row inside the same transaction.
+ */
+
+const TABLE = 'noclobber_documents';
+const KEY = 'tenant = @tenant AND collection = @collection AND id = @id';
+// Every statement below runs inside BEGIN IMMEDIATE, so no other writer can take the
+// same next value between this read of MAX(seq) and the write that uses it.
+const NEXT_SEQ = `(SELECT COALESCE(MAX(seq), 0) + 1 FROM ${TABLE})`;
+const NOW = `CAST(unixepoch('subsec') * 1000 AS INTEGER)`;
+const RETURNING = 'RETURNING revision, token, seq, last_modified, last_modified_by';
+
+/** Columns of the metadata, in the shape every statement returns. */
+export interface MetadataRow {
+  revision: number;
+  token: string;
+  seq: number;
+  last_modified: number;
+  last_modified_by: string | null;
+}
+
+/**
+ * Insert, or revive a tombstone, as one upsert. `revision` is the new revision for a
+ * fresh row; an existing row gets `revisionOnConflict`. `guard` limits which existing
+ * rows may be overwritten: a miss returns no row.
+ */
+function upsert(revision: string, revisionOnConflict: string, guard: string): string {
+  return `INSERT INTO ${TABLE}
+      (tenant, collection, id, body, revision, token, seq, last_modified, last_modified_by, deleted)
+    VALUES (@tenant, @collection, @id, @body, ${revision}, @token, ${NEXT_SEQ}, ${NOW}, @actor, 0)
+    ON CONFLICT (tenant, collection, id) DO UPDATE SET
+      body = excluded.body, revision = ${revisionOnConflict}, token = excluded.token,
+      seq = excluded.seq, last_modified = excluded.last_modified,
+      last_modified_by = excluded.last_modified_by, deleted = 0
+    WHERE ${guard}
+    ${RETURNING}`;
+}
+
+/** A checked write of a live row; `guard` is the check, `deleted` makes it a delete. */
+export function update(guard: string, deleted: boolean): string {
+  const body = deleted ? 'NULL' : '@body';
+  return `UPDATE ${TABLE} SET
+      body = ${body}, revision = revision + 1, token = @token, seq = ${NEXT_SEQ},
+      last_modified = ${NOW}, last_modified_by = @actor, deleted = ${deleted ? 1 : 0}
+    WHERE ${KEY} AND deleted = 0 AND ${guard}
+    ${RETURNING}`;
+}
+
+/** `mustNotExist`: a fresh row, or a tombstone revived with its revision counting on. */
+export const insert = upsert('1', `${TABLE}.revision + 1`, `${TABLE}.deleted = 1`);
+
+/** `none` on a put: last write wins. A revived tombstone keeps counting its revision. */
+export const overwrite = upsert('1', `${TABLE}.revision + 1`, '1');
+
+/** `revisionAbove`: the write sets the revision to `@revision` if the stored one is lower. */
+export const revisionAbove = upsert('@revision', '@revision', `${TABLE}.revision < @revision`);
+
+/** The row as it stands, read after a missed check inside the same transaction. */
+export const current = `SELECT revision, token, seq, last_modified, last_modified_by, deleted
+  FROM ${TABLE} WHERE ${KEY}`;
+
+const LIVE_COLUMNS = 'id, body, revision, token, seq, last_modified, last_modified_by';
+
+/** One live document. */
+export const readOne = `SELECT ${LIVE_COLUMNS} FROM ${TABLE}
+  WHERE ${KEY} AND deleted = 0`;
+
+/** Several live documents; `@ids` is a JSON array. */
+export const readMany = `SELECT ${LIVE_COLUMNS} FROM ${TABLE}
+  WHERE tenant = @tenant AND collection = @collection AND deleted = 0
+    AND id IN (SELECT value FROM json_each(@ids))`;
+
+/** The changes feed of one tenant. */
+export const changes = `SELECT collection, id, body, deleted, revision, token, seq,
+    last_modified, last_modified_by
+  FROM ${TABLE} WHERE tenant = @tenant AND seq > @since ORDER BY seq LIMIT @limit`;

@@ -1,0 +1,108 @@
+import type { Version, VersionKind } from '../store/metadata.js';
+import { type Condition, type NormalizedCondition, normalizeCondition } from './condition.js';
+import { InvalidArgumentError, InvalidVersionError } from './errors.js';
+
+/**
+ * The one check a write carries (DESIGN.md 2). Strings name the checks without an argument.
+ *
+ * - `{ version }`: the stored version equals the one the writer saw.
+ * - `'mustNotExist'`: no live document has this id (an insert).
+ * - `'mustExist'`: a document exists, whatever its version.
+ * - `{ notModifiedSince }`: the stored `lastModified` is at or before the given time.
+ * - `{ condition }`: a predicate on the stored document holds, evaluated in the write itself.
+ * - `{ revisionAbove }`: the stored revision is below `n`; the write sets the revision to `n`.
+ * - `{ tryRevisionAbove }`: as `revisionAbove`, but a miss silently writes nothing.
+ * - `'none'`: always passes (last write wins). An explicit opt-out, never a default.
+ */
+export type Check =
+  | { version: Version }
+  | 'mustNotExist'
+  | 'mustExist'
+  | { notModifiedSince: Date | number }
+  | { condition: Condition }
+  | { revisionAbove: number }
+  | { tryRevisionAbove: number }
+  | 'none';
+
+/** A check after validation, in the form backends compile. */
+export type NormalizedCheck =
+  | { kind: 'version'; versionKind: VersionKind; version: Version }
+  | { kind: 'mustNotExist' }
+  | { kind: 'mustExist' }
+  | { kind: 'notModifiedSince'; time: number }
+  | { kind: 'condition'; condition: NormalizedCondition }
+  | { kind: 'revisionAbove'; revision: number; silent: boolean }
+  | { kind: 'none' };
+
+/** Validates a caller's check against the collection's version kind. */
+export function normalizeCheck(check: Check, versionKind: VersionKind): NormalizedCheck {
+  if (check === 'mustNotExist' || check === 'mustExist' || check === 'none') return { kind: check };
+  if (typeof check !== 'object' || check === null || Array.isArray(check)) {
+    throw new InvalidArgumentError(`Unknown check ${safeDescribe(check)}`);
+  }
+  const keys = Object.keys(check);
+  if (keys.length !== 1) {
+    throw new InvalidArgumentError(
+      `A check names exactly one kind, got ${keys.length === 0 ? 'none' : keys.join(', ')}`,
+    );
+  }
+  if ('version' in check) {
+    return { kind: 'version', versionKind, version: validateVersion(check.version, versionKind) };
+  }
+  if ('notModifiedSince' in check) {
+    const value = check.notModifiedSince;
+    const time = value instanceof Date ? value.getTime() : value;
+    if (typeof time !== 'number' || !Number.isFinite(time)) {
+      throw new InvalidArgumentError('notModifiedSince takes a valid Date or milliseconds');
+    }
+    return { kind: 'notModifiedSince', time };
+  }
+  if ('condition' in check) {
+    return { kind: 'condition', condition: normalizeCondition(check.condition) };
+  }
+  if ('revisionAbove' in check) {
+    return {
+      kind: 'revisionAbove',
+      revision: validateRevision(check.revisionAbove),
+      silent: false,
+    };
+  }
+  if ('tryRevisionAbove' in check) {
+    return {
+      kind: 'revisionAbove',
+      revision: validateRevision(check.tryRevisionAbove),
+      silent: true,
+    };
+  }
+  throw new InvalidArgumentError(`Unknown check ${safeDescribe(check)}`);
+}
+
+/** A revision is a positive safe integer; a token a non-empty string of at most 200 chars. */
+export function validateVersion(value: unknown, versionKind: VersionKind): Version {
+  if (versionKind === 'revision') return validateRevision(value);
+  if (typeof value !== 'string' || value.length === 0 || value.length > 200) {
+    throw new InvalidVersionError(
+      `This collection's version is a token: a non-empty string, got ${safeDescribe(value)}`,
+    );
+  }
+  return value;
+}
+
+function validateRevision(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidVersionError(
+      `A revision is a positive safe integer, got ${safeDescribe(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Describes a value for an error message without calling its own code or printing much. */
+export function safeDescribe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 50));
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : typeof value;
+}

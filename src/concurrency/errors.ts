@@ -1,0 +1,202 @@
+import type { DocumentMetadata, Version } from '../store/metadata.js';
+
+/** Stable, machine-readable error codes. They never change between releases. */
+export type ErrorCode =
+  | 'CONCURRENCY_CONFLICT'
+  | 'DOCUMENT_NOT_FOUND'
+  | 'DUPLICATE_DOCUMENT'
+  | 'BATCH_WRITE_FAILED'
+  | 'RETRY_EXHAUSTED'
+  | 'UNKNOWN_COLLECTION'
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_ID'
+  | 'INVALID_VERSION'
+  | 'INVALID_DOCUMENT'
+  | 'INVALID_CONDITION'
+  | 'STORE_CLOSED';
+
+/** Base class of every error noclobber throws on purpose. Switch on `code`, not on messages. */
+export abstract class NoclobberError extends Error {
+  abstract readonly code: ErrorCode;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** What a failed check expected, in words a person reads in a log line. */
+export type Expectation =
+  | { kind: 'version'; version: Version }
+  | { kind: 'mustExist' }
+  | { kind: 'notModifiedSince'; time: number }
+  | { kind: 'condition' }
+  | { kind: 'revisionAbove'; revision: number };
+
+/**
+ * A write's check did not pass: the stored document is not the one the writer expected.
+ * `actual` is the stored metadata read in the same transaction as the failed write, or
+ * `null` when the document is gone.
+ */
+export class ConcurrencyError extends NoclobberError {
+  readonly code = 'CONCURRENCY_CONFLICT' as const;
+  readonly collection: string;
+  readonly id: string;
+  /** The version the writer expected, or `null` when its check was not a version check. */
+  readonly expected: Version | null;
+  readonly expectation: Expectation;
+  readonly actual: DocumentMetadata | null;
+  /** The stored version in the collection's public version kind, or `null` when gone. */
+  readonly actualVersion: Version | null;
+
+  constructor(args: {
+    collection: string;
+    id: string;
+    expectation: Expectation;
+    actual: DocumentMetadata | null;
+    versionKind: 'revision' | 'token';
+  }) {
+    const actualVersion = args.actual ? args.actual[args.versionKind] : null;
+    const found =
+      actualVersion === null
+        ? 'the document is gone'
+        : `found ${args.versionKind} ${actualVersion}`;
+    super(
+      `Optimistic concurrency check failed for ${args.collection}/${args.id}: expected ${describe(args.expectation, args.versionKind)}, ${found}`,
+    );
+    this.collection = args.collection;
+    this.id = args.id;
+    this.expectation = args.expectation;
+    this.expected = args.expectation.kind === 'version' ? args.expectation.version : null;
+    this.actual = args.actual;
+    this.actualVersion = actualVersion;
+  }
+}
+
+function describe(expectation: Expectation, versionKind: 'revision' | 'token'): string {
+  switch (expectation.kind) {
+    case 'version':
+      return `${versionKind} ${expectation.version}`;
+    case 'mustExist':
+      return 'the document to exist';
+    case 'notModifiedSince':
+      return `no change since ${new Date(expectation.time).toISOString()}`;
+    case 'condition':
+      return 'the condition to hold';
+    case 'revisionAbove':
+      return `a revision below ${expectation.revision}`;
+  }
+}
+
+/** The document does not exist (or was deleted) and the operation needs it. Never retried. */
+export class DocumentNotFoundError extends NoclobberError {
+  readonly code = 'DOCUMENT_NOT_FOUND' as const;
+  readonly collection: string;
+  readonly id: string;
+
+  constructor(collection: string, id: string) {
+    super(`Document ${collection}/${id} does not exist`);
+    this.collection = collection;
+    this.id = id;
+  }
+}
+
+/** An insert (`mustNotExist`) found a live document with the same id. */
+export class DuplicateDocumentError extends NoclobberError {
+  readonly code = 'DUPLICATE_DOCUMENT' as const;
+  readonly collection: string;
+  readonly id: string;
+  readonly actual: DocumentMetadata;
+
+  constructor(collection: string, id: string, actual: DocumentMetadata) {
+    super(`Document ${collection}/${id} already exists (revision ${actual.revision})`);
+    this.collection = collection;
+    this.id = id;
+    this.actual = actual;
+  }
+}
+
+/** One document's failure inside a batch. */
+export type WriteFailure = ConcurrencyError | DocumentNotFoundError | DuplicateDocumentError;
+
+/**
+ * Several writes of one `saveChanges()` failed their checks. Nothing was written; `errors`
+ * lists every failed document (not only the first), each with expected and actual versions.
+ */
+export class BatchWriteError extends AggregateError {
+  readonly code = 'BATCH_WRITE_FAILED' as const;
+  declare readonly errors: WriteFailure[];
+
+  constructor(failures: WriteFailure[]) {
+    const ids = failures.map((f) => `${f.collection}/${f.id}`).join(', ');
+    super(failures, `${failures.length} writes failed their checks, nothing was saved: ${ids}`);
+    this.name = 'BatchWriteError';
+  }
+}
+
+/** `update()` ran out of attempts; `cause` is the last conflict. */
+export class RetryExhaustedError extends NoclobberError {
+  readonly code = 'RETRY_EXHAUSTED' as const;
+  readonly attempts: number;
+  declare readonly cause: ConcurrencyError;
+
+  constructor(attempts: number, cause: ConcurrencyError) {
+    super(
+      `Gave up on ${cause.collection}/${cause.id} after ${attempts} attempts: every save met a concurrent change`,
+      { cause },
+    );
+    this.attempts = attempts;
+  }
+}
+
+/** The collection was never declared with `store.collection()`. */
+export class UnknownCollectionError extends NoclobberError {
+  readonly code = 'UNKNOWN_COLLECTION' as const;
+  readonly collection: string;
+
+  constructor(collection: string) {
+    super(
+      `Unknown collection ${JSON.stringify(collection)}: declare it with store.collection() first`,
+    );
+    this.collection = collection;
+  }
+}
+
+/** An argument is not what the API accepts. Nothing was written. */
+export class InvalidArgumentError extends NoclobberError {
+  readonly code:
+    | 'INVALID_ARGUMENT'
+    | 'INVALID_ID'
+    | 'INVALID_VERSION'
+    | 'INVALID_DOCUMENT'
+    | 'INVALID_CONDITION' = 'INVALID_ARGUMENT';
+}
+
+/** An id is empty, not a string, too long or holds characters no id may hold. */
+export class InvalidIdError extends InvalidArgumentError {
+  override readonly code = 'INVALID_ID' as const;
+}
+
+/** A version of the wrong type for its collection (a revision is an integer, a token a string). */
+export class InvalidVersionError extends InvalidArgumentError {
+  override readonly code = 'INVALID_VERSION' as const;
+}
+
+/** A document that is not a plain JSON object, is too large, too deep, or has forbidden keys. */
+export class InvalidDocumentError extends InvalidArgumentError {
+  override readonly code = 'INVALID_DOCUMENT' as const;
+}
+
+/** A `condition` predicate that cannot be compiled. */
+export class InvalidConditionError extends InvalidArgumentError {
+  override readonly code = 'INVALID_CONDITION' as const;
+}
+
+/** The store was closed. */
+export class StoreClosedError extends NoclobberError {
+  readonly code = 'STORE_CLOSED' as const;
+
+  constructor() {
+    super('The document store is closed');
+  }
+}

@@ -1,0 +1,128 @@
+import { ConcurrencyError, InvalidArgumentError, RetryExhaustedError } from './errors.js';
+
+/** How `update()` spaces its attempts after a conflict. */
+export interface RetryOptions {
+  /** Attempts in all, the first included. Default 10. `1` means never retry. */
+  maxAttempts?: number;
+  /** Delay before the second attempt, in ms. Default 5. */
+  initialDelay?: number;
+  /** No delay exceeds this, in ms. Default 1000. */
+  maxDelay?: number;
+  /** Growth of the delay from one attempt to the next. Default 2. */
+  multiplier?: number;
+  /**
+   * Randomisation, so that writers that collided do not collide again in step:
+   * `'none'` (exact exponential delays), `'full'` (uniform in [0, delay], the default),
+   * `'equal'` (delay/2 plus uniform in [0, delay/2]) or `'decorrelated'` (uniform in
+   * [initialDelay, 3 × previous delay], capped at `maxDelay`).
+   */
+  jitter?: 'none' | 'full' | 'equal' | 'decorrelated';
+  /** Stops the loop: the pending delay ends at once and the call rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Retry options with every default filled in. */
+export type RetryPolicy = Required<Omit<RetryOptions, 'signal'>> & { signal?: AbortSignal };
+
+export const defaultRetry: Readonly<RetryPolicy> = {
+  maxAttempts: 10,
+  initialDelay: 5,
+  maxDelay: 1000,
+  multiplier: 2,
+  jitter: 'full',
+};
+
+const JITTERS = new Set(['none', 'full', 'equal', 'decorrelated']);
+
+/** Fills in defaults and rejects options no loop could follow. */
+export function resolveRetry(options: RetryOptions | undefined): RetryPolicy {
+  const policy: RetryPolicy = { ...defaultRetry, ...stripUndefined(options ?? {}) };
+  const { maxAttempts, initialDelay, maxDelay, multiplier, jitter } = policy;
+  if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
+    throw new InvalidArgumentError('retry.maxAttempts is an integer of at least 1');
+  }
+  for (const [name, value] of [
+    ['initialDelay', initialDelay],
+    ['maxDelay', maxDelay],
+  ] as const) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new InvalidArgumentError(`retry.${name} is a finite number of ms, at least 0`);
+    }
+  }
+  if (typeof multiplier !== 'number' || !Number.isFinite(multiplier) || multiplier < 1) {
+    throw new InvalidArgumentError('retry.multiplier is a finite number of at least 1');
+  }
+  if (!JITTERS.has(jitter)) {
+    throw new InvalidArgumentError(`retry.jitter is one of ${[...JITTERS].join(', ')}`);
+  }
+  return policy;
+}
+
+/**
+ * The delay before attempt `attempt + 1`, after `attempt` failed ones (`attempt >= 1`).
+ * `previous` is the delay used before the last attempt (0 for the first retry).
+ */
+export function backoffDelay(
+  policy: RetryPolicy,
+  attempt: number,
+  previous: number,
+  random: () => number = Math.random,
+): number {
+  const { initialDelay, maxDelay, multiplier } = policy;
+  const exponential = Math.min(maxDelay, initialDelay * multiplier ** (attempt - 1));
+  switch (policy.jitter) {
+    case 'none':
+      return exponential;
+    case 'full':
+      return random() * exponential;
+    case 'equal':
+      return exponential / 2 + (random() * exponential) / 2;
+    case 'decorrelated': {
+      const upper = Math.max(initialDelay, previous * 3);
+      return Math.min(maxDelay, initialDelay + random() * (upper - initialDelay));
+    }
+  }
+}
+
+/**
+ * Runs `attempt` until it returns, retrying only on `ConcurrencyError` with the policy's
+ * backoff. Any other error (not found, bad input, an abort) ends the loop at once. Each
+ * attempt must start from fresh state: it is the attempt's job to reload.
+ */
+export async function retryOnConflict<T>(
+  policy: RetryPolicy,
+  attempt: (attemptNumber: number) => Promise<T>,
+): Promise<T> {
+  let delay = 0;
+  for (let attemptNumber = 1; ; attemptNumber++) {
+    policy.signal?.throwIfAborted();
+    try {
+      return await attempt(attemptNumber);
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError)) throw error;
+      if (attemptNumber >= policy.maxAttempts) throw new RetryExhaustedError(attemptNumber, error);
+      delay = backoffDelay(policy, attemptNumber, delay);
+      await sleep(delay, policy.signal);
+    }
+  }
+}
+
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

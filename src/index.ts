@@ -1,0 +1,47 @@
+export type {
+  Backend,
+  StoredChange,
+  StoredDocument,
+  Write,
+  WriteOutcome,
+} from './backends/backend.js';
+export type { Check } from './concurrency/check.js';
+export type { Condition, FieldOperators, Scalar } from './concurrency/condition.js';
+export {
+  BatchWriteError,
+  ConcurrencyError,
+  DocumentNotFoundError,
+  DuplicateDocumentError,
+  type ErrorCode,
+  type Expectation,
+  InvalidArgumentError,
+  InvalidConditionError,
+  InvalidDocumentError,
+  InvalidIdError,
+  InvalidVersionError,
+  NoclobberError,
+  RetryExhaustedError,
+  StoreClosedError,
+  UnknownCollectionError,
+  type WriteFailure,
+} from './concurrency/errors.js';
+export type { RetryOptions } from './concurrency/retry.js';
+export { Collection, type CollectionOptions } from './store/collection.js';
+export type { CollectionRef } from './store/context.js';
+export {
+  type Change,
+  type ChangesPage,
+  DocumentStore,
+  type DocumentStoreOptions,
+  type UpdateContext,
+  type UpdateOptions,
+  type WriteOptions,
+  type WriteResult,
+} from './store/document-store.js';
+export type { DocumentMetadata, Version, VersionKind } from './store/metadata.js';
+export {
+  DocumentSession,
+  QuerySession,
+  type SessionOptions,
+  type SessionWriteOptions,
+} from './store/session.js';

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import type { StoredDocument } from '../backends/backend.js';
+import { safeDescribe, validateVersion } from '../concurrency/check.js';
+import { InvalidArgumentError } from '../concurrency/errors.js';
+import type { DocumentMetadata, Version, VersionKind } from './metadata.js';
+import { serializeDocument, validateId } from './validate.js';
+
+/** How a collection maps entities to stored documents. */
+export interface CollectionOptions<T extends object = Record<string, unknown>> {
+  /** Which metadata field is the public version: `'revision'` (default) or `'token'`. */
+  version?: VersionKind;
+  /**
+   * A field of the entity that holds its version: filled on every load and after every
+   * save, read when an entity the session never loaded is stored. Never stored in the
+   * document body itself. Default: none.
+   */
+  versionField?: keyof T & string;
+  /** The field holding the document id. Default `'id'`. */
+  idField?: keyof T & string;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/**
+ * A typed handle on one collection, made by `store.collection<T>(name, options)`. It
+ * carries the mapping between entities of type `T` and stored JSON.
+ */
+export class Collection<T extends object = Record<string, unknown>> {
+  readonly name: string;
+  readonly versionKind: VersionKind;
+  readonly versionField: string | undefined;
+  readonly idField: string;
+
+  constructor(name: string, options: CollectionOptions<T> = {}) {
+    if (typeof name !== 'string' || !NAME.test(name)) {
+      throw new InvalidArgumentError(
+        `A collection name is 1 to 128 letters, digits, '_', '.' or '-', starting with a letter or digit; got ${safeDescribe(name)}`,
+      );
+    }
+    const versionKind = options.version ?? 'revision';
+    if (versionKind !== 'revision' && versionKind !== 'token') {
+      throw new InvalidArgumentError(
+        `version is 'revision' or 'token', got ${safeDescribe(versionKind)}`,
+      );
+    }
+    const idField = options.idField ?? 'id';
+    for (const field of [idField, options.versionField]) {
+      if (
+        field !== undefined &&
+        (typeof field !== 'string' || field === '' || field === '__proto__')
+      ) {
+        throw new InvalidArgumentError(`Invalid field name ${safeDescribe(field)}`);
+      }
+    }
+    if (options.versionField === idField) {
+      throw new InvalidArgumentError('The version field and the id field must differ');
+    }
+    this.name = name;
+    this.versionKind = versionKind;
+    this.versionField = options.versionField;
+    this.idField = idField;
+  }
+
+  /** True when both handles describe the same mapping. */
+  sameAs(other: Collection<object>): boolean {
+    return (
+      this.name === other.name &&
+      this.versionKind === other.versionKind &&
+      this.versionField === other.versionField &&
+      this.idField === other.idField
+    );
+  }
+
+  /** The stored document as an entity, its id and version fields filled in. */
+  toEntity(id: string, stored: StoredDocument): T {
+    const entity = JSON.parse(stored.body) as Record<string, unknown>;
+    entity[this.idField] = id;
+    this.setVersion(entity, stored.metadata);
+    return entity as T;
+  }
+
+  /** Writes the public version of `metadata` into the entity's version field, if it has one. */
+  setVersion(entity: object, metadata: DocumentMetadata): void {
+    if (this.versionField !== undefined) {
+      (entity as Record<string, unknown>)[this.versionField] = metadata[this.versionKind];
+    }
+  }
+
+  /** The entity's id; with `generate`, a missing id is made and written into the entity. */
+  idOf(entity: object, generate = false): string {
+    const record = entity as Record<string, unknown>;
+    const id = record[this.idField];
+    if ((id === undefined || id === null) && generate) {
+      const made = randomUUID();
+      record[this.idField] = made;
+      return made;
+    }
+    return validateId(id);
+  }
+
+  /** The version the entity carries, or `undefined` when its version field is empty. */
+  versionOf(entity: object): Version | undefined {
+    if (this.versionField === undefined) return undefined;
+    const value = (entity as Record<string, unknown>)[this.versionField];
+    if (value === undefined || value === null || value === '' || value === 0) return undefined;
+    return validateVersion(value, this.versionKind);
+  }
+
+  /** The JSON text stored for the entity. */
+  serialize(entity: unknown, maxBytes: number): string {
+    return serializeDocument(entity, { versionField: this.versionField, maxBytes });
+  }
+}

@@ -1,0 +1,29 @@
+import type { Backend, StoredDocument } from '../backends/backend.js';
+import type { Collection } from './collection.js';
+import type { WriteScope } from './writes.js';
+
+/** A collection handle, or the name of a declared collection. */
+export type CollectionRef<T extends object> = Collection<T> | string;
+
+/**
+ * What a store hands to the sessions it opens: the backend (migrated before first use),
+ * the collections it declared, and the scope its writes run in.
+ */
+export interface StoreContext {
+  readonly backend: Backend;
+  readonly scope: WriteScope;
+  resolve<T extends object>(ref: CollectionRef<T>): Collection<T>;
+  /** Resolves once the backend's schema is in place; rejects if the store is closed. */
+  ready(): Promise<void>;
+}
+
+/** Reads live documents by id through a context, in one backend call. */
+export async function readDocuments(
+  context: StoreContext,
+  collection: Collection<object>,
+  ids: readonly string[],
+): Promise<Map<string, StoredDocument>> {
+  await context.ready();
+  if (ids.length === 0) return new Map();
+  return context.backend.read(context.scope.tenant, collection.name, ids);
+}

@@ -1,0 +1,388 @@
+import type { Backend } from '../backends/backend.js';
+import type { Check } from '../concurrency/check.js';
+import {
+  DocumentNotFoundError,
+  InvalidArgumentError,
+  StoreClosedError,
+  UnknownCollectionError,
+} from '../concurrency/errors.js';
+import { type RetryOptions, resolveRetry, retryOnConflict } from '../concurrency/retry.js';
+import { Collection, type CollectionOptions } from './collection.js';
+import { type CollectionRef, readDocuments, type StoreContext } from './context.js';
+import type { DocumentMetadata, Version } from './metadata.js';
+import { DocumentSession, QuerySession, type SessionOptions } from './session.js';
+import { validateId } from './validate.js';
+import {
+  chooseCheck,
+  commitPlanned,
+  type PlannedWrite,
+  planDelete,
+  planPut,
+  type WriteScope,
+} from './writes.js';
+
+/** Options of a `DocumentStore`. */
+export interface DocumentStoreOptions {
+  /** The database, e.g. `new SqliteBackend({ filename: 'app.db' })`. */
+  backend: Backend;
+  /** The tenant every operation runs in. Default `'default'`. */
+  tenant?: string;
+  /** Recorded as `lastModifiedBy` on writes that name no actor of their own. */
+  actor?: string;
+  /** Largest document accepted, in bytes of JSON. Default 16 MiB. */
+  maxDocumentBytes?: number;
+}
+
+/** Options of a one-call write. */
+export interface WriteOptions {
+  /** The check the write carries; see `Check`. The default depends on the operation. */
+  check?: Check;
+  /** Recorded as `lastModifiedBy`. */
+  actor?: string;
+}
+
+/** What a write did: `written: false` only for a `tryRevisionAbove` miss or an idempotent delete. */
+export type WriteResult =
+  | {
+      readonly id: string;
+      readonly written: true;
+      readonly version: Version;
+      readonly metadata: DocumentMetadata;
+    }
+  | { readonly id: string; readonly written: false };
+
+/** Passed to an `update()` mutation beside the document. */
+export interface UpdateContext {
+  /** 1 on the first run, +1 on each retry after a conflict. */
+  readonly attempt: number;
+  /** The metadata of the document as loaded for this attempt. */
+  readonly metadata: DocumentMetadata;
+}
+
+/** Options of `update()`. */
+export interface UpdateOptions {
+  /** Backoff between attempts; see `RetryOptions`. */
+  retry?: RetryOptions;
+  /** Recorded as `lastModifiedBy`. */
+  actor?: string;
+}
+
+/** One entry of the changes feed: the latest state of a document written after `since`. */
+export interface Change {
+  readonly collection: string;
+  readonly id: string;
+  readonly deleted: boolean;
+  /** The document, or `null` for a delete. */
+  readonly document: Record<string, unknown> | null;
+  readonly metadata: DocumentMetadata;
+}
+
+/** A page of the changes feed; pass `last` as the next `since`. */
+export interface ChangesPage {
+  readonly changes: Change[];
+  /** The `seq` of the last change returned, or the `since` given when there were none. */
+  readonly last: number;
+}
+
+const DEFAULT_MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
+const TENANT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** State shared by a store and the tenant views made from it. */
+interface Shared {
+  readonly backend: Backend;
+  readonly collections: Map<string, Collection<object>>;
+  migration: Promise<void> | undefined;
+  closed: boolean;
+}
+
+/**
+ * The entry point: declares collections, runs one-call operations and opens sessions.
+ * Every write carries exactly one check; none overwrites a document by accident.
+ *
+ * @example
+ * const store = new DocumentStore({ backend: new SqliteBackend({ filename: 'app.db' }) });
+ * const orders = store.collection<Order>('orders', { versionField: 'version' });
+ * await store.insert(orders, { id: 'o-1', lines: [] });
+ * await store.update(orders, 'o-1', (order) => { order.lines.push(line); });
+ */
+export class DocumentStore {
+  readonly #shared: Shared;
+  readonly #scope: WriteScope;
+  readonly #context: StoreContext;
+
+  constructor(options: DocumentStoreOptions);
+  /** @internal a tenant view sharing `shared`. */
+  constructor(options: DocumentStoreOptions, shared: Shared);
+  constructor(options: DocumentStoreOptions, shared?: Shared) {
+    if (!options || typeof options.backend?.commit !== 'function') {
+      throw new InvalidArgumentError('DocumentStore needs a backend, e.g. new SqliteBackend()');
+    }
+    const tenant = options.tenant ?? 'default';
+    if (typeof tenant !== 'string' || !TENANT.test(tenant)) {
+      throw new InvalidArgumentError(
+        `A tenant is 1 to 128 letters, digits, '_', '.' or '-', starting with a letter or digit`,
+      );
+    }
+    const maxDocumentBytes = options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+    if (!Number.isSafeInteger(maxDocumentBytes) || maxDocumentBytes < 2) {
+      throw new InvalidArgumentError('maxDocumentBytes is a positive integer');
+    }
+    this.#shared = shared ?? {
+      backend: options.backend,
+      collections: new Map(),
+      migration: undefined,
+      closed: false,
+    };
+    this.#scope = { tenant, actor: actorOf(options.actor) ?? null, maxDocumentBytes };
+    this.#context = this.#contextFor(this.#scope);
+  }
+
+  /** The tenant this store's operations run in. */
+  get tenant(): string {
+    return this.#scope.tenant;
+  }
+
+  /**
+   * Declares a collection (or returns the one already declared with the same options).
+   * Declaring a name twice with different options throws.
+   */
+  collection<T extends object = Record<string, unknown>>(
+    name: string,
+    options?: CollectionOptions<T>,
+  ): Collection<T> {
+    const candidate = new Collection<T>(name, options);
+    const existing = this.#shared.collections.get(name);
+    if (existing) {
+      if (!existing.sameAs(candidate as Collection<object>)) {
+        throw new InvalidArgumentError(`Collection ${name} is already declared with other options`);
+      }
+      return existing as Collection<T>;
+    }
+    this.#shared.collections.set(name, candidate as Collection<object>);
+    return candidate;
+  }
+
+  /** The same store seen from another tenant: same backend and collections, isolated data. */
+  withTenant(tenant: string): DocumentStore {
+    return new DocumentStore(
+      {
+        backend: this.#shared.backend,
+        tenant,
+        ...(this.#scope.actor === null ? {} : { actor: this.#scope.actor }),
+        maxDocumentBytes: this.#scope.maxDocumentBytes,
+      },
+      this.#shared,
+    );
+  }
+
+  /** Loads a document, or `null` when it does not exist. */
+  async get<T extends object>(collection: CollectionRef<T>, id: string): Promise<T | null> {
+    const c = this.#context.resolve(collection);
+    const stored = (await readDocuments(this.#context, c, [validateId(id)])).get(id);
+    return stored ? c.toEntity(id, stored) : null;
+  }
+
+  /** A document's metadata, or `null` when it does not exist. */
+  async getMetadata<T extends object>(
+    collection: CollectionRef<T>,
+    id: string,
+  ): Promise<DocumentMetadata | null> {
+    const c = this.#context.resolve(collection);
+    const stored = (await readDocuments(this.#context, c, [validateId(id)])).get(id);
+    return stored?.metadata ?? null;
+  }
+
+  /**
+   * Inserts a new document (`mustNotExist`); an entity without an id gets a generated one.
+   * Throws `DuplicateDocumentError` when the id is taken.
+   */
+  async insert<T extends object>(
+    collection: CollectionRef<T>,
+    entity: T,
+    options: Pick<WriteOptions, 'actor'> = {},
+  ): Promise<WriteResult> {
+    return this.#put(collection, entity, { ...options, check: 'mustNotExist' }, true);
+  }
+
+  /**
+   * Writes a document. Default check: the version in the entity's version field, or
+   * `mustNotExist` when it is empty. Pass `check: 'none'` to overwrite on purpose.
+   */
+  async put<T extends object>(
+    collection: CollectionRef<T>,
+    entity: T,
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
+    return this.#put(collection, entity, options, false);
+  }
+
+  /**
+   * Deletes a document, given its id or the entity. Default check: the entity's version,
+   * else `mustExist` (a missing document throws `DocumentNotFoundError`); `check: 'none'`
+   * makes deleting an absent document a silent no-op.
+   */
+  async delete<T extends object>(
+    collection: CollectionRef<T>,
+    idOrEntity: string | T,
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
+    const c = this.#context.resolve(collection);
+    const isId = typeof idOrEntity === 'string';
+    const id = isId ? validateId(idOrEntity) : c.idOf(idOrEntity);
+    const seen = isId ? undefined : c.versionOf(idOrEntity);
+    const check = chooseCheck(c, options.check, seen, 'mustExist');
+    const scope = this.#scopeFor(options.actor);
+    return this.#commitOne(c, planDelete(scope, c, id, check), undefined);
+  }
+
+  /**
+   * Load, change, save with a version check; on a conflict, reload and run `mutate` again,
+   * with exponential backoff and jitter. `mutate` may change the document in place or
+   * return a new one, and may run more than once: keep side effects out of it. Throws
+   * `DocumentNotFoundError` at once if the document does not exist (never retried), and
+   * `RetryExhaustedError` (with the last `ConcurrencyError` as `cause`) after the last attempt.
+   */
+  async update<T extends object>(
+    collection: CollectionRef<T>,
+    id: string,
+    // biome-ignore lint/suspicious/noConfusingVoidType: a mutation that changes its argument returns nothing
+    mutate: (document: T, context: UpdateContext) => T | void | Promise<T | void>,
+    options: UpdateOptions = {},
+  ): Promise<T> {
+    const c = this.#context.resolve(collection);
+    validateId(id);
+    if (typeof mutate !== 'function') throw new InvalidArgumentError('update() needs a function');
+    const policy = resolveRetry(options.retry);
+    const scope = this.#scopeFor(options.actor);
+    return retryOnConflict(policy, async (attempt) => {
+      const stored = (await readDocuments(this.#context, c, [id])).get(id);
+      if (!stored) throw new DocumentNotFoundError(c.name, id);
+      const loaded = c.toEntity(id, stored);
+      const result = (await mutate(loaded, { attempt, metadata: stored.metadata })) ?? loaded;
+      if ((result as Record<string, unknown>)[c.idField] !== id) {
+        throw new InvalidArgumentError(`update() cannot change the id of ${c.name}/${id}`);
+      }
+      const check = chooseCheck(c, undefined, stored.metadata[c.versionKind], 'mustExist');
+      await this.#commitOne(c, planPut(scope, c, result, check), result);
+      return result;
+    });
+  }
+
+  /**
+   * The changes feed: documents of this tenant written (or deleted) after `since`, in
+   * `seq` order, each once with its latest state. Start at 0; pass `last` on.
+   */
+  async changes(options: { since?: number; limit?: number } = {}): Promise<ChangesPage> {
+    const since = options.since ?? 0;
+    const limit = options.limit ?? 100;
+    if (!Number.isSafeInteger(since) || since < 0) {
+      throw new InvalidArgumentError('changes() since is a non-negative integer');
+    }
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) {
+      throw new InvalidArgumentError('changes() limit is an integer from 1 to 10000');
+    }
+    await this.#context.ready();
+    const rows = await this.#shared.backend.changes(this.#scope.tenant, since, limit);
+    const changes = rows.map((row) => ({
+      collection: row.collection,
+      id: row.id,
+      deleted: row.deleted,
+      document: row.body === null ? null : (JSON.parse(row.body) as Record<string, unknown>),
+      metadata: row.metadata,
+    }));
+    return { changes, last: changes.at(-1)?.metadata.seq ?? since };
+  }
+
+  /**
+   * A unit of work that remembers the version of everything it loads and checks it on
+   * `saveChanges()` (all or nothing). `{ tracking: 'dirty' }` also saves loaded documents
+   * that changed without `store()`, and skips stored ones that did not change.
+   */
+  openSession(options: SessionOptions = {}): DocumentSession {
+    return new DocumentSession(this.#contextFor(this.#scopeFor(options.actor)), options);
+  }
+
+  /** A read-only session: loads, no tracking, no writes. */
+  querySession(): QuerySession {
+    return new QuerySession(this.#context);
+  }
+
+  /** Closes the backend. Later calls on this store (and its tenant views) throw `StoreClosedError`. */
+  async close(): Promise<void> {
+    if (this.#shared.closed) return;
+    this.#shared.closed = true;
+    await this.#shared.migration?.catch(() => {});
+    await this.#shared.backend.close();
+  }
+
+  async #put<T extends object>(
+    collection: CollectionRef<T>,
+    entity: T,
+    options: WriteOptions,
+    generateId: boolean,
+  ): Promise<WriteResult> {
+    const c = this.#context.resolve(collection);
+    const seen = options.check === undefined && entity ? c.versionOf(entity) : undefined;
+    const check = chooseCheck(c, options.check, seen, 'mustNotExist');
+    const planned = planPut(this.#scopeFor(options.actor), c, entity, check, generateId);
+    return this.#commitOne(c, planned, entity);
+  }
+
+  async #commitOne(
+    c: Collection<object>,
+    planned: PlannedWrite,
+    entity: object | undefined,
+  ): Promise<WriteResult> {
+    await this.#context.ready();
+    const [outcome] = await commitPlanned(this.#shared.backend, [planned]);
+    const id = planned.write.id;
+    if (outcome?.status !== 'ok') return { id, written: false };
+    if (entity) c.setVersion(entity, outcome.metadata);
+    return {
+      id,
+      written: true,
+      version: outcome.metadata[c.versionKind],
+      metadata: outcome.metadata,
+    };
+  }
+
+  #scopeFor(actor: string | undefined): WriteScope {
+    const named = actorOf(actor);
+    return named === undefined ? this.#scope : { ...this.#scope, actor: named };
+  }
+
+  #contextFor(scope: WriteScope): StoreContext {
+    const shared = this.#shared;
+    return {
+      backend: shared.backend,
+      scope,
+      resolve: <T extends object>(ref: CollectionRef<T>): Collection<T> => {
+        if (ref instanceof Collection) {
+          const declared = shared.collections.get(ref.name);
+          if (declared !== ref) throw new UnknownCollectionError(ref.name);
+          return ref;
+        }
+        const found = typeof ref === 'string' ? shared.collections.get(ref) : undefined;
+        if (!found) throw new UnknownCollectionError(String(ref));
+        return found as Collection<T>;
+      },
+      ready: () => {
+        if (shared.closed) return Promise.reject(new StoreClosedError());
+        // A failed migration is not cached, so the next call tries again.
+        shared.migration ??= shared.backend.migrate().catch((error: unknown) => {
+          shared.migration = undefined;
+          throw error;
+        });
+        return shared.migration;
+      },
+    };
+  }
+}
+
+function actorOf(actor: unknown): string | undefined {
+  if (actor === undefined) return undefined;
+  if (typeof actor !== 'string' || actor.length > 256) {
+    throw new InvalidArgumentError('An actor is a string of at most 256 characters');
+  }
+  return actor;
+}

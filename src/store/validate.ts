@@ -1,0 +1,123 @@
+import { safeDescribe } from '../concurrency/check.js';
+import { InvalidDocumentError, InvalidIdError } from '../concurrency/errors.js';
+
+/** Longest id accepted, in UTF-16 code units. */
+export const MAX_ID_LENGTH = 512;
+/** Deepest nesting of objects and arrays a document may have. */
+export const MAX_DEPTH = 128;
+
+// Keys that change an object's prototype when assigned by naive merge or clone code,
+// here or in the application. Refusing them on the way in keeps stored data harmless.
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
+
+/**
+ * Checks an id: a non-empty string of at most 512 characters, well-formed Unicode, no
+ * control characters. Quotes, slashes and any other Unicode are fine: ids only ever
+ * reach SQL as bound parameters.
+ */
+export function validateId(id: unknown): string {
+  if (typeof id !== 'string') {
+    throw new InvalidIdError(`An id is a string, got ${safeDescribe(id)}`);
+  }
+  if (id.length === 0 || id.length > MAX_ID_LENGTH) {
+    throw new InvalidIdError(`An id has 1 to ${MAX_ID_LENGTH} characters, got ${id.length}`);
+  }
+  if (hasControlCharacter(id) || !id.isWellFormed()) {
+    throw new InvalidIdError(
+      `The id ${JSON.stringify(id.slice(0, 50))} holds a control character or a lone surrogate`,
+    );
+  }
+  return id;
+}
+
+/**
+ * Turns an entity into the JSON text that is stored: a plain object of JSON values only,
+ * without the collection's version field (the store keeps the version as metadata), at
+ * most `maxBytes` long. Anything JSON would silently change (Dates, Maps, class
+ * instances, NaN, undefined in arrays) is refused rather than stored differently.
+ */
+export function serializeDocument(
+  entity: unknown,
+  options: { versionField: string | undefined; maxBytes: number },
+): string {
+  if (!isPlainObject(entity)) {
+    throw new InvalidDocumentError(`A document is a plain object, got ${safeDescribe(entity)}`);
+  }
+  checkValue(entity, '', 0);
+  let body: object = entity;
+  if (options.versionField !== undefined && Object.hasOwn(entity, options.versionField)) {
+    const { [options.versionField]: _version, ...rest } = entity;
+    body = rest;
+  }
+  const json = JSON.stringify(body);
+  const bytes = Buffer.byteLength(json);
+  if (bytes > options.maxBytes) {
+    throw new InvalidDocumentError(
+      `The document is ${bytes} bytes of JSON, more than the limit of ${options.maxBytes}`,
+    );
+  }
+  return json;
+}
+
+function checkValue(value: unknown, path: string, depth: number): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (Number.isFinite(value)) return;
+      throw new InvalidDocumentError(`${where(path)} is ${value}, which JSON cannot hold`);
+    case 'object':
+      break;
+    default:
+      throw new InvalidDocumentError(`${where(path)} is a ${typeof value}, which JSON cannot hold`);
+  }
+  if (value === null) return;
+  if (depth >= MAX_DEPTH) {
+    throw new InvalidDocumentError(
+      `The document nests deeper than ${MAX_DEPTH} levels (or holds a cycle)`,
+    );
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (value[i] === undefined) {
+        throw new InvalidDocumentError(`${where(`${path}[${i}]`)} is undefined`);
+      }
+      checkValue(value[i], `${path}[${i}]`, depth + 1);
+    }
+    return;
+  }
+  if (!isPlainObject(value)) {
+    const name = Object.getPrototypeOf(value)?.constructor?.name ?? 'object';
+    throw new InvalidDocumentError(
+      `${where(path)} is a ${name}; documents hold plain objects and arrays only`,
+    );
+  }
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) {
+      throw new InvalidDocumentError(`${where(path)} has the forbidden key ${JSON.stringify(key)}`);
+    }
+    const child = value[key];
+    if (child !== undefined) checkValue(child, path ? `${path}.${key}` : key, depth + 1);
+  }
+}
+
+function where(path: string): string {
+  return path === '' ? 'The document' : `Field ${path}`;
+}
+
+/** True for `{}` literals and `Object.create(null)` objects, false for arrays and instances. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** True when `text` holds a C0 control character or DEL. */
+export function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
