@@ -150,16 +150,7 @@ export class DocumentStore {
     name: string,
     options?: CollectionOptions<T>,
   ): Collection<T> {
-    const candidate = new Collection<T>(name, options);
-    const existing = this.#shared.collections.get(name);
-    if (existing) {
-      if (!existing.sameAs(candidate as Collection<object>)) {
-        throw new InvalidArgumentError(`Collection ${name} is already declared with other options`);
-      }
-      return existing as Collection<T>;
-    }
-    this.#shared.collections.set(name, candidate as Collection<object>);
-    return candidate;
+    return declare(this.#shared, new Collection<T>(name, options));
   }
 
   /** The same store seen from another tenant: same backend and collections, isolated data. */
@@ -357,11 +348,8 @@ export class DocumentStore {
       backend: shared.backend,
       scope,
       resolve: <T extends object>(ref: CollectionRef<T>): Collection<T> => {
-        if (ref instanceof Collection) {
-          const declared = shared.collections.get(ref.name);
-          if (declared !== ref) throw new UnknownCollectionError(ref.name);
-          return ref;
-        }
+        // A handle made by another store is welcome here if its mapping agrees with ours.
+        if (ref instanceof Collection) return declare(shared, ref);
         const found = typeof ref === 'string' ? shared.collections.get(ref) : undefined;
         if (!found) throw new UnknownCollectionError(String(ref));
         return found as Collection<T>;
@@ -377,6 +365,20 @@ export class DocumentStore {
       },
     };
   }
+}
+
+function declare<T extends object>(shared: Shared, candidate: Collection<T>): Collection<T> {
+  const existing = shared.collections.get(candidate.name);
+  if (!existing) {
+    shared.collections.set(candidate.name, candidate as Collection<object>);
+    return candidate;
+  }
+  if (!existing.sameAs(candidate as Collection<object>)) {
+    throw new InvalidArgumentError(
+      `Collection ${candidate.name} is already declared with other options`,
+    );
+  }
+  return existing as Collection<T>;
 }
 
 function actorOf(actor: unknown): string | undefined {
