@@ -181,7 +181,7 @@ describeConformance('checks', (fixture) => {
   });
 
   it('condition: types are strict (true is not 1, null is not missing)', async () => {
-    const { store, c } = fixture();
+    const { store } = fixture();
     const docs = store.collection('flags');
     await store.insert(docs, { id: 'f', paid: true, count: 1, note: null });
     const miss = (condition: object) =>
@@ -338,7 +338,9 @@ describeConformance('checks', (fixture) => {
     const { store, c } = fixture();
     await store.insert(c.orders, order('o-1'));
     const stale = await store.get(c.orders, 'o-1');
-    await store.update(c.orders, 'o-1', (o) => void (o.total = 1));
+    await store.update(c.orders, 'o-1', (o) => {
+      o.total = 1;
+    });
     await expect(store.delete(c.orders, stale as never)).rejects.toMatchObject({
       expected: 1,
       actualVersion: 2,

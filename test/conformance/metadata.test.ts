@@ -11,7 +11,9 @@ describeConformance('metadata', (fixture) => {
       const meta = await store.getMetadata(c.orders, 'o-1');
       expect(meta?.revision).toBe(i);
       tokens.add(meta?.token ?? '');
-      await store.update(c.orders, 'o-1', (o) => void (o.total += 1));
+      await store.update(c.orders, 'o-1', (o) => {
+        o.total += 1;
+      });
     }
     expect(tokens.size).toBe(5);
   });
@@ -41,7 +43,9 @@ describeConformance('metadata', (fixture) => {
     expect(meta?.lastModifiedBy).toBe('alice');
 
     const bob = openStore({ actor: 'bob' });
-    await bob.update('orders', 'o-1', (o: Record<string, unknown>) => void (o.total = 1));
+    await bob.update('orders', 'o-1', (o: Record<string, unknown>) => {
+      o.total = 1;
+    });
     expect((await store.getMetadata(c.orders, 'o-1'))?.lastModifiedBy).toBe('bob');
     const session = bob.openSession({ actor: 'carol' });
     const loaded = await session.load(c.orders, 'o-1');
@@ -58,7 +62,9 @@ describeConformance('metadata', (fixture) => {
     expect(entity.version).toBe(1);
     const loaded = await store.get(c.orders, 'o-1');
     expect(loaded?.version).toBe(1);
-    const updated = await store.update(c.orders, 'o-1', (o) => void (o.total = 3));
+    const updated = await store.update(c.orders, 'o-1', (o) => {
+      o.total = 3;
+    });
     expect(updated.version).toBe(2);
     const { changes } = await store.changes();
     expect(changes[0]?.document).not.toHaveProperty('version');

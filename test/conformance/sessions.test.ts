@@ -85,9 +85,15 @@ describeConformance('sessions', (fixture) => {
     const session = store.openSession();
     const docs = (await session.loadMany(c.orders, ['a', 'b', 'c', 'd'])) as Order[];
     // Other writers move a and c on; b is deleted.
-    await store.update(c.orders, 'a', (o) => void (o.total = 100));
-    await store.update(c.orders, 'c', (o) => void (o.total = 100));
-    await store.update(c.orders, 'c', (o) => void (o.total = 101));
+    await store.update(c.orders, 'a', (o) => {
+      o.total = 100;
+    });
+    await store.update(c.orders, 'c', (o) => {
+      o.total = 100;
+    });
+    await store.update(c.orders, 'c', (o) => {
+      o.total = 101;
+    });
     await store.delete(c.orders, 'b');
     const seqBefore = (await store.changes()).last;
     for (const doc of docs) {
@@ -116,7 +122,9 @@ describeConformance('sessions', (fixture) => {
     await store.insert(c.orders, order('a'));
     const session = store.openSession();
     const a = (await session.load(c.orders, 'a')) as Order;
-    await store.update(c.orders, 'a', (o) => void (o.total = 5));
+    await store.update(c.orders, 'a', (o) => {
+      o.total = 5;
+    });
     a.total = 6;
     session.store(c.orders, a);
     session.insert(c.orders, order('b'));
@@ -168,7 +176,9 @@ describeConformance('sessions', (fixture) => {
 
     const lax = store.openSession({ optimistic: false });
     const loaded = (await lax.load(c.orders, 'o-1')) as Order;
-    await store.update(c.orders, 'o-1', (o) => void (o.total = 8));
+    await store.update(c.orders, 'o-1', (o) => {
+      o.total = 8;
+    });
     loaded.total = 9;
     lax.store(c.orders, loaded);
     await lax.saveChanges();
@@ -196,7 +206,9 @@ describeConformance('sessions', (fixture) => {
     await store.insert(c.orders, order('o-2'));
     const session = store.openSession();
     const [one] = (await session.loadMany(c.orders, ['o-1', 'o-2'])) as Order[];
-    await store.update(c.orders, 'o-2', (o) => void (o.total = 0));
+    await store.update(c.orders, 'o-2', (o) => {
+      o.total = 0;
+    });
     session.delete(c.orders, one as Order);
     session.delete(c.orders, 'o-2');
     await expect(session.saveChanges()).rejects.toMatchObject({
@@ -239,7 +251,9 @@ describeConformance('sessions', (fixture) => {
     await session.saveChanges();
     expect(await store.getMetadata(c.orders, 'a')).toMatchObject({ revision: 2 });
     // A dirty document still carries its version check.
-    await store.update(c.orders, 'b', (o) => void (o.total = 1));
+    await store.update(c.orders, 'b', (o) => {
+      o.total = 1;
+    });
     (b as Order).total = 2;
     await expect(session.saveChanges()).rejects.toMatchObject({
       id: 'b',
