@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import {
   ConcurrencyError,
+  type Condition,
   DocumentNotFoundError,
   DuplicateDocumentError,
   InvalidArgumentError,
@@ -184,11 +185,11 @@ describeConformance('checks', (fixture) => {
     const { store } = fixture();
     const docs = store.collection('flags');
     await store.insert(docs, { id: 'f', paid: true, count: 1, note: null });
-    const miss = (condition: object) =>
+    const miss = (condition: Condition) =>
       expect(
         store.put(docs, { id: 'f', paid: true, count: 1, note: null }, { check: { condition } }),
       ).rejects.toThrow(ConcurrencyError);
-    const hit = (condition: object) =>
+    const hit = (condition: Condition) =>
       expect(
         store.put(docs, { id: 'f', paid: true, count: 1, note: null }, { check: { condition } }),
       ).resolves.toMatchObject({ written: true });
