@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StoredDocument } from '../backends/backend.js';
 import { safeDescribe, validateVersion } from '../concurrency/check.js';
-import { InvalidArgumentError } from '../concurrency/errors.js';
+import { InvalidArgumentError, InvalidIdError } from '../concurrency/errors.js';
 import type { DocumentMetadata, Version, VersionKind } from './metadata.js';
 import { serializeDocument, validateId } from './validate.js';
 
@@ -96,6 +96,18 @@ export class Collection<T extends object = Record<string, unknown>> {
       return made;
     }
     return validateId(id);
+  }
+
+  /**
+   * The id and carried version of a delete's target: an id string, or an entity whose
+   * version field (if any) is the version its writer saw.
+   */
+  target(idOrEntity: unknown): { id: string; version: Version | undefined } {
+    if (typeof idOrEntity === 'string') return { id: validateId(idOrEntity), version: undefined };
+    if (typeof idOrEntity !== 'object' || idOrEntity === null || Array.isArray(idOrEntity)) {
+      throw new InvalidIdError(`Expected an id or an entity, got ${safeDescribe(idOrEntity)}`);
+    }
+    return { id: this.idOf(idOrEntity), version: this.versionOf(idOrEntity) };
   }
 
   /** The version the entity carries, or `undefined` when its version field is empty. */

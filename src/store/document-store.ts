@@ -218,10 +218,8 @@ export class DocumentStore {
     options: WriteOptions = {},
   ): Promise<WriteResult> {
     const c = this.#context.resolve(collection);
-    const isId = typeof idOrEntity === 'string';
-    const id = isId ? validateId(idOrEntity) : c.idOf(idOrEntity);
-    const seen = isId ? undefined : c.versionOf(idOrEntity);
-    const check = chooseCheck(c, options.check, seen, 'mustExist');
+    const { id, version } = c.target(idOrEntity);
+    const check = chooseCheck(c, options.check, version, 'mustExist');
     const scope = this.#scopeFor(options.actor);
     return this.#commitOne(c, planDelete(scope, c, id, check), undefined);
   }

@@ -2,7 +2,7 @@ import { type Check, type NormalizedCheck, normalizeCheck } from '../concurrency
 import { InvalidArgumentError } from '../concurrency/errors.js';
 import type { Collection } from './collection.js';
 import { type CollectionRef, readDocuments, type StoreContext } from './context.js';
-import type { DocumentMetadata } from './metadata.js';
+import type { DocumentMetadata, Version } from './metadata.js';
 import { validateId } from './validate.js';
 import { chooseCheck, commitPlanned, type PlannedWrite, planDelete, planPut } from './writes.js';
 
@@ -160,9 +160,8 @@ export class DocumentSession extends QuerySession {
     options: SessionWriteOptions = {},
   ): void {
     const c = this.context.resolve(collection) as Collection<object>;
-    const isId = typeof idOrEntity === 'string';
-    const id = isId ? validateId(idOrEntity) : c.idOf(idOrEntity);
-    const check = this.#checkFor(c, id, options.check, isId ? undefined : idOrEntity, 'mustExist');
+    const { id, version } = c.target(idOrEntity);
+    const check = this.#checkFor(c, id, options.check, version, 'mustExist');
     this.#pending.set(keyOf(c, id), { collection: c, id, op: 'delete', entity: undefined, check });
   }
 
@@ -193,7 +192,8 @@ export class DocumentSession extends QuerySession {
         continue;
       }
       const entity = pending.entity as object;
-      const check = pending.check ?? this.#checkFor(c, id, undefined, entity, 'mustNotExist');
+      const check =
+        pending.check ?? this.#checkFor(c, id, undefined, c.versionOf(entity), 'mustNotExist');
       const write = planPut(this.context.scope, c, entity, check);
       const tracked = this.#tracked.get(key);
       if (this.#dirty && pending.check === undefined && tracked?.snapshot === write.write.body)
@@ -208,7 +208,7 @@ export class DocumentSession extends QuerySession {
           tracked.collection,
           tracked.id,
           undefined,
-          tracked.entity,
+          undefined,
           'mustNotExist',
         );
         const write = planPut(this.context.scope, tracked.collection, tracked.entity, check);
@@ -261,7 +261,7 @@ export class DocumentSession extends QuerySession {
     c: Collection<object>,
     id: string,
     explicit: Check | undefined,
-    entity: object | undefined,
+    carried: Version | undefined,
     fallback: 'mustNotExist' | 'mustExist',
   ): NormalizedCheck {
     if (explicit !== undefined) return normalizeCheck(explicit, c.versionKind);
@@ -271,6 +271,6 @@ export class DocumentSession extends QuerySession {
         ? chooseCheck(c, undefined, tracked.metadata[c.versionKind], fallback)
         : { kind: 'none' };
     }
-    return chooseCheck(c, undefined, entity ? c.versionOf(entity) : undefined, fallback);
+    return chooseCheck(c, undefined, carried, fallback);
   }
 }

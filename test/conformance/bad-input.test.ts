@@ -1,0 +1,200 @@
+import { expect, it } from 'vitest';
+import {
+  DocumentStore,
+  InvalidArgumentError,
+  InvalidDocumentError,
+  InvalidIdError,
+  InvalidVersionError,
+  NoclobberError,
+  UnknownCollectionError,
+} from '../../src/index.js';
+import { order } from '../support/model.js';
+import { openBackend } from '../support/open-backend.js';
+import { describeConformance, type Fixture } from './fixture.js';
+
+/** Asserts that nothing at all was written to the store since the fixture began. */
+async function expectNothingWritten(fixture: Fixture) {
+  expect((await fixture.store.changes()).changes).toEqual([]);
+}
+
+describeConformance('bad input', (fixture) => {
+  it('unknown collections are refused by name, before any write', async () => {
+    const { store } = fixture();
+    const error = await store.insert('nope', { id: 'x' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnknownCollectionError);
+    expect(error).toMatchObject({ code: 'UNKNOWN_COLLECTION', collection: 'nope' });
+    await expect(store.get('nope', 'x')).rejects.toThrow(UnknownCollectionError);
+    await expect(store.update('nope', 'x', () => {})).rejects.toThrow(UnknownCollectionError);
+    expect(() => store.openSession().store('nope', { id: 'x' })).toThrow(UnknownCollectionError);
+    await expectNothingWritten(fixture());
+  });
+
+  it('collection names that could reach SQL or URLs badly are refused', () => {
+    const { store } = fixture();
+    for (const name of [
+      '',
+      "x'; DROP TABLE noclobber_documents; --",
+      'a b',
+      '_x',
+      'a/b',
+      'é',
+      'x'.repeat(129),
+    ]) {
+      expect(() => store.collection(name), name).toThrow(InvalidArgumentError);
+    }
+    store.collection('same', { version: 'revision' });
+    expect(() => store.collection('same', { version: 'token' })).toThrow(/already declared/);
+  });
+
+  it('wrong version types are refused with InvalidVersionError', async () => {
+    const { store, c } = fixture();
+    await store.insert(c.orders, order('o-1'));
+    for (const version of ['1', 0, -1, 1.5, Number.NaN, null, 2 ** 53, {}]) {
+      await expect(
+        store.put(c.orders, order('o-1'), { check: { version: version as never } }),
+        String(version),
+      ).rejects.toThrow(InvalidVersionError);
+    }
+    for (const version of [1, '', 'x'.repeat(201)]) {
+      await expect(
+        store.put(c.tokened, order('t-1'), { check: { version: version as never } }),
+      ).rejects.toMatchObject({ code: 'INVALID_VERSION' });
+    }
+    // A wrong type in the entity's own version field is caught too.
+    await expect(
+      store.put(c.orders, { ...order('o-1'), version: 'three' as never }),
+    ).rejects.toThrow(InvalidVersionError);
+    for (const revision of [0, -5, 1.5, '7']) {
+      await expect(
+        store.put(c.orders, order('o-1'), { check: { revisionAbove: revision as never } }),
+      ).rejects.toThrow(InvalidVersionError);
+    }
+    expect(await store.getMetadata(c.orders, 'o-1')).toMatchObject({ revision: 1 });
+  });
+
+  it('documents JSON cannot hold exactly are refused, nothing written', async () => {
+    const { store, c } = fixture();
+    const cyclic: Record<string, unknown> = { id: 'cyc' };
+    cyclic.self = cyclic;
+    let deep: Record<string, unknown> = { leaf: true };
+    for (let i = 0; i < 200; i++) deep = { deep };
+    const bad: unknown[] = [
+      null,
+      'a string',
+      [order('arr')],
+      { ...order('d1'), when: new Date() },
+      { ...order('d2'), total: Number.NaN },
+      { ...order('d3'), total: Number.POSITIVE_INFINITY },
+      { ...order('d4'), big: 10n },
+      { ...order('d5'), fn: () => 1 },
+      { ...order('d6'), tags: new Set(['a']) },
+      { ...order('d7'), list: [1, undefined, 3] },
+      { ...order('d8'), sym: Symbol('x') },
+      cyclic,
+      { ...order('d9'), deep },
+      new (class Order {
+        id = 'd10';
+      })(),
+    ];
+    for (const doc of bad) {
+      await expect(store.insert(c.orders, doc as never)).rejects.toThrow(InvalidArgumentError);
+    }
+    await expectNothingWritten(fixture());
+  });
+
+  it('__proto__ and constructor keys are refused at any depth', async () => {
+    const { store, c } = fixture();
+    const poisoned = [
+      JSON.parse('{"id":"p1","__proto__":{"polluted":true}}'),
+      JSON.parse('{"id":"p2","nested":{"__proto__":{"polluted":true}}}'),
+      JSON.parse('{"id":"p3","list":[{"constructor":{"prototype":{"polluted":true}}}]}'),
+      { id: 'p4', constructor: 'x' },
+    ];
+    for (const doc of poisoned) {
+      const error = await store.insert(c.orders, doc).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidDocumentError);
+      expect(error).toMatchObject({ code: 'INVALID_DOCUMENT' });
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    await expectNothingWritten(fixture());
+  });
+
+  it('oversized documents are refused', async () => {
+    const { config, store, c } = fixture();
+    const limited = new DocumentStore({ backend: openBackend(config), maxDocumentBytes: 1024 });
+    try {
+      await expect(
+        limited.insert(c.orders, order('big', { status: 'x'.repeat(2000) })),
+      ).rejects.toThrow(/more than the limit of 1024/);
+      await limited.insert(c.orders, order('fits'));
+    } finally {
+      await limited.close();
+    }
+    expect((await store.changes()).changes.map((ch) => ch.id)).toEqual(['fits']);
+  });
+
+  it('ids: empty, non-string, control characters and lone surrogates are refused', async () => {
+    const { store, c } = fixture();
+    const ids: unknown[] = [
+      '',
+      42,
+      null,
+      undefined,
+      {},
+      'a\u0000b',
+      'line\nbreak',
+      '\u007f',
+      '\ud800',
+      'x'.repeat(513),
+    ];
+    for (const id of ids) {
+      await expect(store.get(c.orders, id as string), String(id)).rejects.toThrow(InvalidIdError);
+      await expect(store.put(c.orders, order(id as string), { check: 'none' })).rejects.toThrow(
+        InvalidIdError,
+      );
+      await expect(store.delete(c.orders, id as string)).rejects.toThrow(InvalidArgumentError);
+    }
+    await expectNothingWritten(fixture());
+  });
+
+  it('ids with quotes, SQL, slashes and unicode are ordinary ids', async () => {
+    const { store, c } = fixture();
+    const ids = [
+      "o'1",
+      'o"2',
+      "x'); DROP TABLE noclobber_documents; --",
+      'orders/2024/1',
+      'ünïcødé-注文-🧾',
+      '%_*?',
+      'x'.repeat(512),
+    ];
+    for (const id of ids) {
+      await store.insert(c.orders, order(id));
+      await store.update(c.orders, id, (o) => {
+        o.total = 2;
+      });
+    }
+    for (const id of ids) {
+      expect(await store.get(c.orders, id)).toMatchObject({ id, total: 2, version: 2 });
+    }
+    expect(await store.get(c.orders, '%')).toBeNull();
+    expect((await store.changes()).changes.map((ch) => ch.id)).toEqual(ids);
+  });
+
+  it('every refusal is a NoclobberError with a stable code', async () => {
+    const { store, c } = fixture();
+    const errors = await Promise.all([
+      store.get('missing', 'a').catch((e: unknown) => e),
+      store.get(c.orders, '').catch((e: unknown) => e),
+      store.insert(c.orders, { id: 'x', n: 1n } as never).catch((e: unknown) => e),
+      store.put(c.orders, order('x'), { check: { version: 'x' } }).catch((e: unknown) => e),
+    ]);
+    expect(errors.map((e) => (e as NoclobberError).code)).toEqual([
+      'UNKNOWN_COLLECTION',
+      'INVALID_ID',
+      'INVALID_DOCUMENT',
+      'INVALID_VERSION',
+    ]);
+    for (const e of errors) expect(e).toBeInstanceOf(NoclobberError);
+  });
+});
