@@ -1,5 +1,6 @@
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import type { NormalizedCheck } from '../../concurrency/check.js';
+import { sleep } from '../../concurrency/retry.js';
 import type { DocumentMetadata } from '../../store/metadata.js';
 import {
   type Backend,
@@ -42,6 +43,7 @@ export class SqliteBackend implements Backend {
   readonly name = 'sqlite';
   readonly #db: Database;
   readonly #ownsDatabase: boolean;
+  readonly #busyTimeout: number;
   readonly #statements = new Map<string, Statement>();
   #commit?: (writes: readonly Write[]) => WriteOutcome[];
 
@@ -53,7 +55,8 @@ export class SqliteBackend implements Backend {
       this.#db = new BetterSqlite3(options.filename ?? ':memory:');
       this.#ownsDatabase = true;
     }
-    this.#db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeout ?? 5000))}`);
+    this.#busyTimeout = Math.max(0, Math.trunc(options.busyTimeout ?? 5000));
+    this.#db.pragma(`busy_timeout = ${this.#busyTimeout}`);
   }
 
   /** The underlying connection, for the application's own queries. */
@@ -62,14 +65,30 @@ export class SqliteBackend implements Backend {
   }
 
   async migrate(): Promise<void> {
-    // WAL lets readers run beside the one writer; on ':memory:' it stays 'memory'.
-    this.#db.pragma('journal_mode = WAL');
+    await this.#enableWal();
     migrate(this.#db);
     this.#commit = this.#db.transaction((writes: readonly Write[]) => {
       const outcomes = writes.map((write) => this.#write(write));
       if (outcomes.some(isFailure)) throw new RolledBack(outcomes);
       return outcomes;
     }).immediate;
+  }
+
+  // WAL lets readers run beside the one writer (on ':memory:' the mode stays 'memory').
+  // Switching a new file to WAL does not wait on the busy handler when another process
+  // is switching it at the same moment, so SQLITE_BUSY is retried here until the timeout.
+  async #enableWal(): Promise<void> {
+    const deadline = Date.now() + this.#busyTimeout;
+    for (;;) {
+      try {
+        this.#db.pragma('journal_mode = WAL');
+        return;
+      } catch (error) {
+        const busy = (error as { code?: string }).code === 'SQLITE_BUSY';
+        if (!busy || Date.now() > deadline) throw error;
+        await sleep(2 + Math.random() * 10);
+      }
+    }
   }
 
   async read(
