@@ -23,11 +23,16 @@ export class UsageError extends Error {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** The option values `parseCommandArgs` returns for `options`. */
+export type ParsedOptions<T extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: false }>
+>['values'];
+
 /**
  * `util.parseArgs` in strict mode, with no positionals, whose complaints become
  * `UsageError`s so they exit with 2 instead of a stack trace.
  */
-export function parseCommandArgs<T extends Options>(args: string[], options: T) {
+export function parseCommandArgs<T extends Options>(args: string[], options: T): ParsedOptions<T> {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (error) {

@@ -1,6 +1,6 @@
 import type { ClientResult } from './demo-protocol.js';
 import type { RoundRun } from './demo-round.js';
-import { formatTable } from './table.js';
+import { formatTable, plural } from './table.js';
 
 /** A round of the demo, judged: the JSON `--json` prints for it. */
 export interface RoundReport {
@@ -26,11 +26,11 @@ export interface RoundReport {
 
 /**
  * Checks the final document against the writes the store accepted. A write is lost when
- * its client was told "saved" and its line is not in the document: what the store said
- * is compared with what the store holds, not with what the clients believe.
+ * the store told its client "saved" and its line is not in the document at the end.
  */
 export function judge(name: string, check: RoundReport['check'], run: RoundRun): RoundReport {
-  const acceptedClients = run.results.filter((r) => r.outcome === 'saved').map((r) => r.client);
+  const clients = [...run.results].sort((a, b) => a.client - b.client);
+  const acceptedClients = clients.filter((r) => r.outcome === 'saved').map((r) => r.client);
   const inFinal = new Set(run.finalLines);
   const lostClients = acceptedClients.filter((client) => !inFinal.has(client));
   const accepted = new Set(acceptedClients);
@@ -40,10 +40,10 @@ export function judge(name: string, check: RoundReport['check'], run: RoundRun):
   return {
     name,
     check,
-    clients: [...run.results].sort((a, b) => a.client - b.client),
+    clients,
     accepted: acceptedClients.length,
-    gaveUp: run.results.filter((r) => r.outcome === 'gaveUp').length,
-    failed: run.results.filter((r) => r.outcome === 'failed').length,
+    gaveUp: clients.filter((r) => r.outcome === 'gaveUp').length,
+    failed: clients.filter((r) => r.outcome === 'failed').length,
     lost: lostClients.length,
     lostClients,
     unexpected,
@@ -86,7 +86,7 @@ function outcomeText(c: ClientResult): string {
     case 'saved':
       return 'saved';
     case 'gaveUp':
-      return `gave up after ${c.attempts} attempts`;
+      return `gave up after ${plural(c.attempts, 'attempt')}`;
     case 'failed':
       return `failed: ${c.error ?? 'unknown error'}`;
   }

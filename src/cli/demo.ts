@@ -7,6 +7,7 @@ import type { Strategy } from './demo-protocol.js';
 import { formatRound, judge, type RoundReport } from './demo-report.js';
 import { runRound } from './demo-round.js';
 import { roundProgress } from './progress.js';
+import { plural } from './table.js';
 
 /** The demo's settings, validated. */
 export interface DemoOptions {
@@ -37,15 +38,14 @@ const ROUNDS: readonly Round[] = [
     name: 'last write wins',
     strategy: 'lastWriteWins',
     check: 'none',
-    describe: () => "get(), think, push the line, put(order, { check: 'none' })",
+    describe: () => "put() with check: 'none'",
     mustNotLose: false,
   },
   {
     name: 'noclobber',
     strategy: 'noclobber',
     check: 'version',
-    describe: (o) =>
-      `update(): the same steps, saved with a version check, retried on conflict up to ${o.maxAttempts} attempts`,
+    describe: (o) => `update() with a version check, up to ${plural(o.maxAttempts, 'attempt')}`,
     mustNotLose: true,
   },
 ];
@@ -64,7 +64,8 @@ think for a random moment, add their own line item and save.
 The database is a temporary file, removed afterwards.
 
 Options:
-  --clients <n>    concurrent clients, 1 to 200 (default 10)
+  --clients <n>    concurrent clients, 1 to 200 (default 10); each is a worker
+                   thread of about 10 MB
   --think <ms>     longest random pause between read and save, 0 to 10000 (default 50)
   --attempts <n>   retry.maxAttempts of round 2, 1 to 100 (default 10)
   --json           print one JSON object to stdout instead of tables and progress
@@ -119,7 +120,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const rounds: RoundReport[] = [];
     for (const [i, round] of ROUNDS.entries()) {
       const title = `Round ${i + 1}: ${round.name} (${round.describe(options)})`;
-      const progress = options.json ? undefined : roundProgress(`round ${i + 1}`, options.clients);
+      const progress = options.json
+        ? undefined
+        : roundProgress(`round ${i + 1}, ${round.name}`, options.clients);
       let report: RoundReport;
       try {
         const run = await runRound(

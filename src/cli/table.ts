@@ -23,3 +23,8 @@ export function formatTable(
       .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }
+
+/** `count` and the noun, made plural unless `count` is 1: "1 attempt", "3 attempts". */
+export function plural(count: number, noun: string): string {
+  return `${count} ${count === 1 ? noun : `${noun}s`}`;
+}

@@ -109,6 +109,13 @@ export class SqliteBackend implements Backend {
 
   async commit(writes: readonly Write[]): Promise<WriteOutcome[]> {
     if (!this.#commit) throw new Error('SqliteBackend.migrate() must run before commit()');
+    // One write needs no transaction around it when it lands: a single statement is atomic
+    // on its own. Only a miss needs the transaction, to read the actual row under the lock,
+    // and it re-runs the write there, checked against the state it then holds.
+    if (writes.length === 1) {
+      const landed = this.#tryWrite(writes[0] as Write);
+      if (landed) return [{ status: 'ok', metadata: toMetadata(landed) }];
+    }
     try {
       return this.#commit(writes);
     } catch (error) {
@@ -139,20 +146,27 @@ export class SqliteBackend implements Backend {
   // One write: its check and its change in one statement; on a miss, the actual row read
   // in the same (still open, write-locked) transaction.
   #write(write: Write): WriteOutcome {
-    const { text, params } = this.#writeStatement(write);
-    const key = { tenant: write.tenant, collection: write.collection, id: write.id };
-    const row = this.#statement(text).get({
-      ...params,
-      ...key,
-      token: write.token,
-      actor: write.actor,
-    }) as sql.MetadataRow | undefined;
+    const row = this.#tryWrite(write);
     if (row) return { status: 'ok', metadata: toMetadata(row) };
+    const key = { tenant: write.tenant, collection: write.collection, id: write.id };
     const stored = this.#statement(sql.current).get(key) as
       | (sql.MetadataRow & { deleted: number })
       | undefined;
     const live = stored && stored.deleted === 0 ? toMetadata(stored) : null;
     return classifyMiss(write.check, write.op, live);
+  }
+
+  // Runs the write's one checked statement: its new metadata, or undefined on a miss.
+  #tryWrite(write: Write): sql.MetadataRow | undefined {
+    const { text, params } = this.#writeStatement(write);
+    return this.#statement(text).get({
+      ...params,
+      tenant: write.tenant,
+      collection: write.collection,
+      id: write.id,
+      token: write.token,
+      actor: write.actor,
+    }) as sql.MetadataRow | undefined;
   }
 
   #writeStatement(write: Write): { text: string; params: Params } {
