@@ -30,7 +30,7 @@ try {
 } catch (error) {
   if (!(error instanceof ConcurrencyError)) throw error;
   console.log(error.message);
-  // Optimistic concurrency check failed for orders/o-1: expected revision 1, found revision 2
+  // Optimistic concurrency check failed for orders/o-1: expected revision 1, found 2
 }
 
 // update() is load → change → checked save, re-run on conflict with backoff.

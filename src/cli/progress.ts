@@ -19,7 +19,6 @@ export function roundProgress(label: string, clients: number): RoundProgress | u
       format: `${label} [{bar}] {value}/{total} clients done | {attempts} attempts`,
       stream: process.stderr,
       clearOnComplete: true,
-      hideCursor: true,
     },
     cliProgress.Presets.shades_classic,
   );

@@ -1,4 +1,4 @@
-import type { DocumentMetadata, Version } from '../store/metadata.js';
+import type { DocumentMetadata, Version, VersionKind } from '../store/metadata.js';
 
 /** Stable, machine-readable error codes. They never change between releases. */
 export type ErrorCode =
@@ -35,8 +35,8 @@ export type Expectation =
 
 /**
  * A write's check did not pass: the stored document is not the one the writer expected.
- * `actual` is the stored metadata read in the same transaction as the failed write, or
- * `null` when the document is gone.
+ * `actual` is the stored version and `actualMetadata` the stored metadata, both read in
+ * the same transaction as the failed write; both are `null` when the document is gone.
  */
 export class ConcurrencyError extends NoclobberError {
   readonly code = 'CONCURRENCY_CONFLICT' as const;
@@ -44,23 +44,21 @@ export class ConcurrencyError extends NoclobberError {
   readonly id: string;
   /** The version the writer expected, or `null` when its check was not a version check. */
   readonly expected: Version | null;
+  /** What the failed check asked for, whatever its kind. */
   readonly expectation: Expectation;
-  readonly actual: DocumentMetadata | null;
-  /** The stored version in the collection's public version kind, or `null` when gone. */
-  readonly actualVersion: Version | null;
+  /** The stored version (in the collection's version kind), or `null` when the document is gone. */
+  readonly actual: Version | null;
+  readonly actualMetadata: DocumentMetadata | null;
 
   constructor(args: {
     collection: string;
     id: string;
     expectation: Expectation;
     actual: DocumentMetadata | null;
-    versionKind: 'revision' | 'token';
+    versionKind: VersionKind;
   }) {
-    const actualVersion = args.actual ? args.actual[args.versionKind] : null;
-    const found =
-      actualVersion === null
-        ? 'the document is gone'
-        : `found ${args.versionKind} ${actualVersion}`;
+    const actual = args.actual ? args.actual[args.versionKind] : null;
+    const found = actual === null ? 'the document is gone' : `found ${actual}`;
     super(
       `Optimistic concurrency check failed for ${args.collection}/${args.id}: expected ${describe(args.expectation, args.versionKind)}, ${found}`,
     );
@@ -68,12 +66,12 @@ export class ConcurrencyError extends NoclobberError {
     this.id = args.id;
     this.expectation = args.expectation;
     this.expected = args.expectation.kind === 'version' ? args.expectation.version : null;
-    this.actual = args.actual;
-    this.actualVersion = actualVersion;
+    this.actual = actual;
+    this.actualMetadata = args.actual;
   }
 }
 
-function describe(expectation: Expectation, versionKind: 'revision' | 'token'): string {
+function describe(expectation: Expectation, versionKind: VersionKind): string {
   switch (expectation.kind) {
     case 'version':
       return `${versionKind} ${expectation.version}`;
@@ -106,13 +104,16 @@ export class DuplicateDocumentError extends NoclobberError {
   readonly code = 'DUPLICATE_DOCUMENT' as const;
   readonly collection: string;
   readonly id: string;
-  readonly actual: DocumentMetadata;
+  /** The stored document's version. */
+  readonly actual: Version;
+  readonly actualMetadata: DocumentMetadata;
 
-  constructor(collection: string, id: string, actual: DocumentMetadata) {
-    super(`Document ${collection}/${id} already exists (revision ${actual.revision})`);
+  constructor(collection: string, id: string, actual: DocumentMetadata, versionKind: VersionKind) {
+    super(`Document ${collection}/${id} already exists (${versionKind} ${actual[versionKind]})`);
     this.collection = collection;
     this.id = id;
-    this.actual = actual;
+    this.actual = actual[versionKind];
+    this.actualMetadata = actual;
   }
 }
 

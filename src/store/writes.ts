@@ -123,7 +123,12 @@ function failureOf(
     case 'notFound':
       return new DocumentNotFoundError(write.collection, write.id);
     case 'duplicate':
-      return new DuplicateDocumentError(write.collection, write.id, outcome.actual);
+      return new DuplicateDocumentError(
+        write.collection,
+        write.id,
+        outcome.actual,
+        collection.versionKind,
+      );
     case 'conflict':
       return new ConcurrencyError({
         collection: write.collection,

@@ -26,10 +26,9 @@ describeConformance('checks', (fixture) => {
       collection: 'orders',
       id: 'o-1',
       expected: 1,
-      actualVersion: 2,
-      actual: { revision: 2 },
-      message:
-        'Optimistic concurrency check failed for orders/o-1: expected revision 1, found revision 2',
+      actual: 2,
+      actualMetadata: { revision: 2 },
+      message: 'Optimistic concurrency check failed for orders/o-1: expected revision 1, found 2',
     });
     expect((await store.get(c.orders, 'o-1'))?.total).toBe(11);
   });
@@ -46,7 +45,7 @@ describeConformance('checks', (fixture) => {
     expect(second.version).not.toBe(first.version);
     await expect(
       store.put(c.tokened, order('t-1', { total: 3 }), { check: { version: first.version } }),
-    ).rejects.toMatchObject({ expected: first.version, actualVersion: second.version });
+    ).rejects.toMatchObject({ expected: first.version, actual: second.version });
   });
 
   it('version: a deleted document is a conflict with actual null, not a not-found', async () => {
@@ -57,7 +56,7 @@ describeConformance('checks', (fixture) => {
       .put(c.orders, order('o-1'), { check: { version: 1 } })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConcurrencyError);
-    expect(error).toMatchObject({ actual: null, actualVersion: null });
+    expect(error).toMatchObject({ actual: null, actualMetadata: null });
     expect((error as Error).message).toBe(
       'Optimistic concurrency check failed for orders/o-1: expected revision 1, the document is gone',
     );
@@ -70,7 +69,7 @@ describeConformance('checks', (fixture) => {
       .insert(c.orders, order('o-1', { total: 99 }))
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DuplicateDocumentError);
-    expect(error).toMatchObject({ code: 'DUPLICATE_DOCUMENT', actual: { revision: 1 } });
+    expect(error).toMatchObject({ code: 'DUPLICATE_DOCUMENT', actualMetadata: { revision: 1 } });
     expect((await store.get(c.orders, 'o-1'))?.total).toBe(10);
   });
 
@@ -117,7 +116,7 @@ describeConformance('checks', (fixture) => {
     ).rejects.toMatchObject({
       code: 'CONCURRENCY_CONFLICT',
       expected: null,
-      actual: { revision: 1 },
+      actualMetadata: { revision: 1 },
     });
     await store.put(c.orders, order('o-1', { total: 2 }), {
       check: { notModifiedSince: new Date(at) },
@@ -243,7 +242,7 @@ describeConformance('checks', (fixture) => {
     });
     await expect(
       store.put(c.orders, order('o-1', { total: 1 }), { check: { revisionAbove: 5 } }),
-    ).rejects.toMatchObject({ code: 'CONCURRENCY_CONFLICT', actual: { revision: 5 } });
+    ).rejects.toMatchObject({ code: 'CONCURRENCY_CONFLICT', actualMetadata: { revision: 5 } });
     await expect(
       store.put(c.orders, order('o-1', { total: 1 }), { check: { revisionAbove: 3 } }),
     ).rejects.toThrow(ConcurrencyError);
@@ -344,7 +343,7 @@ describeConformance('checks', (fixture) => {
     });
     await expect(store.delete(c.orders, stale as never)).rejects.toMatchObject({
       expected: 1,
-      actualVersion: 2,
+      actual: 2,
     });
   });
 

@@ -67,7 +67,7 @@ describeConformance('races', (fixture) => {
     const losers = outcomes.filter((o) => !o.ok);
     expect(losers).toHaveLength(49);
     for (const loser of losers) {
-      expect(loser).toMatchObject({ code: 'CONCURRENCY_CONFLICT', expected: 1, actualVersion: 2 });
+      expect(loser).toMatchObject({ code: 'CONCURRENCY_CONFLICT', expected: 1, actual: 2 });
     }
     expect(await store.get(c.counters, 'hot')).toEqual({
       id: 'hot',

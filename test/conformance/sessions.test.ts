@@ -33,7 +33,7 @@ describeConformance('sessions', (fixture) => {
     s1.store(c.orders, copy1);
     const error = await s1.saveChanges().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConcurrencyError);
-    expect(error).toMatchObject({ expected: 1, actualVersion: 2 });
+    expect(error).toMatchObject({ expected: 1, actual: 2 });
     expect((await store.get(c.orders, 'o-1'))?.status).toBe("Dominican Joe's");
   });
 
@@ -109,9 +109,9 @@ describeConformance('sessions', (fixture) => {
     expect(batch.code).toBe('BATCH_WRITE_FAILED');
     const byId = Object.fromEntries(batch.errors.map((e) => [e.id, e]));
     expect(Object.keys(byId).sort()).toEqual(['a', 'b', 'c', 'd']);
-    expect(byId.a).toMatchObject({ expected: 1, actualVersion: 2 });
+    expect(byId.a).toMatchObject({ expected: 1, actual: 2 });
     expect(byId.b).toMatchObject({ expected: 1, actual: null });
-    expect(byId.c).toMatchObject({ expected: 1, actualVersion: 3 });
+    expect(byId.c).toMatchObject({ expected: 1, actual: 3 });
     expect(byId.d).toBeInstanceOf(DuplicateDocumentError);
     expect(await store.get(c.orders, 'new-one')).toBeNull();
     expect((await store.changes()).last).toBe(seqBefore);
@@ -142,7 +142,7 @@ describeConformance('sessions', (fixture) => {
     await right.saveChanges();
     const wrong = store.openSession();
     wrong.store(c.orders, order('o-1', { total: 3, version: 1 }));
-    await expect(wrong.saveChanges()).rejects.toMatchObject({ expected: 1, actualVersion: 2 });
+    await expect(wrong.saveChanges()).rejects.toMatchObject({ expected: 1, actual: 2 });
     expect((await store.get(c.orders, 'o-1'))?.total).toBe(2);
   });
 
@@ -197,7 +197,7 @@ describeConformance('sessions', (fixture) => {
     await session.saveChanges();
     expect(await store.get(c.orders, 'o-1')).toMatchObject({ total: 10, version: 10 });
     session.store(c.orders, entity, { check: { revisionAbove: 9 } });
-    await expect(session.saveChanges()).rejects.toMatchObject({ actual: { revision: 10 } });
+    await expect(session.saveChanges()).rejects.toMatchObject({ actualMetadata: { revision: 10 } });
   });
 
   it('delete through a session checks the loaded version', async () => {
@@ -214,7 +214,7 @@ describeConformance('sessions', (fixture) => {
     await expect(session.saveChanges()).rejects.toMatchObject({
       id: 'o-2',
       expected: 1,
-      actualVersion: 2,
+      actual: 2,
     });
     expect(await store.get(c.orders, 'o-1')).not.toBeNull();
     const fresh = store.openSession();
@@ -258,7 +258,7 @@ describeConformance('sessions', (fixture) => {
     await expect(session.saveChanges()).rejects.toMatchObject({
       id: 'b',
       expected: 1,
-      actualVersion: 2,
+      actual: 2,
     });
   });
 
@@ -311,7 +311,7 @@ describeConformance('sessions', (fixture) => {
       expect((loser as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
       expect((loser as PromiseRejectedResult).reason).toMatchObject({
         expected: 1,
-        actualVersion: 2,
+        actual: 2,
       });
     }
     expect(await store.get(c.orders, 'hot')).toMatchObject({

@@ -86,7 +86,7 @@ describeConformance('update()', (fixture) => {
     expect(error).toBeInstanceOf(RetryExhaustedError);
     expect(error).toMatchObject({ code: 'RETRY_EXHAUSTED', attempts: 3 });
     expect((error as RetryExhaustedError).cause).toBeInstanceOf(ConcurrencyError);
-    expect((error as RetryExhaustedError).cause).toMatchObject({ expected: 3, actualVersion: 4 });
+    expect((error as RetryExhaustedError).cause).toMatchObject({ expected: 3, actual: 4 });
     expect(calls).toBe(3);
     expect(await store.get(c.orders, 'o-1')).toMatchObject({ status: 'pending', total: 13 });
   });

@@ -34,7 +34,7 @@ export interface SaveOutcome {
   ok: boolean;
   code?: string;
   expected?: unknown;
-  actualVersion?: unknown;
+  actual?: unknown;
 }
 
 export type RacerResult =
@@ -170,7 +170,7 @@ async function saveAll(
           ok: false,
           code: error.code,
           expected: error.expected,
-          actualVersion: error.actualVersion,
+          actual: error.actual,
         };
       }
     }),
