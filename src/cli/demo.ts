@@ -17,7 +17,10 @@ export interface DemoOptions {
   json: boolean;
 }
 
-/** What `demo --json` prints. `ok` is false when a round that must lose nothing lost something. */
+/**
+ * What `demo --json` prints. `ok` is false when the noclobber round lost an accepted write,
+ * when a final document holds a line no accepted write explains, or when a client failed.
+ */
 export interface DemoReport {
   options: { clients: number; think: number; attempts: number };
   rounds: RoundReport[];
@@ -61,7 +64,7 @@ think for a random moment, add their own line item and save.
   Round 2, noclobber: saves with update(), which checks the version and retries on
   a conflict. A client may give up after its last attempt; no accepted line is lost.
 
-The database is a temporary file, removed afterwards.
+Each round uses a fresh temporary database file, removed afterwards.
 
 Options:
   --clients <n>    concurrent clients, 1 to 200 (default 10); each is a worker

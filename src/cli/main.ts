@@ -14,7 +14,7 @@ function usage(): string {
     'Commands:',
     ...list,
     '',
-    "Run 'noclobber <command> --help' for the options of a command.",
+    "Run 'noclobber <command> --help' or 'noclobber help <command>' for its options.",
     '',
   ].join('\n');
 }
@@ -23,7 +23,9 @@ function usage(): string {
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...args] = argv;
   if (name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage());
+    // `noclobber help demo` is `noclobber demo --help`.
+    const topic = name === 'help' && args[0] !== undefined ? commands.get(args[0]) : undefined;
+    process.stdout.write(topic ? topic.usage : usage());
     return 0;
   }
   if (name === undefined) {

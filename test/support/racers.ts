@@ -74,7 +74,7 @@ export async function runRacers(
           });
         }),
     );
-    channels.forEach((channel, i) => channel.send({ type: 'task', task: tasks[i] }));
+    for (const [i, channel] of channels.entries()) channel.send({ type: 'task', task: tasks[i] });
     await Promise.all(ready);
     for (const channel of channels) channel.send({ type: 'go' });
     return await Promise.all(done);
