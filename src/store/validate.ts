@@ -62,6 +62,8 @@ export function serializeDocument(
 function checkValue(value: unknown, path: string, depth: number): void {
   switch (typeof value) {
     case 'string':
+      checkText(value, path);
+      return;
     case 'boolean':
       return;
     case 'number':
@@ -94,11 +96,22 @@ function checkValue(value: unknown, path: string, depth: number): void {
     );
   }
   for (const key of Object.keys(value)) {
+    checkText(key, path);
     if (FORBIDDEN_KEYS.has(key)) {
       throw new InvalidDocumentError(`${where(path)} has the forbidden key ${JSON.stringify(key)}`);
     }
     const child = value[key];
     if (child !== undefined) checkValue(child, path ? `${path}.${key}` : key, depth + 1);
+  }
+}
+
+// Every backend must store what every other stores: PostgreSQL's jsonb holds neither NUL
+// characters nor lone surrogates, so no document may hold them.
+function checkText(text: string, path: string): void {
+  if (text.includes('\u0000') || !text.isWellFormed()) {
+    throw new InvalidDocumentError(
+      `${where(path)} holds a NUL character or a lone surrogate, which JSON storage cannot keep`,
+    );
   }
 }
 

@@ -92,6 +92,9 @@ describeConformance('bad input', (fixture) => {
       { ...order('d8'), sym: Symbol('x') },
       cyclic,
       { ...order('d9'), deep },
+      { ...order('d11'), status: 'nul\u0000byte' },
+      { ...order('d12'), status: 'lone \ud800 surrogate' },
+      { ...order('d13'), 'key\u0000': 1 },
       new (class Order {
         id = 'd10';
       })(),

@@ -1,0 +1,58 @@
+import type { NormalizedCondition, Scalar } from '../concurrency/condition.js';
+
+/** Binds a value as a parameter and returns its placeholder. */
+export type Bind = (value: string | number | string[]) => string;
+
+/**
+ * How one SQL dialect tests a single field. Each method returns an expression that is
+ * true or false, never NULL (a missing field included), so `NOT` stays exact.
+ */
+export interface ConditionDialect {
+  equals(path: string[], value: Scalar, bind: Bind): string;
+  compare(
+    path: string[],
+    operator: '>' | '>=' | '<' | '<=',
+    value: number | string,
+    bind: Bind,
+  ): string;
+  exists(path: string[], present: boolean, bind: Bind): string;
+  readonly false: string;
+}
+
+const OPERATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+
+/**
+ * Compiles a validated condition to a boolean SQL expression. Paths and values only ever
+ * become bound parameters; the SQL text depends on the condition's shape alone.
+ */
+export function compileConditionSql(
+  node: NormalizedCondition,
+  dialect: ConditionDialect,
+  bind: Bind,
+): string {
+  const compile = (n: NormalizedCondition): string => {
+    switch (n.op) {
+      case 'and':
+      case 'or':
+        return `(${n.items.map(compile).join(n.op === 'and' ? ' AND ' : ' OR ')})`;
+      case 'not':
+        return `(NOT ${compile(n.item)})`;
+      case 'eq':
+        return dialect.equals(n.path, n.value, bind);
+      case 'ne':
+        return `(NOT ${dialect.equals(n.path, n.value, bind)})`;
+      case 'in':
+      case 'nin': {
+        const any = n.values.length
+          ? `(${n.values.map((v) => dialect.equals(n.path, v, bind)).join(' OR ')})`
+          : dialect.false;
+        return n.op === 'in' ? any : `(NOT ${any})`;
+      }
+      case 'exists':
+        return dialect.exists(n.path, n.value, bind);
+      default:
+        return dialect.compare(n.path, OPERATORS[n.op], n.value, bind);
+    }
+  };
+  return compile(node);
+}
