@@ -34,7 +34,9 @@ export type WriteOutcome =
   | { readonly status: 'conflict'; readonly actual: DocumentMetadata | null }
   | { readonly status: 'notFound' }
   | { readonly status: 'duplicate'; readonly actual: DocumentMetadata }
-  | { readonly status: 'skipped' };
+  | { readonly status: 'skipped' }
+  /** Passed its check, but another write of the batch failed, so nothing was written. */
+  | { readonly status: 'rolledBack' };
 
 /** A changes-feed entry: the latest state of a document written after some `seq`. */
 export interface StoredChange {
@@ -72,6 +74,31 @@ export interface Backend {
   changes(tenant: string, since: number, limit: number): Promise<StoredChange[]>;
   /** Releases connections. */
   close(): Promise<void>;
+}
+
+/**
+ * The outcome of a write that changed nothing, from its check and the live document it
+ * was judged against (`null` when absent or deleted). Shared by every backend, so
+ * not-found and conflict mean the same everywhere.
+ */
+export function missOutcome(
+  check: NormalizedCheck,
+  op: Write['op'],
+  live: DocumentMetadata | null,
+): WriteOutcome {
+  switch (check.kind) {
+    case 'mustNotExist':
+      return live ? { status: 'duplicate', actual: live } : { status: 'conflict', actual: null };
+    case 'version':
+      return { status: 'conflict', actual: live };
+    case 'revisionAbove':
+      return check.silent ? { status: 'skipped' } : { status: 'conflict', actual: live };
+    case 'none':
+      // Only a delete can miss with no check: there was nothing to delete.
+      return op === 'delete' ? { status: 'skipped' } : { status: 'notFound' };
+    default:
+      return live ? { status: 'conflict', actual: live } : { status: 'notFound' };
+  }
 }
 
 /** True for the outcomes that make a batch roll back. */

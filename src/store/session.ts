@@ -116,13 +116,13 @@ export class DocumentSession extends QuerySession {
       // Another load of this session may have tracked it while we awaited the read.
       if (!this.#tracked.has(key)) {
         const entity = c.toEntity(id, found);
-        this.#tracked.set(key, {
-          collection: c,
-          id,
-          entity,
-          metadata: found.metadata,
-          snapshot: found.body,
-        });
+        // Compared with what the entity serialises to later, so it is made the same way
+        // (a backend may hand the body back normalised, as jsonb does). Only dirty
+        // tracking reads it.
+        const snapshot = this.#dirty
+          ? c.serialize(entity, this.context.scope.maxDocumentBytes)
+          : '';
+        this.#tracked.set(key, { collection: c, id, entity, metadata: found.metadata, snapshot });
       }
     }
     return ids.map((id) => {

@@ -5,6 +5,7 @@ import type { DocumentMetadata } from '../../store/metadata.js';
 import {
   type Backend,
   isFailure,
+  missOutcome,
   type StoredChange,
   type StoredDocument,
   type Write,
@@ -69,7 +70,11 @@ export class SqliteBackend implements Backend {
     migrate(this.#db);
     this.#commit = this.#db.transaction((writes: readonly Write[]) => {
       const outcomes = writes.map((write) => this.#write(write));
-      if (outcomes.some(isFailure)) throw new RolledBack(outcomes);
+      if (outcomes.some(isFailure)) {
+        throw new RolledBack(
+          outcomes.map((o) => (o.status === 'ok' ? { status: 'rolledBack' } : o)),
+        );
+      }
       return outcomes;
     }).immediate;
   }
@@ -153,7 +158,7 @@ export class SqliteBackend implements Backend {
       | (sql.MetadataRow & { deleted: number })
       | undefined;
     const live = stored && stored.deleted === 0 ? toMetadata(stored) : null;
-    return classifyMiss(write.check, write.op, live);
+    return missOutcome(write.check, write.op, live);
   }
 
   // Runs the write's one checked statement: its new metadata, or undefined on a miss.
@@ -215,27 +220,6 @@ function guardOf(check: NormalizedCheck): { guard: string; params: Params } {
     case 'revisionAbove':
       // The store refuses these for deletes before a write reaches a backend.
       throw new Error(`${check.kind} cannot guard a delete`);
-  }
-}
-
-/** Names the outcome of a write whose statement changed nothing. */
-function classifyMiss(
-  check: NormalizedCheck,
-  op: Write['op'],
-  live: DocumentMetadata | null,
-): WriteOutcome {
-  switch (check.kind) {
-    case 'mustNotExist':
-      return live ? { status: 'duplicate', actual: live } : { status: 'conflict', actual: null };
-    case 'version':
-      return { status: 'conflict', actual: live };
-    case 'revisionAbove':
-      return check.silent ? { status: 'skipped' } : { status: 'conflict', actual: live };
-    case 'none':
-      // Only a delete can miss with no check: there was nothing to delete.
-      return op === 'delete' ? { status: 'skipped' } : { status: 'notFound' };
-    default:
-      return live ? { status: 'conflict', actual: live } : { status: 'notFound' };
   }
 }
 

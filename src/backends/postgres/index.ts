@@ -1,0 +1,1 @@
+export { PostgresBackend, type PostgresOptions } from './postgres-backend.js';

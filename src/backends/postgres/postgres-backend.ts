@@ -1,0 +1,236 @@
+import pg from 'pg';
+import { InvalidArgumentError } from '../../concurrency/errors.js';
+import type { DocumentMetadata } from '../../store/metadata.js';
+import {
+  type Backend,
+  missOutcome,
+  type StoredChange,
+  type StoredDocument,
+  type Write,
+  type WriteOutcome,
+} from '../backend.js';
+import { compileCondition } from './condition.js';
+import { migrate } from './schema.js';
+import * as sql from './statements.js';
+
+/** Options of the PostgreSQL backend. Give one of `connectionString`, `pool` or `poolConfig`. */
+export interface PostgresOptions {
+  /** e.g. `postgres://user:password@localhost:5432/app`. */
+  connectionString?: string;
+  /** The application's own pool. noclobber never ends it. */
+  pool?: pg.Pool;
+  /** Options for a pool noclobber creates (and ends on `close()`). */
+  poolConfig?: pg.PoolConfig;
+  /** Where noclobber's tables live. Default `'noclobber'`. */
+  schema?: string;
+  /** Connections in a pool noclobber creates. Default 10. */
+  max?: number;
+  /** How many times a batch that raced with a concurrent insert of the same new id is re-run. Default 10. */
+  maxRaceRetries?: number;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+interface MetadataRow {
+  revision: string;
+  token: string;
+  seq: string;
+  last_modified: string;
+  last_modified_by: string | null;
+}
+
+interface OutcomeRow {
+  ord: number;
+  pass: boolean;
+  live: boolean;
+  cur_revision: string | null;
+  cur_token: string | null;
+  cur_seq: string | null;
+  cur_last_modified: string | null;
+  cur_last_modified_by: string | null;
+  revision: string | null;
+  token: string | null;
+  seq: string | null;
+  last_modified: string | null;
+  last_modified_by: string | null;
+}
+
+/**
+ * noclobber on PostgreSQL through node-postgres. Every batch, of one write or many, is
+ * one statement in one round trip: it locks the rows, judges every check and writes only
+ * if all pass (see `statements.ts`).
+ */
+export class PostgresBackend implements Backend {
+  readonly name = 'postgres';
+  readonly #pool: pg.Pool;
+  readonly #ownsPool: boolean;
+  readonly #schema: string;
+  readonly #quoted: string;
+  readonly #maxRaceRetries: number;
+  readonly #statements = new Map<string, string>();
+
+  constructor(options: PostgresOptions = {}) {
+    const schema = options.schema ?? 'noclobber';
+    if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
+      throw new InvalidArgumentError(
+        'A schema name is 1 to 63 lowercase letters, digits or underscores, not starting with a digit',
+      );
+    }
+    this.#schema = schema;
+    // Validated above to plain lowercase identifier characters, so quoting is exact.
+    this.#quoted = `"${schema}"`;
+    this.#maxRaceRetries = options.maxRaceRetries ?? 10;
+    if (options.pool) {
+      this.#pool = options.pool;
+      this.#ownsPool = false;
+    } else {
+      this.#pool = new pg.Pool({
+        ...(options.connectionString === undefined
+          ? {}
+          : { connectionString: options.connectionString }),
+        max: options.max ?? 10,
+        ...options.poolConfig,
+      });
+      this.#ownsPool = true;
+      // An idle connection that dies (server restart, terminated backend) must not crash
+      // the process; the pool drops it and the next query gets a fresh one.
+      this.#pool.on('error', () => {});
+    }
+  }
+
+  /** The pool, for the application's own queries. */
+  get pool(): pg.Pool {
+    return this.#pool;
+  }
+
+  /** The schema noclobber's tables live in. */
+  get schema(): string {
+    return this.#schema;
+  }
+
+  async migrate(): Promise<void> {
+    await migrate(this.#pool, this.#schema, this.#quoted);
+  }
+
+  async read(
+    tenant: string,
+    collection: string,
+    ids: readonly string[],
+  ): Promise<Map<string, StoredDocument>> {
+    const { rows } = await this.#pool.query<MetadataRow & { id: string; body: string }>(
+      this.#sql('read', sql.read),
+      [tenant, collection, ids],
+    );
+    return new Map(rows.map((row) => [row.id, { body: row.body, metadata: toMetadata(row) }]));
+  }
+
+  async commit(writes: readonly Write[]): Promise<WriteOutcome[]> {
+    const { text, values } = this.#batch(writes);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { rows } = await this.#pool.query<OutcomeRow>(text, values);
+        return rows.map((row, i) => outcomeOf(writes[i] as Write, row));
+      } catch (error) {
+        const raced = (error as Error).message?.includes(sql.RACED);
+        if (!raced || attempt > this.#maxRaceRetries) throw error;
+      }
+    }
+  }
+
+  async changes(tenant: string, since: number, limit: number): Promise<StoredChange[]> {
+    const { rows } = await this.#pool.query<
+      MetadataRow & { collection: string; id: string; body: string | null; deleted: boolean }
+    >(this.#sql('changes', sql.changes), [tenant, since, limit]);
+    return rows.map((row) => ({
+      collection: row.collection,
+      id: row.id,
+      deleted: row.deleted,
+      body: row.deleted ? null : row.body,
+      metadata: toMetadata(row),
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsPool) await this.#pool.end();
+  }
+
+  #sql(name: string, make: (schema: string) => string): string {
+    let text = this.#statements.get(name);
+    if (text === undefined) {
+      text = make(this.#quoted);
+      this.#statements.set(name, text);
+    }
+    return text;
+  }
+
+  // The batch's arrays, one per input column, and its condition checks as one CASE.
+  #batch(writes: readonly Write[]): { text: string; values: unknown[] } {
+    const columns: unknown[][] = sql.INPUT_COLUMNS.map(() => []);
+    const extra: unknown[] = [];
+    const bind = (value: unknown) => {
+      extra.push(value);
+      return `$${sql.INPUT_COLUMNS.length + extra.length}`;
+    };
+    const cases: string[] = [];
+    writes.forEach((write, ord) => {
+      const c = write.check;
+      const row = [
+        ord,
+        write.tenant,
+        write.collection,
+        write.id,
+        write.op,
+        c.kind,
+        write.body ?? null,
+        write.token,
+        write.actor,
+        c.kind === 'version' && c.versionKind === 'revision' ? c.version : null,
+        c.kind === 'version' && c.versionKind === 'token' ? c.version : null,
+        c.kind === 'notModifiedSince' ? Math.floor(c.time) : null,
+        c.kind === 'revisionAbove' ? c.revision : null,
+        c.kind === 'revisionAbove' ? c.silent : false,
+      ];
+      row.forEach((value, i) => (columns[i] as unknown[]).push(value));
+      if (c.kind === 'condition') {
+        cases.push(`WHEN ${ord} THEN ${compileCondition(c.condition, bind)}`);
+      }
+    });
+    const conditions = cases.length ? `CASE i.ord ${cases.join(' ')} END` : 'false';
+    const text = cases.length
+      ? sql.commitBatch(this.#quoted, conditions)
+      : this.#sql('commit', (s) => sql.commitBatch(s, 'false'));
+    return { text, values: [...columns, ...extra] };
+  }
+}
+
+function outcomeOf(write: Write, row: OutcomeRow): WriteOutcome {
+  if (row.revision !== null) {
+    return {
+      status: 'ok',
+      metadata: toMetadata(row as unknown as MetadataRow),
+    };
+  }
+  const actual: DocumentMetadata | null =
+    row.live && row.cur_revision !== null
+      ? toMetadata({
+          revision: row.cur_revision,
+          token: row.cur_token as string,
+          seq: row.cur_seq as string,
+          last_modified: row.cur_last_modified as string,
+          last_modified_by: row.cur_last_modified_by,
+        })
+      : null;
+  // Passed, yet not written: another write of the batch failed, so nothing was.
+  if (row.pass) return { status: 'rolledBack' };
+  return missOutcome(write.check, write.op, actual);
+}
+
+function toMetadata(row: MetadataRow): DocumentMetadata {
+  return {
+    revision: Number(row.revision),
+    token: row.token,
+    seq: Number(row.seq),
+    lastModified: Number(row.last_modified),
+    lastModifiedBy: row.last_modified_by,
+  };
+}

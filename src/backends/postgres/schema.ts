@@ -1,0 +1,67 @@
+import type { Pool } from 'pg';
+
+/** The schema version this code writes and reads. */
+export const SCHEMA_VERSION = 1;
+
+// Each entry upgrades from version index to index + 1; `S` is the quoted schema name.
+// Never edit a shipped entry: add one.
+const MIGRATIONS: readonly ((s: string) => string)[] = [
+  (s) => `
+    CREATE TABLE ${s}.documents (
+      tenant text NOT NULL,
+      collection text NOT NULL,
+      id text NOT NULL,
+      body jsonb,
+      revision bigint NOT NULL,
+      token text NOT NULL,
+      seq bigint NOT NULL,
+      last_modified bigint NOT NULL,
+      last_modified_by text,
+      deleted boolean NOT NULL DEFAULT false,
+      PRIMARY KEY (tenant, collection, id)
+    );
+    CREATE INDEX documents_tenant_seq ON ${s}.documents (tenant, seq);
+    CREATE TABLE ${s}.counter (id int PRIMARY KEY, value bigint NOT NULL);
+    INSERT INTO ${s}.counter (id, value) VALUES (1, 0);`,
+];
+
+/**
+ * Brings the schema to `SCHEMA_VERSION` in one transaction under an advisory lock, so
+ * processes that start at once migrate one after the other and find the work done.
+ */
+export async function migrate(pool: Pool, schema: string, quoted: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`noclobber:${schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${quoted}.schema_version (version int NOT NULL)`,
+    );
+    const { rows } = await client.query<{ version: number }>(
+      `SELECT version FROM ${quoted}.schema_version`,
+    );
+    const current = rows[0]?.version ?? 0;
+    if (current > SCHEMA_VERSION) {
+      throw new Error(
+        `Schema ${schema} has noclobber schema version ${current}, newer than this release understands (${SCHEMA_VERSION}); upgrade noclobber`,
+      );
+    }
+    for (let version = current; version < SCHEMA_VERSION; version++) {
+      await client.query((MIGRATIONS[version] as (s: string) => string)(quoted));
+    }
+    if (rows.length === 0) {
+      await client.query(`INSERT INTO ${quoted}.schema_version (version) VALUES ($1)`, [
+        SCHEMA_VERSION,
+      ]);
+    } else if (current < SCHEMA_VERSION) {
+      await client.query(`UPDATE ${quoted}.schema_version SET version = $1`, [SCHEMA_VERSION]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The SQL of the PostgreSQL backend. A batch of N checked writes is one statement with
+ * the writes passed as arrays: it locks the stored rows (in key order, so batches never
+ * deadlock on each other), judges every check against the locked rows, writes only if
+ * all pass, and returns each write's outcome together with the metadata it was judged
+ * against. Plain SQL, no PL/pgSQL.
+ */
+
+/** The columns of the `input` relation, in the order of the statement's array parameters. */
+export const INPUT_COLUMNS = [
+  ['ord', 'int'],
+  ['tenant', 'text'],
+  ['collection', 'text'],
+  ['id', 'text'],
+  ['op', 'text'],
+  ['kind', 'text'],
+  ['body', 'text'],
+  ['token', 'text'],
+  ['actor', 'text'],
+  ['expected_rev', 'bigint'],
+  ['expected_token', 'text'],
+  ['time_ms', 'bigint'],
+  ['rev', 'bigint'],
+  ['silent', 'bool'],
+] as const;
+
+const NOW_MS = 'floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
+
+/** Marks a statement that raced with a concurrent insert of a key it saw absent. */
+export const RACED = 'noclobber: raced with a concurrent insert';
+
+/**
+ * The batch statement. `conditions` is an SQL expression over `i.ord` and `c.body`
+ * (a CASE of the batch's condition checks, or `false` when it has none); its parameters
+ * are numbered after the input arrays.
+ */
+export function commitBatch(s: string, conditions: string): string {
+  const arrays = INPUT_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
+  const names = INPUT_COLUMNS.map(([name]) => name).join(', ');
+  return `
+WITH input AS (
+  SELECT * FROM unnest(${arrays}) AS t(${names})
+),
+cur AS MATERIALIZED (
+  SELECT d.tenant, d.collection, d.id, d.body, d.revision, d.token, d.seq,
+         d.last_modified, d.last_modified_by, d.deleted
+  FROM ${s}.documents d
+  WHERE (d.tenant, d.collection, d.id) IN (SELECT tenant, collection, id FROM input)
+  ORDER BY d.tenant, d.collection, d.id
+  FOR UPDATE
+),
+judged AS (
+  SELECT i.*, c.id IS NOT NULL AS present, COALESCE(NOT c.deleted, false) AS live,
+    c.revision AS cur_revision, c.token AS cur_token, c.seq AS cur_seq,
+    c.last_modified AS cur_last_modified, c.last_modified_by AS cur_last_modified_by,
+    COALESCE(CASE i.kind
+      WHEN 'version' THEN NOT c.deleted AND (c.revision = i.expected_rev OR c.token = i.expected_token)
+      WHEN 'mustNotExist' THEN c.id IS NULL OR c.deleted
+      WHEN 'mustExist' THEN NOT c.deleted
+      WHEN 'notModifiedSince' THEN NOT c.deleted AND c.last_modified <= i.time_ms
+      WHEN 'condition' THEN NOT c.deleted AND (${conditions})
+      WHEN 'revisionAbove' THEN c.id IS NULL OR c.revision < i.rev
+      WHEN 'none' THEN i.op = 'put' OR NOT c.deleted
+    END, false) AS pass
+  FROM input i
+  LEFT JOIN cur c ON (c.tenant, c.collection, c.id) = (i.tenant, i.collection, i.id)
+),
+verdict AS (
+  SELECT bool_and(pass OR (kind = 'revisionAbove' AND silent) OR (kind = 'none' AND op = 'delete')) AS ok
+  FROM judged
+),
+to_write AS (
+  SELECT j.*, row_number() OVER (ORDER BY j.ord) AS n
+  FROM judged j WHERE j.pass AND (SELECT ok FROM verdict)
+),
+-- One counter row hands out seq: its lock is held to commit, so seq order is commit
+-- order and a changes-feed reader never sees a later seq before an earlier one.
+counter AS (
+  UPDATE ${s}.counter SET value = value + (SELECT count(*) FROM to_write)
+  WHERE id = 1 AND EXISTS (SELECT 1 FROM to_write)
+  RETURNING value - (SELECT count(*) FROM to_write) AS base
+),
+planned AS (
+  SELECT w.*,
+    CASE WHEN w.kind = 'revisionAbove' THEN w.rev WHEN w.present THEN w.cur_revision + 1 ELSE 1 END AS new_revision,
+    (SELECT base FROM counter) + w.n AS new_seq
+  FROM to_write w
+),
+updated AS (
+  UPDATE ${s}.documents d SET
+    body = CASE WHEN p.op = 'put' THEN p.body::jsonb END, revision = p.new_revision,
+    token = p.token, seq = p.new_seq, last_modified = ${NOW_MS},
+    last_modified_by = p.actor, deleted = (p.op = 'delete')
+  FROM planned p
+  WHERE p.present AND (d.tenant, d.collection, d.id) = (p.tenant, p.collection, p.id)
+  RETURNING d.tenant, d.collection, d.id, d.revision, d.token, d.seq, d.last_modified, d.last_modified_by
+),
+inserted AS (
+  INSERT INTO ${s}.documents
+    (tenant, collection, id, body, revision, token, seq, last_modified, last_modified_by, deleted)
+  SELECT p.tenant, p.collection, p.id, p.body::jsonb, p.new_revision, p.token, p.new_seq,
+    ${NOW_MS}, p.actor, false
+  FROM planned p WHERE NOT p.present
+  ON CONFLICT DO NOTHING
+  RETURNING tenant, collection, id, revision, token, seq, last_modified, last_modified_by
+),
+written AS (
+  SELECT * FROM updated UNION ALL SELECT * FROM inserted
+)
+SELECT j.ord, j.pass, j.live, j.cur_revision, j.cur_token, j.cur_seq, j.cur_last_modified,
+  j.cur_last_modified_by, w.revision, w.token, w.seq, w.last_modified, w.last_modified_by,
+  -- A key absent when locked but inserted by another writer before our insert: fail the
+  -- whole statement (so nothing of it is kept) and let the backend run it again.
+  CASE WHEN (SELECT count(*) FROM written) < (SELECT count(*) FROM to_write)
+    THEN CAST((SELECT '${RACED}'::text) AS integer) END AS raced
+FROM judged j
+LEFT JOIN written w ON (w.tenant, w.collection, w.id) = (j.tenant, j.collection, j.id)
+ORDER BY j.ord`;
+}
+
+/** Live documents of one collection by id. */
+export const read = (s: string) => `
+SELECT id, body::text AS body, revision, token, seq, last_modified, last_modified_by
+FROM ${s}.documents
+WHERE tenant = $1 AND collection = $2 AND id = ANY($3::text[]) AND NOT deleted`;
+
+/** The changes feed of one tenant. */
+export const changes = (s: string) => `
+SELECT collection, id, body::text AS body, deleted, revision, token, seq, last_modified, last_modified_by
+FROM ${s}.documents
+WHERE tenant = $1 AND seq > $2
+ORDER BY seq
+LIMIT $3`;
