@@ -190,7 +190,7 @@ export class PostgresBackend implements Backend {
         c.kind === 'revisionAbove' ? c.revision : null,
         c.kind === 'revisionAbove' ? c.silent : false,
       ];
-      row.forEach((value, i) => (columns[i] as unknown[]).push(value));
+      for (const [i, value] of row.entries()) (columns[i] as unknown[]).push(value);
       if (c.kind === 'condition') {
         cases.push(`WHEN ${ord} THEN ${compileCondition(c.condition, bind)}`);
       }
