@@ -22,6 +22,7 @@ export {
   NoclobberError,
   RetryExhaustedError,
   StoreClosedError,
+  TransientError,
   UnknownCollectionError,
   type WriteFailure,
 } from './concurrency/errors.js';

@@ -67,9 +67,20 @@ export interface Backend {
   /**
    * Commits the writes in one transaction, all or nothing: outcomes in the order of
    * `writes`; the transaction committed only when none is `conflict`, `notFound` or
-   * `duplicate`. Every write is checked, so every failure is reported.
+   * `duplicate`. Every write is checked, so every failure is reported. Writes of one
+   * batch have distinct keys. A failure of the database itself is thrown as a
+   * `TransientError`, `ambiguous` when the batch may have committed.
    */
   commit(writes: readonly Write[]): Promise<WriteOutcome[]>;
+  /**
+   * The stored metadata of each id, deleted documents included. This is how a writer
+   * whose connection died mid-commit learns whether its write landed: the token is its own.
+   */
+  peek(
+    tenant: string,
+    collection: string,
+    ids: readonly string[],
+  ): Promise<Map<string, DocumentMetadata>>;
   /** Documents of a tenant written after `since`, in `seq` order. */
   changes(tenant: string, since: number, limit: number): Promise<StoredChange[]>;
   /** Releases connections. */

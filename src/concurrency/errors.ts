@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'INVALID_VERSION'
   | 'INVALID_DOCUMENT'
   | 'INVALID_CONDITION'
-  | 'STORE_CLOSED';
+  | 'STORE_CLOSED'
+  | 'TRANSIENT_FAILURE';
 
 /** Base class of every error noclobber throws on purpose. Switch on `code`, not on messages. */
 export abstract class NoclobberError extends Error {
@@ -199,5 +200,22 @@ export class StoreClosedError extends NoclobberError {
 
   constructor() {
     super('The document store is closed');
+  }
+}
+
+/**
+ * The database could not be reached or gave up on the statement (connection lost,
+ * serialization failure, deadlock, shutdown, a lock held past the busy timeout). noclobber
+ * retries these itself where that is safe; this error means it ran out of tries.
+ * `ambiguous` is true when the write may or may not have landed and reading back its
+ * token could not tell.
+ */
+export class TransientError extends NoclobberError {
+  readonly code = 'TRANSIENT_FAILURE' as const;
+  readonly ambiguous: boolean;
+
+  constructor(message: string, options: { ambiguous: boolean; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.ambiguous = options.ambiguous;
   }
 }

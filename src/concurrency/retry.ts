@@ -1,4 +1,9 @@
-import { ConcurrencyError, InvalidArgumentError, RetryExhaustedError } from './errors.js';
+import {
+  ConcurrencyError,
+  InvalidArgumentError,
+  RetryExhaustedError,
+  TransientError,
+} from './errors.js';
 
 /** How `update()` spaces its attempts after a conflict. */
 export interface RetryOptions {
@@ -85,9 +90,11 @@ export function backoffDelay(
 }
 
 /**
- * Runs `attempt` until it returns, retrying only on `ConcurrencyError` with the policy's
- * backoff. Any other error (not found, bad input, an abort) ends the loop at once. Each
- * attempt must start from fresh state: it is the attempt's job to reload.
+ * Runs `attempt` until it returns, retrying on `ConcurrencyError` and `TransientError`
+ * with the policy's backoff. Any other error (not found, bad input, an abort) ends the
+ * loop at once. Each attempt must start from fresh state: it is the attempt's job to
+ * reload. Out of attempts, a conflict becomes `RetryExhaustedError`; a database failure
+ * is thrown as it is.
  */
 export async function retryOnConflict<T>(
   policy: RetryPolicy,
@@ -99,8 +106,11 @@ export async function retryOnConflict<T>(
     try {
       return await attempt(attemptNumber);
     } catch (error) {
-      if (!(error instanceof ConcurrencyError)) throw error;
-      if (attemptNumber >= policy.maxAttempts) throw new RetryExhaustedError(attemptNumber, error);
+      const conflict = error instanceof ConcurrencyError;
+      if (!conflict && !(error instanceof TransientError)) throw error;
+      if (attemptNumber >= policy.maxAttempts) {
+        throw conflict ? new RetryExhaustedError(attemptNumber, error) : error;
+      }
       delay = backoffDelay(policy, attemptNumber, delay);
       await sleep(delay, policy.signal);
     }

@@ -8,18 +8,12 @@ import {
 } from '../concurrency/errors.js';
 import { type RetryOptions, resolveRetry, retryOnConflict } from '../concurrency/retry.js';
 import { Collection, type CollectionOptions } from './collection.js';
+import { commitPlanned } from './commit.js';
 import { type CollectionRef, readDocuments, type StoreContext } from './context.js';
 import type { DocumentMetadata, Version } from './metadata.js';
 import { DocumentSession, QuerySession, type SessionOptions } from './session.js';
 import { validateId } from './validate.js';
-import {
-  chooseCheck,
-  commitPlanned,
-  type PlannedWrite,
-  planDelete,
-  planPut,
-  type WriteScope,
-} from './writes.js';
+import { chooseCheck, type PlannedWrite, planDelete, planPut, type WriteScope } from './writes.js';
 
 /** Options of a `DocumentStore`. */
 export interface DocumentStoreOptions {
@@ -243,16 +237,22 @@ export class DocumentStore {
     if (typeof mutate !== 'function') throw new InvalidArgumentError('update() needs a function');
     const policy = resolveRetry(options.retry);
     const scope = this.#scopeFor(options.actor);
+    // Tokens of this call's writes: if one is found stored after a lost connection, that
+    // attempt landed and the change must not be applied again.
+    const ours = new Set<string>();
     return retryOnConflict(policy, async (attempt) => {
       const stored = (await readDocuments(this.#context, c, [id])).get(id);
       if (!stored) throw new DocumentNotFoundError(c.name, id);
       const loaded = c.toEntity(id, stored);
+      if (ours.has(stored.metadata.token)) return loaded;
       const result = (await mutate(loaded, { attempt, metadata: stored.metadata })) ?? loaded;
       if ((result as Record<string, unknown>)[c.idField] !== id) {
         throw new InvalidArgumentError(`update() cannot change the id of ${c.name}/${id}`);
       }
       const check = chooseCheck(c, undefined, stored.metadata[c.versionKind], 'mustExist');
-      await this.#commitOne(c, planPut(scope, c, result, check), result);
+      const planned = planPut(scope, c, result, check);
+      ours.add(planned.write.token);
+      await this.#commitOne(c, planned, result);
       return result;
     });
   }

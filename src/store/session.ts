@@ -1,10 +1,11 @@
 import { type Check, type NormalizedCheck, normalizeCheck } from '../concurrency/check.js';
 import { InvalidArgumentError } from '../concurrency/errors.js';
 import type { Collection } from './collection.js';
+import { commitPlanned } from './commit.js';
 import { type CollectionRef, readDocuments, type StoreContext } from './context.js';
 import type { DocumentMetadata, Version } from './metadata.js';
 import { validateId } from './validate.js';
-import { chooseCheck, commitPlanned, type PlannedWrite, planDelete, planPut } from './writes.js';
+import { chooseCheck, type PlannedWrite, planDelete, planPut } from './writes.js';
 
 /** Options of `openSession()`. */
 export interface SessionOptions {

@@ -1,16 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Backend, Write, WriteOutcome } from '../backends/backend.js';
+import type { Write } from '../backends/backend.js';
 import { type Check, type NormalizedCheck, normalizeCheck } from '../concurrency/check.js';
-import {
-  BatchWriteError,
-  ConcurrencyError,
-  DocumentNotFoundError,
-  DuplicateDocumentError,
-  type Expectation,
-  InvalidArgumentError,
-  InvalidDocumentError,
-  type WriteFailure,
-} from '../concurrency/errors.js';
+import { InvalidArgumentError, InvalidDocumentError } from '../concurrency/errors.js';
 import type { Collection } from './collection.js';
 import { isPlainObject } from './validate.js';
 
@@ -92,67 +83,4 @@ function plan(
     ...(body === undefined ? {} : { body }),
   };
   return { write, collection };
-}
-
-/**
- * Commits planned writes in one backend transaction. All or nothing: a single failure
- * is thrown as itself (`ConcurrencyError`, `DocumentNotFoundError`,
- * `DuplicateDocumentError`), several as one `BatchWriteError` listing every one.
- */
-export async function commitPlanned(
-  backend: Backend,
-  planned: readonly PlannedWrite[],
-): Promise<WriteOutcome[]> {
-  if (planned.length === 0) return [];
-  const outcomes = await backend.commit(planned.map((p) => p.write));
-  const failures: WriteFailure[] = [];
-  outcomes.forEach((outcome, i) => {
-    const failure = failureOf(planned[i] as PlannedWrite, outcome);
-    if (failure) failures.push(failure);
-  });
-  if (failures.length === 1) throw failures[0];
-  if (failures.length > 1) throw new BatchWriteError(failures);
-  return outcomes;
-}
-
-function failureOf(
-  { write, collection }: PlannedWrite,
-  outcome: WriteOutcome,
-): WriteFailure | null {
-  switch (outcome.status) {
-    case 'notFound':
-      return new DocumentNotFoundError(write.collection, write.id);
-    case 'duplicate':
-      return new DuplicateDocumentError(
-        write.collection,
-        write.id,
-        outcome.actual,
-        collection.versionKind,
-      );
-    case 'conflict':
-      return new ConcurrencyError({
-        collection: write.collection,
-        id: write.id,
-        expectation: expectationOf(write.check),
-        actual: outcome.actual,
-        versionKind: collection.versionKind,
-      });
-    default:
-      return null;
-  }
-}
-
-function expectationOf(check: NormalizedCheck): Expectation {
-  switch (check.kind) {
-    case 'version':
-      return { kind: 'version', version: check.version };
-    case 'notModifiedSince':
-      return { kind: 'notModifiedSince', time: check.time };
-    case 'condition':
-      return { kind: 'condition' };
-    case 'revisionAbove':
-      return { kind: 'revisionAbove', revision: check.revision };
-    default:
-      return { kind: 'mustExist' };
-  }
 }

@@ -10,6 +10,7 @@ import {
   type WriteOutcome,
 } from '../backend.js';
 import { compileCondition } from './condition.js';
+import { transientOf } from './errors.js';
 import { migrate } from './schema.js';
 import * as sql from './statements.js';
 
@@ -117,7 +118,7 @@ export class PostgresBackend implements Backend {
     collection: string,
     ids: readonly string[],
   ): Promise<Map<string, StoredDocument>> {
-    const { rows } = await this.#pool.query<MetadataRow & { id: string; body: string }>(
+    const rows = await this.#query<MetadataRow & { id: string; body: string }>(
       this.#sql('read', sql.read),
       [tenant, collection, ids],
     );
@@ -128,7 +129,7 @@ export class PostgresBackend implements Backend {
     const { text, values } = this.#batch(writes);
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.#pool.query<OutcomeRow>(text, values);
+        const rows = await this.#query<OutcomeRow>(text, values, true);
         return rows.map((row, i) => outcomeOf(writes[i] as Write, row));
       } catch (error) {
         const raced = (error as Error).message?.includes(sql.RACED);
@@ -137,8 +138,21 @@ export class PostgresBackend implements Backend {
     }
   }
 
+  async peek(
+    tenant: string,
+    collection: string,
+    ids: readonly string[],
+  ): Promise<Map<string, DocumentMetadata>> {
+    const rows = await this.#query<MetadataRow & { id: string }>(this.#sql('peek', sql.peek), [
+      tenant,
+      collection,
+      ids,
+    ]);
+    return new Map(rows.map((row) => [row.id, toMetadata(row)]));
+  }
+
   async changes(tenant: string, since: number, limit: number): Promise<StoredChange[]> {
-    const { rows } = await this.#pool.query<
+    const rows = await this.#query<
       MetadataRow & { collection: string; id: string; body: string | null; deleted: boolean }
     >(this.#sql('changes', sql.changes), [tenant, since, limit]);
     return rows.map((row) => ({
@@ -152,6 +166,19 @@ export class PostgresBackend implements Backend {
 
   async close(): Promise<void> {
     if (this.#ownsPool) await this.#pool.end();
+  }
+
+  // Every query goes through here, so connection failures become `TransientError`s.
+  async #query<R extends pg.QueryResultRow>(
+    text: string,
+    values: unknown[],
+    writes = false,
+  ): Promise<R[]> {
+    try {
+      return (await this.#pool.query<R>(text, values)).rows;
+    } catch (error) {
+      throw transientOf(error, writes) ?? error;
+    }
   }
 
   #sql(name: string, make: (schema: string) => string): string {

@@ -124,6 +124,11 @@ SELECT id, body::text AS body, revision, token, seq, last_modified, last_modifie
 FROM ${s}.documents
 WHERE tenant = $1 AND collection = $2 AND id = ANY($3::text[]) AND NOT deleted`;
 
+/** The stored metadata of each id, deleted documents included. */
+export const peek = (s: string) => `
+SELECT id, revision, token, seq, last_modified, last_modified_by FROM ${s}.documents
+WHERE tenant = $1 AND collection = $2 AND id = ANY($3::text[])`;
+
 /** The changes feed of one tenant. */
 export const changes = (s: string) => `
 SELECT collection, id, body::text AS body, deleted, revision, token, seq, last_modified, last_modified_by

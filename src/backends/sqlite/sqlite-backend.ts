@@ -1,5 +1,6 @@
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import type { NormalizedCheck } from '../../concurrency/check.js';
+import { TransientError } from '../../concurrency/errors.js';
 import { sleep } from '../../concurrency/retry.js';
 import type { DocumentMetadata } from '../../store/metadata.js';
 import {
@@ -118,15 +119,29 @@ export class SqliteBackend implements Backend {
     // on its own. Only a miss needs the transaction, to read the actual row under the lock,
     // and it re-runs the write there, checked against the state it then holds.
     if (writes.length === 1) {
-      const landed = this.#tryWrite(writes[0] as Write);
+      let landed: sql.MetadataRow | undefined;
+      try {
+        landed = this.#tryWrite(writes[0] as Write);
+      } catch (error) {
+        throw busyError(error) ?? error;
+      }
       if (landed) return [{ status: 'ok', metadata: toMetadata(landed) }];
     }
     try {
       return this.#commit(writes);
     } catch (error) {
       if (error instanceof RolledBack) return error.outcomes;
-      throw error;
+      throw busyError(error) ?? error;
     }
+  }
+
+  async peek(
+    tenant: string,
+    collection: string,
+    ids: readonly string[],
+  ): Promise<Map<string, DocumentMetadata>> {
+    const rows = this.#statement(sql.peek).all({ tenant, collection, ids: JSON.stringify(ids) });
+    return new Map((rows as DocumentRow[]).map((row) => [row.id, toMetadata(row)]));
   }
 
   async changes(tenant: string, since: number, limit: number): Promise<StoredChange[]> {
@@ -221,6 +236,17 @@ function guardOf(check: NormalizedCheck): { guard: string; params: Params } {
       // The store refuses these for deletes before a write reaches a backend.
       throw new Error(`${check.kind} cannot guard a delete`);
   }
+}
+
+// Another connection held the write lock past the busy timeout. SQLite reports this
+// before changing anything, so the write certainly did not land.
+function busyError(error: unknown): TransientError | undefined {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !/^SQLITE_(BUSY|LOCKED)/.test(code)) return undefined;
+  return new TransientError(`The SQLite database stayed locked: ${(error as Error).message}`, {
+    ambiguous: false,
+    cause: error,
+  });
 }
 
 function toMetadata(row: sql.MetadataRow): DocumentMetadata {

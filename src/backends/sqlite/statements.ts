@@ -72,6 +72,11 @@ export const readMany = `SELECT ${LIVE_COLUMNS} FROM ${TABLE}
   WHERE tenant = @tenant AND collection = @collection AND deleted = 0
     AND id IN (SELECT value FROM json_each(@ids))`;
 
+/** The stored metadata of each id, deleted documents included; `@ids` is a JSON array. */
+export const peek = `SELECT id, revision, token, seq, last_modified, last_modified_by FROM ${TABLE}
+  WHERE tenant = @tenant AND collection = @collection
+    AND id IN (SELECT value FROM json_each(@ids))`;
+
 /** The changes feed of one tenant. */
 export const changes = `SELECT collection, id, body, deleted, revision, token, seq,
     last_modified, last_modified_by

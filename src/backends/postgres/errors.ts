@@ -1,0 +1,56 @@
+import { TransientError } from '../../concurrency/errors.js';
+
+// SQLSTATEs after which the statement certainly did not commit and may simply run again.
+const RETRYABLE = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '55P03', // lock_not_available
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+]);
+
+// SQLSTATEs that end the connection: a statement in flight may have committed.
+const CONNECTION_LOST = new Set([
+  '57P01', // admin_shutdown (pg_terminate_backend, fast shutdown)
+  '57P02', // crash_shutdown
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+]);
+
+const NETWORK = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTCONN',
+]);
+
+/**
+ * Turns a node-postgres failure into a `TransientError` when trying again can help;
+ * returns `undefined` for anything else (bad SQL, constraint violations), which must
+ * surface as it is. `inFlight` says whether a write could have been committing.
+ */
+export function transientOf(error: unknown, inFlight: boolean): TransientError | undefined {
+  const code = (error as { code?: unknown })?.code;
+  const message = (error as Error)?.message ?? String(error);
+  if (typeof code === 'string' && RETRYABLE.has(code)) {
+    return new TransientError(`PostgreSQL refused the statement (${code}): ${message}`, {
+      ambiguous: false,
+      cause: error,
+    });
+  }
+  const lost =
+    (typeof code === 'string' && (CONNECTION_LOST.has(code) || NETWORK.has(code))) ||
+    /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect/i.test(
+      message,
+    );
+  if (!lost) return undefined;
+  return new TransientError(`The connection to PostgreSQL was lost: ${message}`, {
+    ambiguous: inFlight,
+    cause: error,
+  });
+}
