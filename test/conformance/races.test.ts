@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { DocumentStore } from '../../src/index.js';
 import type { Counter } from '../support/model.js';
+import { openBackend } from '../support/open-backend.js';
 import type { Accepted, RacerResult, SaveOutcome } from '../support/racer.js';
 import { type RacerKind, runRacers } from '../support/racers.js';
 import { describeConformance } from './fixture.js';
@@ -46,6 +48,41 @@ describeConformance('races', (fixture) => {
       });
     });
   }
+
+  it('16 update() loops sharing one store (a 16-connection pool on servers) lose nothing', async () => {
+    const { store, c, config } = fixture();
+    await store.insert(c.counters, { id: 'hot', n: 0, log: [] });
+    const pooled = new DocumentStore({
+      backend: openBackend(config.kind === 'postgres' ? { ...config, max: 16 } : config),
+    });
+    try {
+      const accepted = (
+        await Promise.all(
+          Array.from({ length: 16 }, async (_, w) => {
+            const mine: Accepted[] = [];
+            for (let k = 0; k < 15; k++) {
+              const tag = `w${w}:${k}`;
+              const saved = await pooled.update(
+                c.counters,
+                'hot',
+                (doc) => {
+                  doc.n += 1;
+                  doc.log.push(tag);
+                },
+                { retry: { maxAttempts: 500, initialDelay: 1, maxDelay: 10 } },
+              );
+              mine.push({ tag, revision: saved.version as number });
+            }
+            return mine;
+          }),
+        )
+      ).flat();
+      expect(accepted).toHaveLength(16 * 15);
+      expectNoLostUpdate((await store.get(c.counters, 'hot')) as Counter, accepted);
+    } finally {
+      await pooled.close();
+    }
+  });
 
   it('50 sessions on 5 connections racing from one loaded version: exactly one wins', async () => {
     const { store, c, config } = fixture();
