@@ -1,29 +1,14 @@
-/** Latency percentiles and throughput of a list of per-operation durations (ms). */
-export interface Summary {
-  ops: number;
-  seconds: number;
-  opsPerSecond: number;
-  p50: number;
-  p99: number;
-}
-
-export function summarize(durations: number[], seconds: number): Summary {
+/** Latency percentiles (ms) of a list of durations. */
+export function percentiles(durations: number[]): { p50: number; p99: number } {
   const sorted = [...durations].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  return {
-    ops: durations.length,
-    seconds,
-    opsPerSecond: durations.length / seconds,
-    p50: at(0.5),
-    p99: at(0.99),
-  };
+  return { p50: round(at(0.5)), p99: round(at(0.99)) };
 }
 
-/** Runs `op` for each index in turn and times each call. */
-export async function timeEach(
-  count: number,
-  op: (i: number) => Promise<void> | void,
-): Promise<Summary> {
+export const round = (x: number, digits = 3) => Number(x.toFixed(digits));
+
+/** Runs `op` for each index in turn; ops/s and latency percentiles. */
+export async function timeEach(count: number, op: (i: number) => Promise<void>) {
   const durations: number[] = [];
   const start = performance.now();
   for (let i = 0; i < count; i++) {
@@ -31,5 +16,6 @@ export async function timeEach(
     await op(i);
     durations.push(performance.now() - t);
   }
-  return summarize(durations, (performance.now() - start) / 1000);
+  const seconds = (performance.now() - start) / 1000;
+  return { ops: count, opsPerSecond: round(count / seconds, 1), ...percentiles(durations) };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { InvalidArgumentError } from '../../concurrency/errors.js';
 import type { DocumentMetadata } from '../../store/metadata.js';
@@ -69,6 +70,7 @@ export class PostgresBackend implements Backend {
   readonly #quoted: string;
   readonly #maxRaceRetries: number;
   readonly #statements = new Map<string, string>();
+  readonly #prepared = new Map<string, string>();
 
   constructor(options: PostgresOptions = {}) {
     const schema = options.schema ?? 'noclobber';
@@ -174,8 +176,11 @@ export class PostgresBackend implements Backend {
     values: unknown[],
     writes = false,
   ): Promise<R[]> {
+    // The fixed statements are prepared once per connection: planning the batch
+    // statement costs more than running it. Condition statements vary, so are not.
+    const name = this.#prepared.get(text);
     try {
-      return (await this.#pool.query<R>(text, values)).rows;
+      return (await this.#pool.query<R>(name ? { name, text, values } : { text, values })).rows;
     } catch (error) {
       throw transientOf(error, writes) ?? error;
     }
@@ -186,6 +191,9 @@ export class PostgresBackend implements Backend {
     if (text === undefined) {
       text = make(this.#quoted);
       this.#statements.set(name, text);
+      // Named per schema and text, so stores on other schemas never share a name.
+      const digest = createHash('sha1').update(text).digest('hex').slice(0, 16);
+      this.#prepared.set(text, `noclobber_${name}_${digest}`);
     }
     return text;
   }

@@ -1,0 +1,162 @@
+import type { Collection, DocumentStore } from '../src/index.js';
+import { type BenchDoc, makeDoc, randomIds } from './docs.js';
+import type { RawDriver } from './raw.js';
+import { percentiles, round, timeEach } from './stats.js';
+
+/** A database to benchmark on: fresh noclobber stores and raw drivers, each on its own tables. */
+export interface Target {
+  readonly backend: 'sqlite' | 'postgres';
+  openStore(name: string, connections: number): DocumentStore;
+  openRaw(name: string, connections: number): Promise<RawDriver>;
+}
+
+async function seed(store: DocumentStore, raw: RawDriver, count: number) {
+  const docs = store.collection<BenchDoc>('docs');
+  const session = store.openSession();
+  for (let i = 0; i < count; i++) session.insert(docs, makeDoc(i));
+  await session.saveChanges();
+  await raw.insertAll(Array.from({ length: count }, (_, i) => makeDoc(i)));
+  return docs;
+}
+
+/** W1: one client, load-modify-save on random ids. */
+export async function w1(target: Target, docs: number, ops: number) {
+  const store = target.openStore('w1', 1);
+  const raw = await target.openRaw('w1', 1);
+  try {
+    const collection = await seed(store, raw, docs);
+    const ids = randomIds(ops, docs).map((i) => `doc-${i}`);
+    const noclobber = await timeEach(ops, async (i) => {
+      await store.update(collection, ids[i] as string, (doc) => {
+        doc.n += 1;
+      });
+    });
+    const rawResult = await timeEach(ops, async (i) => {
+      const { doc, version } = await raw.load(ids[i] as string);
+      doc.n += 1;
+      if (!(await raw.save(doc, version))) throw new Error('raw W1 met a conflict with one client');
+    });
+    return {
+      docs,
+      ops,
+      noclobber,
+      raw: rawResult,
+      ratio: round(noclobber.opsPerSecond / rawResult.opsPerSecond, 2),
+    };
+  } finally {
+    await store.close();
+    await raw.close();
+  }
+}
+
+/**
+ * Runs `writers` loops until `target` increments are accepted, each claiming one
+ * increment at a time; `increment` returns the attempts it took.
+ */
+async function contend(writers: number, target: number, increment: () => Promise<number>) {
+  let claimed = 0;
+  let attempts = 0;
+  const latencies: number[] = [];
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: writers }, async () => {
+      while (claimed < target) {
+        claimed++;
+        const t = performance.now();
+        const tries = await increment();
+        attempts += tries;
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  return {
+    accepted: target,
+    goodput: round(target / seconds, 1),
+    attempts,
+    conflicts: attempts - target,
+    ...percentiles(latencies),
+  };
+}
+
+/** W2: `writers` concurrent writers increment one hot document until `target` are accepted. */
+export async function w2(target: Target, writers: number, accepted: number) {
+  const store = target.openStore('w2', writers);
+  const raw = await target.openRaw('w2', writers);
+  try {
+    const collection = store.collection<BenchDoc>('docs');
+    await store.insert(collection, makeDoc(0));
+    await raw.insertAll([makeDoc(0), makeDoc(1)]);
+    const noclobber = await contend(writers, accepted, async () => {
+      let tries = 0;
+      await store.update(
+        collection,
+        'doc-0',
+        (doc) => {
+          tries++;
+          doc.n += 1;
+        },
+        { retry: { maxAttempts: 10_000, initialDelay: 1, maxDelay: 50 } },
+      );
+      return tries;
+    });
+    const noclobberFinal = (await store.get(collection, 'doc-0'))?.n ?? 0;
+    const checked = await contend(writers, accepted, async () => {
+      for (let tries = 1; ; tries++) {
+        const { doc, version } = await raw.load('doc-0');
+        doc.n += 1;
+        if (await raw.save(doc, version)) return tries;
+      }
+    });
+    const rawFinal = (await raw.load('doc-0')).doc.n;
+    const atomic = await contend(writers, accepted, async () => {
+      await raw.increment('doc-1');
+      return 1;
+    });
+    return {
+      writers,
+      noclobber: { ...noclobber, lost: accepted - noclobberFinal },
+      raw: { ...checked, lost: accepted - rawFinal },
+      rawAtomic: atomic,
+      ratio: round(noclobber.goodput / checked.goodput, 2),
+      ratioToAtomic: round(noclobber.goodput / atomic.goodput, 2),
+    };
+  } finally {
+    await store.close();
+    await raw.close();
+  }
+}
+
+/** W3: load `docs` documents in one session, change each, save all; `rounds` times. */
+export async function w3(target: Target, docs: number, rounds: number) {
+  const store = target.openStore('w3', 1);
+  const raw = await target.openRaw('w3', 1);
+  try {
+    const collection: Collection<BenchDoc> = await seed(store, raw, docs);
+    const ids = Array.from({ length: docs }, (_, i) => `doc-${i}`);
+    const noclobber = await timeEach(rounds, async () => {
+      const session = store.openSession();
+      for (const doc of (await session.loadMany(collection, ids)) as BenchDoc[]) {
+        doc.n += 1;
+        session.store(collection, doc);
+      }
+      await session.saveChanges();
+    });
+    const rawResult = await timeEach(rounds, async () => {
+      const items = await raw.loadMany(ids);
+      for (const item of items) item.doc.n += 1;
+      if (!(await raw.saveMany(items))) throw new Error('raw W3 met a conflict with one client');
+    });
+    const perSecond = (r: { opsPerSecond: number }) => round(r.opsPerSecond * docs, 0);
+    return {
+      docs,
+      rounds,
+      noclobber: { docsPerSecond: perSecond(noclobber), p50: noclobber.p50, p99: noclobber.p99 },
+      raw: { docsPerSecond: perSecond(rawResult), p50: rawResult.p50, p99: rawResult.p99 },
+      ratio: round(noclobber.opsPerSecond / rawResult.opsPerSecond, 2),
+    };
+  } finally {
+    await store.close();
+    await raw.close();
+  }
+}
