@@ -102,6 +102,8 @@ describe('PostgreSQL: connection faults during a write', () => {
       // Find the backend of our write, blocked on the row lock, and kill it.
       let pid: number | undefined;
       for (let i = 0; i < 200 && pid === undefined; i++) {
+        // Inside a transaction pg_stat_activity is a snapshot: drop it to see new waits.
+        await blocker.query('SELECT pg_stat_clear_snapshot()');
         const { rows } = await blocker.query<{ pid: number }>(
           `SELECT pid FROM pg_stat_activity
            WHERE wait_event_type = 'Lock' AND query LIKE '%WITH input AS%' AND pid <> pg_backend_pid()`,
