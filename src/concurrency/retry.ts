@@ -29,18 +29,19 @@ export interface RetryOptions {
 /** Retry options with every default filled in. */
 export type RetryPolicy = Required<Omit<RetryOptions, 'signal'>> & { signal?: AbortSignal };
 
-export const defaultRetry: Readonly<RetryPolicy> = {
+export const defaultRetry: Readonly<RetryPolicy> = Object.freeze({
   maxAttempts: 10,
   initialDelay: 5,
   maxDelay: 1000,
   multiplier: 2,
   jitter: 'full',
-};
+});
 
 const JITTERS = new Set(['none', 'full', 'equal', 'decorrelated']);
 
 /** Fills in defaults and rejects options no loop could follow. */
 export function resolveRetry(options: RetryOptions | undefined): RetryPolicy {
+  if (options === undefined) return defaultRetry;
   const policy: RetryPolicy = { ...defaultRetry, ...stripUndefined(options ?? {}) };
   const { maxAttempts, initialDelay, maxDelay, multiplier, jitter } = policy;
   if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {

@@ -104,11 +104,11 @@ export class SqliteBackend implements Backend {
   ): Promise<Map<string, StoredDocument>> {
     const rows =
       ids.length === 1
-        ? this.#statement(sql.readOne).all({ tenant, collection, id: ids[0] as string })
+        ? [this.#statement(sql.readOne).get({ tenant, collection, id: ids[0] as string })]
         : this.#statement(sql.readMany).all({ tenant, collection, ids: JSON.stringify(ids) });
     const found = new Map<string, StoredDocument>();
-    for (const row of rows as DocumentRow[]) {
-      found.set(row.id, { body: row.body, metadata: toMetadata(row) });
+    for (const row of rows as (DocumentRow | undefined)[]) {
+      if (row) found.set(row.id, { body: row.body, metadata: toMetadata(row) });
     }
     return found;
   }
