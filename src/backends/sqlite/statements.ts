@@ -6,9 +6,10 @@
 
 const TABLE = 'noclobber_documents';
 const KEY = 'tenant = @tenant AND collection = @collection AND id = @id';
-// Every statement below runs inside BEGIN IMMEDIATE, so no other writer can take the
-// same next value between this read of MAX(seq) and the write that uses it.
-const NEXT_SEQ = `(SELECT COALESCE(MAX(seq), 0) + 1 FROM ${TABLE})`;
+// A write statement holds SQLite's write lock from this read of the counter to its
+// commit, and the schema's triggers move the counter on with every write, so no two
+// writes ever take the same value.
+const NEXT_SEQ = '(SELECT seq + 1 FROM noclobber_counter WHERE id = 1)';
 const NOW = `CAST(unixepoch('subsec') * 1000 AS INTEGER)`;
 const RETURNING = 'RETURNING revision, token, seq, last_modified, last_modified_by';
 
