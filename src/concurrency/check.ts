@@ -34,6 +34,12 @@ export type NormalizedCheck =
   | { kind: 'revisionAbove'; revision: number; silent: boolean }
   | { kind: 'none' };
 
+/**
+ * The highest revision `revisionAbove` may set: 2^52, leaving 2^52 further writes before a
+ * revision leaves the range JavaScript numbers count exactly.
+ */
+export const MAX_SET_REVISION = 2 ** 52;
+
 /** Validates a caller's check against the collection's version kind. */
 export function normalizeCheck(check: Check, versionKind: VersionKind): NormalizedCheck {
   if (check === 'mustNotExist' || check === 'mustExist' || check === 'none') return { kind: check };
@@ -60,19 +66,15 @@ export function normalizeCheck(check: Check, versionKind: VersionKind): Normaliz
   if ('condition' in check) {
     return { kind: 'condition', condition: normalizeCondition(check.condition) };
   }
-  if ('revisionAbove' in check) {
-    return {
-      kind: 'revisionAbove',
-      revision: validateRevision(check.revisionAbove),
-      silent: false,
-    };
-  }
-  if ('tryRevisionAbove' in check) {
-    return {
-      kind: 'revisionAbove',
-      revision: validateRevision(check.tryRevisionAbove),
-      silent: true,
-    };
+  if ('revisionAbove' in check || 'tryRevisionAbove' in check) {
+    const silent = 'tryRevisionAbove' in check;
+    const revision = validateRevision(silent ? check.tryRevisionAbove : check.revisionAbove);
+    if (revision > MAX_SET_REVISION) {
+      throw new InvalidVersionError(
+        `revisionAbove sets revisions up to ${MAX_SET_REVISION}, so that later writes still count in safe integers; got ${revision}`,
+      );
+    }
+    return { kind: 'revisionAbove', revision, silent };
   }
   throw new InvalidArgumentError(`Unknown check ${safeDescribe(check)}`);
 }

@@ -50,11 +50,7 @@ const FIELD_OPS = new Set(['$eq', '$ne', '$in', '$nin', '$gt', '$gte', '$lt', '$
 /** Validates a caller's condition; throws `InvalidConditionError` on anything unexpected. */
 export function normalizeCondition(condition: unknown): NormalizedCondition {
   const budget = { nodes: 0 };
-  const result = normalizeObject(condition, budget, 0);
-  if (result.op === 'and' && result.items.length === 0) {
-    throw new InvalidConditionError('A condition must test at least one field');
-  }
-  return result;
+  return normalizeObject(condition, budget, 0);
 }
 
 function normalizeObject(value: unknown, budget: { nodes: number }, depth: number) {
@@ -83,6 +79,12 @@ function normalizeObject(value: unknown, budget: { nodes: number }, depth: numbe
     } else {
       items.push(...normalizeField(parsePath(key), test));
     }
+  }
+  // An empty object would compile to an empty SQL clause, or silently mean "always".
+  if (items.length === 0) {
+    throw new InvalidConditionError(
+      'A condition (and every one nested in it) tests at least one field',
+    );
   }
   return items.length === 1 && items[0] ? items[0] : ({ op: 'and', items } as const);
 }

@@ -37,12 +37,17 @@ export const defaultRetry: Readonly<RetryPolicy> = Object.freeze({
   jitter: 'full',
 });
 
+// setTimeout fires at once for longer delays, which would turn a backoff into a busy loop.
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
 const JITTERS = new Set(['none', 'full', 'equal', 'decorrelated']);
 
 /** Fills in defaults and rejects options no loop could follow. */
 export function resolveRetry(options: RetryOptions | undefined): RetryPolicy {
   if (options === undefined) return defaultRetry;
-  const policy: RetryPolicy = { ...defaultRetry, ...stripUndefined(options ?? {}) };
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidArgumentError('retry takes an options object');
+  }
+  const policy: RetryPolicy = { ...defaultRetry, ...stripUndefined(options) };
   const { maxAttempts, initialDelay, maxDelay, multiplier, jitter } = policy;
   if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
     throw new InvalidArgumentError('retry.maxAttempts is an integer of at least 1');
@@ -51,12 +56,17 @@ export function resolveRetry(options: RetryOptions | undefined): RetryPolicy {
     ['initialDelay', initialDelay],
     ['maxDelay', maxDelay],
   ] as const) {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new InvalidArgumentError(`retry.${name} is a finite number of ms, at least 0`);
+    if (typeof value !== 'number' || !(value >= 0 && value <= MAX_TIMER_DELAY)) {
+      throw new InvalidArgumentError(
+        `retry.${name} is a number of ms from 0 to ${MAX_TIMER_DELAY} (what a timer can wait)`,
+      );
     }
   }
   if (typeof multiplier !== 'number' || !Number.isFinite(multiplier) || multiplier < 1) {
     throw new InvalidArgumentError('retry.multiplier is a finite number of at least 1');
+  }
+  if (policy.signal !== undefined && !(policy.signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError('retry.signal is an AbortSignal');
   }
   if (!JITTERS.has(jitter)) {
     throw new InvalidArgumentError(`retry.jitter is one of ${[...JITTERS].join(', ')}`);

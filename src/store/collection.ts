@@ -3,7 +3,7 @@ import type { StoredDocument } from '../backends/backend.js';
 import { safeDescribe, validateVersion } from '../concurrency/check.js';
 import { InvalidArgumentError, InvalidIdError } from '../concurrency/errors.js';
 import type { DocumentMetadata, Version, VersionKind } from './metadata.js';
-import { serializeDocument, validateId } from './validate.js';
+import { FORBIDDEN_KEYS, optionsObject, serializeDocument, validateId } from './validate.js';
 
 /** How a collection maps entities to stored documents. */
 export interface CollectionOptions<T extends object = Record<string, unknown>> {
@@ -32,6 +32,7 @@ export class Collection<T extends object = Record<string, unknown>> {
   readonly idField: string;
 
   constructor(name: string, options: CollectionOptions<T> = {}) {
+    optionsObject(options, 'collection()');
     if (typeof name !== 'string' || !NAME.test(name)) {
       throw new InvalidArgumentError(
         `A collection name is 1 to 128 letters, digits, '_', '.' or '-', starting with a letter or digit; got ${safeDescribe(name)}`,
@@ -47,7 +48,7 @@ export class Collection<T extends object = Record<string, unknown>> {
     for (const field of [idField, options.versionField]) {
       if (
         field !== undefined &&
-        (typeof field !== 'string' || field === '' || field === '__proto__')
+        (typeof field !== 'string' || field === '' || FORBIDDEN_KEYS.has(field))
       ) {
         throw new InvalidArgumentError(`Invalid field name ${safeDescribe(field)}`);
       }

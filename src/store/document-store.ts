@@ -12,7 +12,7 @@ import { commitPlanned } from './commit.js';
 import { type CollectionRef, readDocuments, type StoreContext } from './context.js';
 import type { DocumentMetadata, Version } from './metadata.js';
 import { DocumentSession, QuerySession, type SessionOptions } from './session.js';
-import { validateId } from './validate.js';
+import { isPlainObject, optionsObject, validateId } from './validate.js';
 import { chooseCheck, type PlannedWrite, planDelete, planPut, type WriteScope } from './writes.js';
 
 /** Options of a `DocumentStore`. */
@@ -108,7 +108,7 @@ export class DocumentStore {
   /** @internal a tenant view sharing `shared`. */
   constructor(options: DocumentStoreOptions, shared: Shared);
   constructor(options: DocumentStoreOptions, shared?: Shared) {
-    if (!options || typeof options.backend?.commit !== 'function') {
+    if (!isPlainObject(options) || typeof options.backend?.commit !== 'function') {
       throw new InvalidArgumentError('DocumentStore needs a backend, e.g. new SqliteBackend()');
     }
     const tenant = options.tenant ?? 'default';
@@ -186,7 +186,8 @@ export class DocumentStore {
     entity: T,
     options: Pick<WriteOptions, 'actor'> = {},
   ): Promise<WriteResult> {
-    return this.#put(collection, entity, { ...options, check: 'mustNotExist' }, true);
+    const { actor } = optionsObject(options, 'insert()');
+    return this.#put(collection, entity, { actor, check: 'mustNotExist' }, true);
   }
 
   /**
@@ -198,7 +199,7 @@ export class DocumentStore {
     entity: T,
     options: WriteOptions = {},
   ): Promise<WriteResult> {
-    return this.#put(collection, entity, options, false);
+    return this.#put(collection, entity, optionsObject(options, 'put()'), false);
   }
 
   /**
@@ -212,6 +213,7 @@ export class DocumentStore {
     options: WriteOptions = {},
   ): Promise<WriteResult> {
     const c = this.#context.resolve(collection);
+    optionsObject(options, 'delete()');
     const { id, version } = c.target(idOrEntity);
     const check = chooseCheck(c, options.check, version, 'mustExist');
     const scope = this.#scopeFor(options.actor);
@@ -235,6 +237,7 @@ export class DocumentStore {
     const c = this.#context.resolve(collection);
     validateId(id);
     if (typeof mutate !== 'function') throw new InvalidArgumentError('update() needs a function');
+    optionsObject(options, 'update()');
     const policy = resolveRetry(options.retry);
     const scope = this.#scopeFor(options.actor);
     // Tokens of this call's writes: if one is found stored after a lost connection, that
@@ -262,6 +265,7 @@ export class DocumentStore {
    * `seq` order, each once with its latest state. Start at 0; pass `last` on.
    */
   async changes(options: { since?: number; limit?: number } = {}): Promise<ChangesPage> {
+    optionsObject(options, 'changes()');
     const since = options.since ?? 0;
     const limit = options.limit ?? 100;
     if (!Number.isSafeInteger(since) || since < 0) {
@@ -288,6 +292,7 @@ export class DocumentStore {
    * that changed without `store()`, and skips stored ones that did not change.
    */
   openSession(options: SessionOptions = {}): DocumentSession {
+    optionsObject(options, 'openSession()');
     return new DocumentSession(this.#contextFor(this.#scopeFor(options.actor)), options);
   }
 

@@ -1,10 +1,15 @@
-import { type Check, type NormalizedCheck, normalizeCheck } from '../concurrency/check.js';
-import { InvalidArgumentError } from '../concurrency/errors.js';
+import {
+  type Check,
+  type NormalizedCheck,
+  normalizeCheck,
+  safeDescribe,
+} from '../concurrency/check.js';
+import { InvalidArgumentError, InvalidDocumentError } from '../concurrency/errors.js';
 import type { Collection } from './collection.js';
 import { commitPlanned } from './commit.js';
 import { type CollectionRef, readDocuments, type StoreContext } from './context.js';
 import type { DocumentMetadata, Version } from './metadata.js';
-import { validateId } from './validate.js';
+import { isPlainObject, optionsObject, validateId } from './validate.js';
 import { chooseCheck, type PlannedWrite, planDelete, planPut } from './writes.js';
 
 /** Options of `openSession()`. */
@@ -31,6 +36,8 @@ export interface SessionWriteOptions {
 }
 
 interface Tracked {
+  readonly collection: Collection<object>;
+  readonly id: string;
   entity: object;
   metadata: DocumentMetadata;
   /** The stored JSON as last loaded or saved: what dirty tracking compares with. */
@@ -42,7 +49,10 @@ interface Pending {
   readonly id: string;
   readonly op: 'store' | 'insert' | 'delete';
   readonly entity: object | undefined;
-  readonly check: NormalizedCheck | undefined;
+  /** Fixed when the write is scheduled: what the writer saw then is what it must find. */
+  readonly check: NormalizedCheck;
+  /** No check was named, so dirty tracking may skip the write if nothing changed. */
+  readonly implicit: boolean;
 }
 
 const keyOf = (collection: Collection<object>, id: string) => `${collection.name}\u0000${id}`;
@@ -83,11 +93,15 @@ export class QuerySession {
 export class DocumentSession extends QuerySession {
   readonly #dirty: boolean;
   readonly #optimistic: boolean;
-  readonly #tracked = new Map<string, Tracked & { collection: Collection<object>; id: string }>();
+  readonly #tracked = new Map<string, Tracked>();
   readonly #pending = new Map<string, Pending>();
+  // Which key each loaded or saved entity belongs to, so that an entity whose id field
+  // was changed is refused instead of carrying one document's version to another.
+  readonly #keyOfEntity = new WeakMap<object, string>();
 
   constructor(context: StoreContext, options: SessionOptions = {}) {
     super(context);
+    optionsObject(options, 'openSession()');
     if (
       options.tracking !== undefined &&
       options.tracking !== 'identity' &&
@@ -95,13 +109,17 @@ export class DocumentSession extends QuerySession {
     ) {
       throw new InvalidArgumentError(`tracking is 'identity' or 'dirty'`);
     }
+    if (options.optimistic !== undefined && typeof options.optimistic !== 'boolean') {
+      throw new InvalidArgumentError('optimistic is a boolean');
+    }
     this.#dirty = options.tracking === 'dirty';
     this.#optimistic = options.optimistic ?? true;
   }
 
   /**
    * Loads documents and remembers their versions. A document already in the session is
-   * returned as the same object, not reloaded; one deleted in the session loads as `null`.
+   * returned as the same object, not reloaded: one stored in the session loads as the
+   * stored entity, one deleted in the session as `null`.
    */
   override async loadMany<T extends object>(
     collection: CollectionRef<T>,
@@ -110,25 +128,18 @@ export class DocumentSession extends QuerySession {
     const c = this.context.resolve(collection);
     if (!Array.isArray(ids)) throw new InvalidArgumentError('loadMany() takes an array of ids');
     ids.forEach(validateId);
-    const missing = ids.filter((id) => !this.#tracked.has(keyOf(c, id)));
-    const stored = await readDocuments(this.context, c, [...new Set(missing)]);
+    const known = (id: string) =>
+      this.#tracked.has(keyOf(c, id)) || this.#pending.has(keyOf(c, id));
+    const missing = [...new Set(ids.filter((id) => !known(id)))];
+    const stored = await readDocuments(this.context, c, missing);
     for (const [id, found] of stored) {
-      const key = keyOf(c, id);
-      // Another load of this session may have tracked it while we awaited the read.
-      if (!this.#tracked.has(key)) {
-        const entity = c.toEntity(id, found);
-        // Compared with what the entity serialises to later, so it is made the same way
-        // (a backend may hand the body back normalised, as jsonb does). Only dirty
-        // tracking reads it.
-        const snapshot = this.#dirty
-          ? c.serialize(entity, this.context.scope.maxDocumentBytes)
-          : '';
-        this.#tracked.set(key, { collection: c, id, entity, metadata: found.metadata, snapshot });
-      }
+      // Another call of this session may have loaded or stored it while we awaited the read.
+      if (!known(id)) this.#track(c, id, c.toEntity(id, found), found.metadata);
     }
     return ids.map((id) => {
       const key = keyOf(c, id);
-      if (this.#pending.get(key)?.op === 'delete') return null;
+      const pending = this.#pending.get(key);
+      if (pending) return (pending.entity as T | undefined) ?? null;
       return (this.#tracked.get(key)?.entity as T | undefined) ?? null;
     });
   }
@@ -136,14 +147,15 @@ export class DocumentSession extends QuerySession {
   /**
    * Schedules a write of `entity`. The check, unless given: the version this session
    * loaded it at; for a document it never loaded, the entity's version field, or
-   * `mustNotExist` when that is empty. An entity without an id gets a generated one.
+   * `mustNotExist` when that is empty. It is fixed here: loading the document again
+   * before `saveChanges()` does not move it. An entity without an id gets a generated one.
    */
   store<T extends object>(
     collection: CollectionRef<T>,
     entity: T,
     options: SessionWriteOptions = {},
   ): void {
-    this.#schedule(collection, entity, 'store', options.check);
+    this.#schedule(collection, entity, 'store', optionsObject(options, 'store()').check);
   }
 
   /** Schedules an insert (`mustNotExist`). */
@@ -161,9 +173,19 @@ export class DocumentSession extends QuerySession {
     options: SessionWriteOptions = {},
   ): void {
     const c = this.context.resolve(collection) as Collection<object>;
+    const explicit = optionsObject(options, 'delete()').check;
     const { id, version } = c.target(idOrEntity);
-    const check = this.#checkFor(c, id, options.check, version, 'mustExist');
-    this.#pending.set(keyOf(c, id), { collection: c, id, op: 'delete', entity: undefined, check });
+    if (typeof idOrEntity === 'object') this.#refuseMovedEntity(c, idOrEntity, id);
+    const check = this.#checkFor(c, id, explicit, version, 'mustExist');
+    planDelete(this.context.scope, c, id, check); // refuses checks no delete can carry, now
+    this.#pending.set(keyOf(c, id), {
+      collection: c,
+      id,
+      op: 'delete',
+      entity: undefined,
+      check,
+      implicit: explicit === undefined,
+    });
   }
 
   /** The metadata this session last saw for a document, or `null` if it never saw it. */
@@ -180,24 +202,23 @@ export class DocumentSession extends QuerySession {
    * Writes every scheduled change (and, with dirty tracking, every changed loaded
    * document) in one transaction. All or nothing: on any failed check nothing is written,
    * the session keeps its changes, and the error lists every failed document. On success
-   * the entities' version fields hold their new versions.
+   * the entities' version fields hold their new versions. Changes scheduled while it runs
+   * wait for the next call.
    */
   async saveChanges(): Promise<void> {
+    const batch = [...this.#pending];
     const planned: PlannedWrite[] = [];
     const entities: (object | undefined)[] = [];
-    for (const [key, pending] of this.#pending) {
-      const { collection: c, id } = pending;
-      if (pending.op === 'delete') {
-        planned.push(planDelete(this.context.scope, c, id, pending.check as NormalizedCheck));
+    for (const [key, pending] of batch) {
+      const { collection: c, id, entity } = pending;
+      if (entity === undefined) {
+        planned.push(planDelete(this.context.scope, c, id, pending.check));
         entities.push(undefined);
         continue;
       }
-      const entity = pending.entity as object;
-      const check =
-        pending.check ?? this.#checkFor(c, id, undefined, c.versionOf(entity), 'mustNotExist');
-      const write = planPut(this.context.scope, c, entity, check);
-      const tracked = this.#tracked.get(key);
-      if (this.#dirty && pending.check === undefined && tracked?.snapshot === write.write.body)
+      this.#refuseChangedId(c, entity, id);
+      const write = planPut(this.context.scope, c, entity, pending.check);
+      if (this.#dirty && pending.implicit && this.#tracked.get(key)?.snapshot === write.write.body)
         continue;
       planned.push(write);
       entities.push(entity);
@@ -205,6 +226,7 @@ export class DocumentSession extends QuerySession {
     if (this.#dirty) {
       for (const [key, tracked] of this.#tracked) {
         if (this.#pending.has(key)) continue;
+        this.#refuseChangedId(tracked.collection, tracked.entity, tracked.id);
         const check = this.#checkFor(
           tracked.collection,
           tracked.id,
@@ -225,36 +247,80 @@ export class DocumentSession extends QuerySession {
       const key = keyOf(collection, write.id);
       const entity = entities[i];
       if (write.op === 'delete') {
-        if (outcome.status === 'ok' || outcome.status === 'skipped') this.#tracked.delete(key);
+        this.#tracked.delete(key);
       } else if (outcome.status === 'ok' && entity) {
         collection.setVersion(entity, outcome.metadata);
-        this.#tracked.set(key, {
-          collection,
-          id: write.id,
-          entity,
-          metadata: outcome.metadata,
-          snapshot: write.body as string,
-        });
+        this.#track(collection, write.id, entity, outcome.metadata, write.body as string);
+      } else if (outcome.status === 'skipped') {
+        // A tryRevisionAbove that found a newer revision: done, not a change to retry.
+        const tracked = this.#tracked.get(key);
+        if (tracked) tracked.snapshot = write.body as string;
       }
     });
-    this.#pending.clear();
+    for (const [key, pending] of batch) {
+      if (this.#pending.get(key) === pending) this.#pending.delete(key);
+    }
+  }
+
+  #track(
+    c: Collection<object>,
+    id: string,
+    entity: object,
+    metadata: DocumentMetadata,
+    snapshot?: string,
+  ): void {
+    const key = keyOf(c, id);
+    // Compared with what the entity serialises to later, so it is made the same way (a
+    // backend may hand the body back normalised, as jsonb does). Only dirty tracking reads it.
+    const made =
+      snapshot ?? (this.#dirty ? c.serialize(entity, this.context.scope.maxDocumentBytes) : '');
+    this.#tracked.set(key, { collection: c, id, entity, metadata, snapshot: made });
+    this.#keyOfEntity.set(entity, key);
   }
 
   #schedule<T extends object>(
     collection: CollectionRef<T>,
     entity: T,
     op: 'store' | 'insert',
-    check: Check | undefined,
+    explicit: Check | undefined,
   ): void {
     const c = this.context.resolve(collection) as Collection<object>;
-    if (typeof entity !== 'object' || entity === null || Array.isArray(entity)) {
-      throw new InvalidArgumentError('A document is a plain object');
-    }
+    if (!isPlainObject(entity)) throw new InvalidDocumentError('A document is a plain object');
     const id = c.idOf(entity, true);
-    const normalized = check === undefined ? undefined : normalizeCheck(check, c.versionKind);
-    this.#pending.set(keyOf(c, id), { collection: c, id, op, entity, check: normalized });
-    const tracked = this.#tracked.get(keyOf(c, id));
-    if (tracked) tracked.entity = entity;
+    this.#refuseMovedEntity(c, entity, id);
+    const check = this.#checkFor(c, id, explicit, c.versionOf(entity), 'mustNotExist');
+    const key = keyOf(c, id);
+    this.#pending.set(key, {
+      collection: c,
+      id,
+      op,
+      entity,
+      check,
+      implicit: explicit === undefined,
+    });
+    const tracked = this.#tracked.get(key);
+    if (tracked) {
+      tracked.entity = entity;
+      this.#keyOfEntity.set(entity, key);
+    }
+  }
+
+  #refuseMovedEntity(c: Collection<object>, entity: object, id: string): void {
+    const key = this.#keyOfEntity.get(entity);
+    if (key !== undefined && key !== keyOf(c, id)) {
+      throw new InvalidArgumentError(
+        `This entity was loaded as ${key.replace('\u0000', '/')}; a session cannot change a document's id or collection`,
+      );
+    }
+  }
+
+  #refuseChangedId(c: Collection<object>, entity: object, id: string): void {
+    const now = (entity as Record<string, unknown>)[c.idField];
+    if (now !== id) {
+      throw new InvalidArgumentError(
+        `The id of ${c.name}/${id} was changed to ${safeDescribe(now)} after the session took it; store a copy under the new id instead`,
+      );
+    }
   }
 
   // The check a write of a document carries when its caller names none.

@@ -1,5 +1,9 @@
 import { safeDescribe } from '../concurrency/check.js';
-import { InvalidDocumentError, InvalidIdError } from '../concurrency/errors.js';
+import {
+  InvalidArgumentError,
+  InvalidDocumentError,
+  InvalidIdError,
+} from '../concurrency/errors.js';
 
 /** Longest id accepted, in UTF-16 code units. */
 export const MAX_ID_LENGTH = 512;
@@ -8,7 +12,7 @@ export const MAX_DEPTH = 128;
 
 // Keys that change an object's prototype when assigned by naive merge or clone code,
 // here or in the application. Refusing them on the way in keeps stored data harmless.
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor']);
 
 /**
  * Checks an id: a non-empty string of at most 512 characters, well-formed Unicode, no
@@ -95,6 +99,9 @@ function checkValue(value: unknown, path: string, depth: number): void {
       `${where(path)} is a ${name}; documents hold plain objects and arrays only`,
     );
   }
+  if (Object.getOwnPropertySymbols(value).length > 0) {
+    throw new InvalidDocumentError(`${where(path)} has symbol keys, which JSON cannot hold`);
+  }
   for (const key of Object.keys(value)) {
     checkText(key, path);
     if (FORBIDDEN_KEYS.has(key)) {
@@ -133,4 +140,18 @@ export function hasControlCharacter(text: string): boolean {
     if (code < 0x20 || code === 0x7f) return true;
   }
   return false;
+}
+
+/**
+ * An options argument: `undefined` stands for `{}`, anything but a plain object is refused
+ * with a typed error rather than a TypeError from deep inside.
+ */
+export function optionsObject<T extends object>(options: T | undefined, where: string): T {
+  if (options === undefined) return {} as T;
+  if (!isPlainObject(options)) {
+    throw new InvalidArgumentError(
+      `${where} takes an options object, got ${safeDescribe(options)}`,
+    );
+  }
+  return options;
 }

@@ -184,6 +184,47 @@ describeConformance('bad input', (fixture) => {
     expect((await store.changes()).changes.map((ch) => ch.id)).toEqual(ids);
   });
 
+  it('options that are not objects get a typed error, not a TypeError', async () => {
+    const { store, c } = fixture();
+    const nil = null as never;
+    await expect(store.put(c.orders, order('x'), nil)).rejects.toThrow(InvalidArgumentError);
+    await expect(store.insert(c.orders, order('x'), nil)).rejects.toThrow(InvalidArgumentError);
+    await expect(store.delete(c.orders, 'x', nil)).rejects.toThrow(InvalidArgumentError);
+    await expect(store.update(c.orders, 'x', () => {}, nil)).rejects.toThrow(InvalidArgumentError);
+    await expect(store.changes(nil)).rejects.toThrow(InvalidArgumentError);
+    expect(() => store.openSession(nil)).toThrow(InvalidArgumentError);
+    expect(() => store.collection('other', nil)).toThrow(InvalidArgumentError);
+    expect(() => store.openSession().store(c.orders, order('x'), nil)).toThrow(
+      InvalidArgumentError,
+    );
+    await expect(
+      store.update(c.orders, 'x', () => {}, { retry: { signal: {} as never } }),
+    ).rejects.toThrow(InvalidArgumentError);
+    await expect(
+      store.update(c.orders, 'x', () => {}, { retry: { maxDelay: 2 ** 31 } }),
+    ).rejects.toThrow(InvalidArgumentError);
+    await expectNothingWritten(fixture());
+  });
+
+  it('field mappings and documents that cannot round-trip are refused', async () => {
+    const { store, c } = fixture();
+    for (const field of ['constructor', '__proto__', '']) {
+      expect(() => store.collection(`f${field.length}`, { idField: field as never })).toThrow(
+        InvalidArgumentError,
+      );
+      expect(() => store.collection(`v${field.length}`, { versionField: field as never })).toThrow(
+        InvalidArgumentError,
+      );
+    }
+    await expect(store.insert(c.orders, { ...order('s'), [Symbol('hidden')]: 1 })).rejects.toThrow(
+      InvalidDocumentError,
+    );
+    await expect(
+      store.put(c.orders, order('r'), { check: { revisionAbove: 2 ** 52 + 1 } }),
+    ).rejects.toThrow(InvalidVersionError);
+    await expectNothingWritten(fixture());
+  });
+
   it('every refusal is a NoclobberError with a stable code', async () => {
     const { store, c } = fixture();
     const errors = await Promise.all([

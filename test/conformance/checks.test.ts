@@ -214,6 +214,11 @@ describeConformance('checks', (fixture) => {
     await store.insert(c.orders, order('o-1'));
     const bad: unknown[] = [
       {},
+      { $and: [{}] },
+      { $or: [{ status: 'pending' }, {}] },
+      { $not: {} },
+      { status: 'pending', $not: { $and: [{ $not: {} }] } },
+      { status: {} },
       { status: { $regex: 'x' } },
       { $where: 'true' },
       { status: { $in: 'pending' } },

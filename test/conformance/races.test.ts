@@ -139,6 +139,13 @@ describeConformance('races', (fixture) => {
       expect(final.n).toBe(expectedTags.length);
       expect(final.version).toBe(expectedTags.length + 1);
     }
+    // Every write took its own seq, handed out in commit order: the feed lists the four
+    // documents in strictly increasing seq, and no seq is below the number of writes made.
+    const seqs = (await store.changes()).changes.map((change) => change.metadata.seq);
+    expect(seqs).toHaveLength(4);
+    expect([...seqs].sort((x, y) => x - y)).toEqual(seqs);
+    expect(new Set(seqs).size).toBe(4);
+    expect(seqs.at(-1)).toBeGreaterThanOrEqual(ids.length + accepted.length * 3);
   });
 
   it('several processes opening a new database at once all migrate it safely', async () => {

@@ -4,6 +4,7 @@ import {
   ConcurrencyError,
   DocumentNotFoundError,
   DuplicateDocumentError,
+  InvalidArgumentError,
 } from '../../src/index.js';
 import { type Order, order } from '../support/model.js';
 import { describeConformance } from './fixture.js';
@@ -287,6 +288,76 @@ describeConformance('sessions', (fixture) => {
     ]);
     expect('store' in query).toBe(false);
     expect('saveChanges' in query).toBe(false);
+  });
+
+  it('a check is fixed at store(): loading the document later does not move it', async () => {
+    const { store, c } = fixture();
+    await store.insert(c.orders, order('o-1'));
+    const session = store.openSession();
+    // Stored as of revision 1 without loading it; another writer then moves it to 2.
+    session.store(c.orders, order('o-1', { total: 5, version: 1 }));
+    await store.update(c.orders, 'o-1', (o) => {
+      o.total = 7;
+    });
+    // Loading returns the pending entity and does not re-base its check on revision 2.
+    expect(await session.load(c.orders, 'o-1')).toMatchObject({ total: 5, version: 1 });
+    await expect(session.saveChanges()).rejects.toMatchObject({ expected: 1, actual: 2 });
+    expect((await store.get(c.orders, 'o-1'))?.total).toBe(7);
+    // An unseen insert stays an insert, even when the id is taken meanwhile and loaded.
+    const inserting = store.openSession();
+    inserting.store(c.orders, order('o-2', { total: 1 }));
+    await store.insert(c.orders, order('o-2', { total: 2 }));
+    await inserting.load(c.orders, 'o-2');
+    await expect(inserting.saveChanges()).rejects.toThrow(DuplicateDocumentError);
+    expect((await store.get(c.orders, 'o-2'))?.total).toBe(2);
+  });
+
+  it("changing a loaded entity's id is refused, never applying one document's version to another", async () => {
+    const { store, c } = fixture();
+    await store.insert(c.orders, order('a'));
+    await store.insert(c.orders, order('b'));
+    const session = store.openSession();
+    const a = (await session.load(c.orders, 'a')) as Order;
+    a.id = 'b';
+    expect(() => session.store(c.orders, a)).toThrow(InvalidArgumentError);
+    expect(() => session.delete(c.orders, a)).toThrow(InvalidArgumentError);
+    const dirty = store.openSession({ tracking: 'dirty' });
+    const loaded = (await dirty.load(c.orders, 'a')) as Order;
+    dirty.store(c.orders, loaded);
+    loaded.id = 'b';
+    await expect(dirty.saveChanges()).rejects.toThrow(InvalidArgumentError);
+    const identity = store.openSession();
+    const stored = order('c');
+    identity.store(c.orders, stored);
+    stored.id = 'b';
+    await expect(identity.saveChanges()).rejects.toThrow(InvalidArgumentError);
+    expect(await store.get(c.orders, 'b')).toMatchObject({ id: 'b', total: 10, version: 1 });
+    expect(await store.get(c.orders, 'c')).toBeNull();
+  });
+
+  it('changes scheduled while saveChanges() runs are kept for the next call', async () => {
+    const { store, c } = fixture();
+    const session = store.openSession();
+    session.store(c.orders, order('first'));
+    const saving = session.saveChanges();
+    session.store(c.orders, order('second'));
+    await saving;
+    expect(await store.get(c.orders, 'second')).toBeNull();
+    await session.saveChanges();
+    expect(await store.get(c.orders, 'second')).not.toBeNull();
+  });
+
+  it('a skipped tryRevisionAbove is done: dirty tracking does not write it later', async () => {
+    const { store, c } = fixture();
+    await store.insert(c.orders, order('o-1'));
+    await store.put(c.orders, order('o-1', { total: 3 }), { check: { revisionAbove: 5 } });
+    const session = store.openSession({ tracking: 'dirty' });
+    const entity = (await session.load(c.orders, 'o-1')) as Order;
+    entity.total = 4;
+    session.store(c.orders, entity, { check: { tryRevisionAbove: 5 } });
+    await session.saveChanges();
+    await session.saveChanges();
+    expect(await store.get(c.orders, 'o-1')).toMatchObject({ total: 3, version: 5 });
   });
 
   it('50 sessions racing to save the same loaded version: exactly one succeeds', async () => {

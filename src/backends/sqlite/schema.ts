@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 
 /** The schema version this code writes and reads. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 // Each entry upgrades the schema from version index to index + 1. Never edit a shipped
 // entry: add a new one, so files created by older releases upgrade in order.
@@ -19,15 +19,19 @@ const MIGRATIONS: readonly string[] = [
      deleted INTEGER NOT NULL DEFAULT 0,
      PRIMARY KEY (tenant, collection, id)
    ) WITHOUT ROWID;
-   CREATE INDEX noclobber_documents_tenant_seq ON noclobber_documents (tenant, seq);
-   -- The last seq handed out, kept by triggers so every write stays one statement. A
-   -- counter row costs one page per commit where a global index on seq cost two.
-   CREATE TABLE noclobber_counter (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
-   INSERT INTO noclobber_counter (id, seq) VALUES (1, 0);
+   CREATE UNIQUE INDEX noclobber_documents_seq ON noclobber_documents (seq);
+   CREATE INDEX noclobber_documents_tenant_seq ON noclobber_documents (tenant, seq);`,
+  // 2: the last seq handed out lives in a counter row kept by triggers, so every write
+  // stays one statement; a counter row costs one page per commit where the global unique
+  // index on seq cost two. The counter starts at the highest seq already used.
+  `CREATE TABLE noclobber_counter (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+   INSERT INTO noclobber_counter (id, seq)
+     VALUES (1, (SELECT coalesce(max(seq), 0) FROM noclobber_documents));
    CREATE TRIGGER noclobber_seq_on_insert AFTER INSERT ON noclobber_documents
    BEGIN UPDATE noclobber_counter SET seq = NEW.seq WHERE id = 1; END;
    CREATE TRIGGER noclobber_seq_on_update AFTER UPDATE OF seq ON noclobber_documents
-   BEGIN UPDATE noclobber_counter SET seq = NEW.seq WHERE id = 1; END;`,
+   BEGIN UPDATE noclobber_counter SET seq = NEW.seq WHERE id = 1; END;
+   DROP INDEX noclobber_documents_seq;`,
 ];
 
 /**

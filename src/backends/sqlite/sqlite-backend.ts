@@ -177,16 +177,19 @@ export class SqliteBackend implements Backend {
   }
 
   // Runs the write's one checked statement: its new metadata, or undefined on a miss.
+  // all(), not get(): get() stops at the first row and resets the statement without
+  // reporting what the reset returns, which in autocommit is where the commit happens.
   #tryWrite(write: Write): sql.MetadataRow | undefined {
     const { text, params } = this.#writeStatement(write);
-    return this.#statement(text).get({
+    const [row] = this.#statement(text).all({
       ...params,
       tenant: write.tenant,
       collection: write.collection,
       id: write.id,
       token: write.token,
       actor: write.actor,
-    }) as sql.MetadataRow | undefined;
+    }) as sql.MetadataRow[];
+    return row;
   }
 
   #writeStatement(write: Write): { text: string; params: Params } {
