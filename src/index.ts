@@ -19,6 +19,7 @@ export {
   InvalidDocumentError,
   InvalidIdError,
   InvalidVersionError,
+  MergeConflictError,
   NoclobberError,
   RetryExhaustedError,
   StoreClosedError,
@@ -26,6 +27,27 @@ export {
   UnknownCollectionError,
   type WriteFailure,
 } from './concurrency/errors.js';
+export {
+  type ArrayIdentity,
+  type ConflictChoice,
+  type Json,
+  type MergeConflict,
+  type MergeOptions,
+  type MergeResult,
+  mergeAdditive,
+  mergeThreeWay,
+} from './concurrency/merge.js';
+export {
+  additiveMerge,
+  firstWriteWins,
+  type GenericResolver,
+  lastWriteWins,
+  type Resolution,
+  type ResolveContext,
+  type Resolver,
+  type ThreeWayMergeOptions,
+  threeWayMerge,
+} from './concurrency/resolvers.js';
 export type { RetryOptions } from './concurrency/retry.js';
 export { Collection, type CollectionOptions } from './store/collection.js';
 export type { CollectionRef } from './store/context.js';

@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'INVALID_DOCUMENT'
   | 'INVALID_CONDITION'
   | 'STORE_CLOSED'
-  | 'TRANSIENT_FAILURE';
+  | 'TRANSIENT_FAILURE'
+  | 'MERGE_CONFLICT';
 
 /** Base class of every error noclobber throws on purpose. Switch on `code`, not on messages. */
 export abstract class NoclobberError extends Error {
@@ -217,5 +218,25 @@ export class TransientError extends NoclobberError {
   constructor(message: string, options: { ambiguous: boolean; cause?: unknown }) {
     super(message, { cause: options.cause });
     this.ambiguous = options.ambiguous;
+  }
+}
+
+/**
+ * A three-way merge met paths that both writers changed differently and was told to fail.
+ * Nothing was written. `paths` lists them, e.g. `['status', 'lines[sku="b"].qty']`.
+ */
+export class MergeConflictError extends NoclobberError {
+  readonly code = 'MERGE_CONFLICT' as const;
+  readonly collection: string;
+  readonly id: string;
+  readonly paths: readonly string[];
+
+  constructor(collection: string, id: string, paths: readonly string[]) {
+    super(
+      `Could not merge concurrent changes to ${collection}/${id}: both changed ${paths.join(', ')}`,
+    );
+    this.collection = collection;
+    this.id = id;
+    this.paths = paths;
   }
 }
