@@ -37,6 +37,15 @@ export {
   mergeAdditive,
   mergeThreeWay,
 } from './concurrency/merge.js';
+export type { MergePatch } from './concurrency/patch.js';
+export {
+  type ContentionMode,
+  Policies,
+  type PolicyConfig,
+  type PolicyContext,
+  type PolicyOptions,
+  type PolicyResolver,
+} from './concurrency/policy.js';
 export {
   additiveMerge,
   firstWriteWins,
@@ -49,6 +58,16 @@ export {
   threeWayMerge,
 } from './concurrency/resolvers.js';
 export type { RetryOptions } from './concurrency/retry.js';
+export type { Strategy } from './concurrency/strategy.js';
+export type {
+  ConflictEvent,
+  GiveUpEvent,
+  Hooks,
+  Operation,
+  ResolvedEvent,
+  RetryEvent,
+  WriteEvent,
+} from './observe/hooks.js';
 export { Collection, type CollectionOptions } from './store/collection.js';
 export type { CollectionRef } from './store/context.js';
 export {
@@ -56,8 +75,6 @@ export {
   type ChangesPage,
   DocumentStore,
   type DocumentStoreOptions,
-  type UpdateContext,
-  type UpdateOptions,
   type WriteOptions,
   type WriteResult,
 } from './store/document-store.js';
@@ -68,3 +85,4 @@ export {
   type SessionOptions,
   type SessionWriteOptions,
 } from './store/session.js';
+export type { Mutation, UpdateContext, UpdateOptions } from './store/update.js';

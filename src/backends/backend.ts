@@ -81,6 +81,17 @@ export interface Backend {
     collection: string,
     ids: readonly string[],
   ): Promise<Map<string, DocumentMetadata>>;
+  /**
+   * Optional pessimistic path for one hot document: reads it under a lock that makes every
+   * other writer of it wait (`SELECT … FOR UPDATE`), lets `decide` compute the write from
+   * what it read, and commits that write, still checked, in the same transaction.
+   * `decide` returning `undefined` (or throwing) ends the transaction with nothing written;
+   * the result is then `undefined`. Backends without row locks leave it out.
+   */
+  lockedWrite?(
+    key: DocumentKey,
+    decide: (stored: StoredDocument | undefined) => Promise<Write | undefined>,
+  ): Promise<WriteOutcome | undefined>;
   /** Documents of a tenant written after `since`, in `seq` order. */
   changes(tenant: string, since: number, limit: number): Promise<StoredChange[]>;
   /** Releases connections. */

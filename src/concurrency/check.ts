@@ -6,6 +6,8 @@ import { InvalidArgumentError, InvalidVersionError } from './errors.js';
  * The one check a write carries (DESIGN.md 2). Strings name the checks without an argument.
  *
  * - `{ version }`: the stored version equals the one the writer saw.
+ * - `{ token }`: the stored token equals the one given (from `getWithToken()`), whatever
+ *   the collection's version kind.
  * - `'mustNotExist'`: no live document has this id (an insert).
  * - `'mustExist'`: a document exists, whatever its version.
  * - `{ notModifiedSince }`: the stored `lastModified` is at or before the given time.
@@ -16,6 +18,7 @@ import { InvalidArgumentError, InvalidVersionError } from './errors.js';
  */
 export type Check =
   | { version: Version }
+  | { token: string }
   | 'mustNotExist'
   | 'mustExist'
   | { notModifiedSince: Date | number }
@@ -54,6 +57,13 @@ export function normalizeCheck(check: Check, versionKind: VersionKind): Normaliz
   }
   if ('version' in check) {
     return { kind: 'version', versionKind, version: validateVersion(check.version, versionKind) };
+  }
+  if ('token' in check) {
+    return {
+      kind: 'version',
+      versionKind: 'token',
+      version: validateVersion(check.token, 'token'),
+    };
   }
   if ('notModifiedSince' in check) {
     const value = check.notModifiedSince;

@@ -1,3 +1,4 @@
+import { stripUndefined } from '../store/validate.js';
 import {
   ConcurrencyError,
   InvalidArgumentError,
@@ -110,6 +111,7 @@ export function backoffDelay(
 export async function retryOnConflict<T>(
   policy: RetryPolicy,
   attempt: (attemptNumber: number) => Promise<T>,
+  onRetry?: (attemptNumber: number, error: Error, delay: number) => void,
 ): Promise<T> {
   let delay = 0;
   for (let attemptNumber = 1; ; attemptNumber++) {
@@ -123,6 +125,7 @@ export async function retryOnConflict<T>(
         throw conflict ? new RetryExhaustedError(attemptNumber, error) : error;
       }
       delay = backoffDelay(policy, attemptNumber, delay);
+      onRetry?.(attemptNumber, error, delay);
       await sleep(delay, policy.signal);
     }
   }
@@ -142,8 +145,4 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

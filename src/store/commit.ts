@@ -45,14 +45,28 @@ export async function commitPlanned(
       await sleep(Math.random() * TRANSIENT_DELAY * 2 ** (attempt - 1));
     }
   }
+  return settleOutcomes(planned, outcomes);
+}
+
+/**
+ * Turns a backend's outcomes into the caller's: failures thrown (one as itself, several as
+ * a `BatchWriteError`), successes returned in order.
+ */
+export function settleOutcomes(
+  planned: readonly PlannedWrite[],
+  outcomes: readonly WriteOutcome[],
+): WriteOutcome[] {
+  const settled = outcomes.map((outcome, i) =>
+    ownWrite((planned[i] as PlannedWrite).write, outcome),
+  );
   const failures: WriteFailure[] = [];
-  outcomes.forEach((outcome, i) => {
-    const failure = failureOf(planned[i] as PlannedWrite, ownWrite(writes[i] as Write, outcome));
+  settled.forEach((outcome, i) => {
+    const failure = failureOf(planned[i] as PlannedWrite, outcome);
     if (failure) failures.push(failure);
   });
   if (failures.length === 1) throw failures[0];
   if (failures.length > 1) throw new BatchWriteError(failures);
-  return outcomes.map((outcome, i) => ownWrite(writes[i] as Write, outcome));
+  return settled;
 }
 
 // A conflict against our own token means an earlier try of this very batch committed
@@ -124,7 +138,9 @@ function failureOf(
         id: write.id,
         expectation: expectationOf(write.check),
         actual: outcome.actual,
-        versionKind: collection.versionKind,
+        // A token check on a revision collection reports tokens (getWithToken's flow).
+        versionKind:
+          write.check.kind === 'version' ? write.check.versionKind : collection.versionKind,
       });
     default:
       return null;

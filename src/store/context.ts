@@ -1,4 +1,7 @@
 import type { Backend, StoredDocument } from '../backends/backend.js';
+import type { ConflictRates, KeyedQueue } from '../concurrency/contention.js';
+import type { Policies } from '../concurrency/policy.js';
+import type { Hooks } from '../observe/hooks.js';
 import type { Collection } from './collection.js';
 import type { WriteScope } from './writes.js';
 
@@ -15,6 +18,18 @@ export interface StoreContext {
   resolve<T extends object>(ref: CollectionRef<T>): Collection<T>;
   /** Resolves once the backend's schema is in place; rejects if the store is closed. */
   ready(): Promise<void>;
+  /** The store's policies, hooks and contention state, shared by its tenant views. */
+  readonly runtime: Runtime;
+}
+
+/** What a store shares with everything it runs: configuration and per-key state. */
+export interface Runtime {
+  readonly policies: Policies | undefined;
+  readonly hooks: Hooks | undefined;
+  readonly environment: string | undefined;
+  /** Writers of one document queue here under `contention: 'queue' | 'lock' | 'adaptive'`. */
+  readonly queue: KeyedQueue<StoredDocument>;
+  readonly rates: ConflictRates;
 }
 
 /** Reads live documents by id through a context, in one backend call. */

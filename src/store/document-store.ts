@@ -1,19 +1,29 @@
 import type { Backend } from '../backends/backend.js';
-import type { Check } from '../concurrency/check.js';
+import { type Check, type NormalizedCheck, normalizeCheck } from '../concurrency/check.js';
+import { ConflictRates, KeyedQueue } from '../concurrency/contention.js';
 import {
-  DocumentNotFoundError,
   InvalidArgumentError,
   StoreClosedError,
   UnknownCollectionError,
 } from '../concurrency/errors.js';
-import { type RetryOptions, resolveRetry, retryOnConflict } from '../concurrency/retry.js';
+import { applyMergePatch, type MergePatch, validateMergePatch } from '../concurrency/patch.js';
+import {
+  decidePolicy,
+  Policies,
+  type PolicyConfig,
+  type PolicyOptions,
+  policyContext,
+} from '../concurrency/policy.js';
+import { checkForStrategy } from '../concurrency/strategy.js';
+import type { Hooks, Operation } from '../observe/hooks.js';
 import { Collection, type CollectionOptions } from './collection.js';
 import { commitPlanned } from './commit.js';
-import { type CollectionRef, readDocuments, type StoreContext } from './context.js';
+import { type CollectionRef, type Runtime, readDocuments, type StoreContext } from './context.js';
 import type { DocumentMetadata, Version } from './metadata.js';
 import { DocumentSession, QuerySession, type SessionOptions } from './session.js';
+import { type Mutation, runUpdate, type UpdateOptions } from './update.js';
 import { isPlainObject, optionsObject, validateId } from './validate.js';
-import { chooseCheck, type PlannedWrite, planDelete, planPut, type WriteScope } from './writes.js';
+import { type PlannedWrite, planDelete, planPut, type WriteScope } from './writes.js';
 
 /** Options of a `DocumentStore`. */
 export interface DocumentStoreOptions {
@@ -25,10 +35,16 @@ export interface DocumentStoreOptions {
   actor?: string;
   /** Largest document accepted, in bytes of JSON. Default 16 MiB. */
   maxDocumentBytes?: number;
+  /** Rules choosing checks, retries, resolvers and contention handling per operation. */
+  policies?: Policies;
+  /** Callbacks on conflicts, retries, resolutions and give-ups. */
+  hooks?: Hooks;
+  /** What policies see as `ctx.environment`, e.g. `'production'`. */
+  environment?: string;
 }
 
 /** Options of a one-call write. */
-export interface WriteOptions {
+export interface WriteOptions extends PolicyOptions {
   /** The check the write carries; see `Check`. The default depends on the operation. */
   check?: Check;
   /** Recorded as `lastModifiedBy`. */
@@ -44,22 +60,6 @@ export type WriteResult =
       readonly metadata: DocumentMetadata;
     }
   | { readonly id: string; readonly written: false };
-
-/** Passed to an `update()` mutation beside the document. */
-export interface UpdateContext {
-  /** 1 on the first run, +1 on each retry after a conflict. */
-  readonly attempt: number;
-  /** The metadata of the document as loaded for this attempt. */
-  readonly metadata: DocumentMetadata;
-}
-
-/** Options of `update()`. */
-export interface UpdateOptions {
-  /** Backoff between attempts; see `RetryOptions`. */
-  retry?: RetryOptions;
-  /** Recorded as `lastModifiedBy`. */
-  actor?: string;
-}
 
 /** One entry of the changes feed: the latest state of a document written after `since`. */
 export interface Change {
@@ -85,6 +85,7 @@ const TENANT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 interface Shared {
   readonly backend: Backend;
   readonly collections: Map<string, Collection<object>>;
+  readonly runtime: Runtime;
   migration: Promise<void> | undefined;
   closed: boolean;
 }
@@ -124,6 +125,7 @@ export class DocumentStore {
     this.#shared = shared ?? {
       backend: options.backend,
       collections: new Map(),
+      runtime: runtimeOf(options),
       migration: undefined,
       closed: false,
     };
@@ -215,7 +217,7 @@ export class DocumentStore {
     const c = this.#context.resolve(collection);
     optionsObject(options, 'delete()');
     const { id, version } = c.target(idOrEntity);
-    const check = chooseCheck(c, options.check, version, 'mustExist');
+    const check = this.#checkOf(c, 'delete', options, version, 'mustExist');
     const scope = this.#scopeFor(options.actor);
     return this.#commitOne(c, planDelete(scope, c, id, check), undefined);
   }
@@ -230,34 +232,54 @@ export class DocumentStore {
   async update<T extends object>(
     collection: CollectionRef<T>,
     id: string,
-    // biome-ignore lint/suspicious/noConfusingVoidType: a mutation that changes its argument returns nothing
-    mutate: (document: T, context: UpdateContext) => T | void | Promise<T | void>,
-    options: UpdateOptions = {},
+    mutate: Mutation<T>,
+    options: UpdateOptions<T> = {},
   ): Promise<T> {
     const c = this.#context.resolve(collection);
     validateId(id);
     if (typeof mutate !== 'function') throw new InvalidArgumentError('update() needs a function');
     optionsObject(options, 'update()');
-    const policy = resolveRetry(options.retry);
-    const scope = this.#scopeFor(options.actor);
-    // Tokens of this call's writes: if one is found stored after a lost connection, that
-    // attempt landed and the change must not be applied again.
-    const ours = new Set<string>();
-    return retryOnConflict(policy, async (attempt) => {
-      const stored = (await readDocuments(this.#context, c, [id])).get(id);
-      if (!stored) throw new DocumentNotFoundError(c.name, id);
-      const loaded = c.toEntity(id, stored);
-      if (ours.has(stored.metadata.token)) return loaded;
-      const result = (await mutate(loaded, { attempt, metadata: stored.metadata })) ?? loaded;
-      if ((result as Record<string, unknown>)[c.idField] !== id) {
-        throw new InvalidArgumentError(`update() cannot change the id of ${c.name}/${id}`);
-      }
-      const check = chooseCheck(c, undefined, stored.metadata[c.versionKind], 'mustExist');
-      const planned = planPut(scope, c, result, check);
-      ours.add(planned.write.token);
-      await this.#commitOne(c, planned, result);
-      return result;
-    });
+    const context = this.#contextFor(this.#scopeFor(options.actor));
+    return runUpdate(context, c, id, mutate, options, 'update');
+  }
+
+  /**
+   * Applies a JSON Merge Patch (RFC 7396) to a document: fields in `patch` replace the
+   * stored ones, `null` removes a field, nested objects merge. Runs as `update()` (same
+   * retries and options; policies see the operation `'patch'`), so a concurrent change is
+   * never overwritten: the patch is applied again to the document as it then stands.
+   */
+  async patch<T extends object>(
+    collection: CollectionRef<T>,
+    id: string,
+    patch: MergePatch,
+    options: UpdateOptions<T> = {},
+  ): Promise<T> {
+    const c = this.#context.resolve(collection);
+    validateId(id);
+    optionsObject(options, 'patch()');
+    validateMergePatch(patch);
+    if (Object.hasOwn(patch, c.idField)) {
+      throw new InvalidArgumentError(`A patch cannot change the id field ${c.idField}`);
+    }
+    const context = this.#contextFor(this.#scopeFor(options.actor));
+    const apply = (document: T) => applyMergePatch(document as MergePatch, patch) as unknown as T;
+    return runUpdate(context, c, id, apply, options, 'patch');
+  }
+
+  /**
+   * Loads a document with an opaque token for offline edits (RavenDB's view-model flow):
+   * send the token to a browser with the form, and save the edit later with
+   * `{ check: { token } }`, which fails if anyone wrote the document in between. The token
+   * reveals nothing but itself. `null` when the document does not exist.
+   */
+  async getWithToken<T extends object>(
+    collection: CollectionRef<T>,
+    id: string,
+  ): Promise<{ document: T; token: string } | null> {
+    const c = this.#context.resolve(collection);
+    const stored = (await readDocuments(this.#context, c, [validateId(id)])).get(id);
+    return stored ? { document: c.toEntity(id, stored), token: stored.metadata.token } : null;
   }
 
   /**
@@ -316,8 +338,10 @@ export class DocumentStore {
     generateId: boolean,
   ): Promise<WriteResult> {
     const c = this.#context.resolve(collection);
-    const seen = options.check === undefined && entity ? c.versionOf(entity) : undefined;
-    const check = chooseCheck(c, options.check, seen, 'mustNotExist');
+    const seen =
+      options.check === undefined && isPlainObject(entity) ? c.versionOf(entity) : undefined;
+    const operation = seen === undefined ? 'insert' : 'update';
+    const check = this.#checkOf(c, operation, options, seen, 'mustNotExist');
     const planned = planPut(this.#scopeFor(options.actor), c, entity, check, generateId);
     return this.#commitOne(c, planned, entity);
   }
@@ -340,6 +364,37 @@ export class DocumentStore {
     };
   }
 
+  // The check of a one-call write: the caller's, else what the policies' strategy makes of
+  // the version the entity carries.
+  #checkOf(
+    c: Collection<object>,
+    operation: Operation,
+    options: WriteOptions,
+    seen: Version | undefined,
+    fallback: 'mustNotExist' | 'mustExist',
+  ): NormalizedCheck {
+    if (options.check !== undefined) return normalizeCheck(options.check, c.versionKind);
+    const config = this.#policyFor(c, operation, options);
+    if (config.optimistic === false) return { kind: 'none' };
+    const strategy =
+      operation === 'insert' && config.strategy !== 'lastWriteWins' ? undefined : config.strategy;
+    return checkForStrategy(strategy, c.versionKind, { version: seen }, fallback, config.condition);
+  }
+
+  #policyFor(c: Collection<object>, operation: Operation, options: PolicyOptions): PolicyConfig {
+    const runtime = this.#shared.runtime;
+    if (!runtime.policies && options.policy === undefined) return {};
+    const context = policyContext({
+      collection: c.name,
+      operation,
+      tenant: this.#scope.tenant,
+      environment: runtime.environment,
+      actor: this.#scope.actor,
+      options,
+    });
+    return decidePolicy(runtime.policies, context, options);
+  }
+
   #scopeFor(actor: string | undefined): WriteScope {
     const named = actorOf(actor);
     return named === undefined ? this.#scope : { ...this.#scope, actor: named };
@@ -350,6 +405,7 @@ export class DocumentStore {
     return {
       backend: shared.backend,
       scope,
+      runtime: shared.runtime,
       resolve: <T extends object>(ref: CollectionRef<T>): Collection<T> => {
         // A handle made by another store is welcome here if its mapping agrees with ours.
         if (ref instanceof Collection) return declare(shared, ref);
@@ -382,6 +438,28 @@ function declare<T extends object>(shared: Shared, candidate: Collection<T>): Co
     );
   }
   return existing as Collection<T>;
+}
+
+function runtimeOf(options: DocumentStoreOptions): Runtime {
+  if (options.policies !== undefined && !(options.policies instanceof Policies)) {
+    throw new InvalidArgumentError('policies is a Policies object: new Policies().when(…).then(…)');
+  }
+  if (
+    options.hooks !== undefined &&
+    (typeof options.hooks !== 'object' || options.hooks === null)
+  ) {
+    throw new InvalidArgumentError('hooks is an object of callbacks');
+  }
+  if (options.environment !== undefined && typeof options.environment !== 'string') {
+    throw new InvalidArgumentError('environment is a string');
+  }
+  return {
+    policies: options.policies,
+    hooks: options.hooks,
+    environment: options.environment,
+    queue: new KeyedQueue(),
+    rates: new ConflictRates(),
+  };
 }
 
 function actorOf(actor: unknown): string | undefined {

@@ -155,3 +155,8 @@ export function optionsObject<T extends object>(options: T | undefined, where: s
   }
   return options;
 }
+
+/** A copy of `value` without its `undefined` fields, so spreading it overrides nothing with them. */
+export function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
