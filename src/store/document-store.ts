@@ -7,19 +7,14 @@ import {
   UnknownCollectionError,
 } from '../concurrency/errors.js';
 import { applyMergePatch, type MergePatch, validateMergePatch } from '../concurrency/patch.js';
-import {
-  decidePolicy,
-  Policies,
-  type PolicyConfig,
-  type PolicyOptions,
-  policyContext,
-} from '../concurrency/policy.js';
+import { Policies, type PolicyOptions } from '../concurrency/policy.js';
 import { checkForStrategy } from '../concurrency/strategy.js';
 import type { Hooks, Operation } from '../observe/hooks.js';
 import { Collection, type CollectionOptions } from './collection.js';
 import { commitPlanned } from './commit.js';
 import { type CollectionRef, type Runtime, readDocuments, type StoreContext } from './context.js';
 import type { DocumentMetadata, Version } from './metadata.js';
+import { policyFor } from './policy-for.js';
 import { DocumentSession, QuerySession, type SessionOptions } from './session.js';
 import { type Mutation, runUpdate, type UpdateOptions } from './update.js';
 import { isPlainObject, optionsObject, validateId } from './validate.js';
@@ -374,25 +369,11 @@ export class DocumentStore {
     fallback: 'mustNotExist' | 'mustExist',
   ): NormalizedCheck {
     if (options.check !== undefined) return normalizeCheck(options.check, c.versionKind);
-    const config = this.#policyFor(c, operation, options);
+    const config = policyFor(this.#context, c.name, operation, options);
     if (config.optimistic === false) return { kind: 'none' };
     const strategy =
       operation === 'insert' && config.strategy !== 'lastWriteWins' ? undefined : config.strategy;
     return checkForStrategy(strategy, c.versionKind, { version: seen }, fallback, config.condition);
-  }
-
-  #policyFor(c: Collection<object>, operation: Operation, options: PolicyOptions): PolicyConfig {
-    const runtime = this.#shared.runtime;
-    if (!runtime.policies && options.policy === undefined) return {};
-    const context = policyContext({
-      collection: c.name,
-      operation,
-      tenant: this.#scope.tenant,
-      environment: runtime.environment,
-      actor: this.#scope.actor,
-      options,
-    });
-    return decidePolicy(runtime.policies, context, options);
   }
 
   #scopeFor(actor: string | undefined): WriteScope {

@@ -5,15 +5,21 @@ import {
   safeDescribe,
 } from '../concurrency/check.js';
 import { InvalidArgumentError, InvalidDocumentError } from '../concurrency/errors.js';
+import type { PolicyConfig, PolicyOptions, PolicyResolver } from '../concurrency/policy.js';
+import { type Resolver, threeWayMerge } from '../concurrency/resolvers.js';
+import { type RetryOptions, type RetryPolicy, resolveRetry } from '../concurrency/retry.js';
+import { checkForStrategy } from '../concurrency/strategy.js';
+import type { Operation } from '../observe/hooks.js';
 import type { Collection } from './collection.js';
-import { commitPlanned } from './commit.js';
 import { type CollectionRef, readDocuments, type StoreContext } from './context.js';
 import type { DocumentMetadata, Version } from './metadata.js';
+import { policyFor } from './policy-for.js';
+import { commitResolving, type Resolvable } from './resolve-batch.js';
 import { isPlainObject, optionsObject, validateId } from './validate.js';
-import { chooseCheck, type PlannedWrite, planDelete, planPut } from './writes.js';
+import { type PlannedWrite, planDelete, planPut } from './writes.js';
 
-/** Options of `openSession()`. */
-export interface SessionOptions {
+/** Options of `openSession()`; tags, flags and `policy` apply to every write it saves. */
+export interface SessionOptions extends PolicyOptions {
   /**
    * `'identity'` (default): writes exactly what you `store()`, `insert()` or `delete()`.
    * `'dirty'`: also writes every loaded document that changed, and skips stored ones
@@ -27,6 +33,14 @@ export interface SessionOptions {
   optimistic?: boolean;
   /** Recorded as `lastModifiedBy` on this session's writes. */
   actor?: string;
+  /**
+   * Settles failed checks in `saveChanges()` instead of throwing: `threeWayMerge()`,
+   * `lastWriteWins`, … (a policy's resolver applies when this is unset). The whole batch is
+   * committed again with the resolved documents; nothing is written unless all land.
+   */
+  resolver?: PolicyResolver;
+  /** How often `saveChanges()` resolves and tries again. Default: the retry defaults. */
+  retry?: RetryOptions;
 }
 
 /** Options of a session write. */
@@ -42,6 +56,8 @@ interface Tracked {
   metadata: DocumentMetadata;
   /** The stored JSON as last loaded or saved: what dirty tracking compares with. */
   snapshot: string;
+  /** The body as last loaded or saved: the `original` a resolver sees. */
+  original: string;
 }
 
 interface Pending {
@@ -53,6 +69,8 @@ interface Pending {
   readonly check: NormalizedCheck;
   /** No check was named, so dirty tracking may skip the write if nothing changed. */
   readonly implicit: boolean;
+  /** Settles this write's conflict in `saveChanges()`, if anything does. */
+  readonly resolver: Resolver<object> | undefined;
 }
 
 const keyOf = (collection: Collection<object>, id: string) => `${collection.name}\u0000${id}`;
@@ -93,6 +111,8 @@ export class QuerySession {
 export class DocumentSession extends QuerySession {
   readonly #dirty: boolean;
   readonly #optimistic: boolean;
+  readonly #options: SessionOptions;
+  readonly #retry: RetryPolicy;
   readonly #tracked = new Map<string, Tracked>();
   readonly #pending = new Map<string, Pending>();
   // Which key each loaded or saved entity belongs to, so that an entity whose id field
@@ -112,8 +132,13 @@ export class DocumentSession extends QuerySession {
     if (options.optimistic !== undefined && typeof options.optimistic !== 'boolean') {
       throw new InvalidArgumentError('optimistic is a boolean');
     }
+    if (options.resolver !== undefined && typeof options.resolver !== 'function') {
+      throw new InvalidArgumentError('resolver is a function');
+    }
     this.#dirty = options.tracking === 'dirty';
     this.#optimistic = options.optimistic ?? true;
+    this.#options = options;
+    this.#retry = resolveRetry(options.retry);
   }
 
   /**
@@ -134,7 +159,7 @@ export class DocumentSession extends QuerySession {
     const stored = await readDocuments(this.context, c, missing);
     for (const [id, found] of stored) {
       // Another call of this session may have loaded or stored it while we awaited the read.
-      if (!known(id)) this.#track(c, id, c.toEntity(id, found), found.metadata);
+      if (!known(id)) this.#track(c, id, c.toEntity(id, found), found.metadata, found.body);
     }
     return ids.map((id) => {
       const key = keyOf(c, id);
@@ -176,7 +201,7 @@ export class DocumentSession extends QuerySession {
     const explicit = optionsObject(options, 'delete()').check;
     const { id, version } = c.target(idOrEntity);
     if (typeof idOrEntity === 'object') this.#refuseMovedEntity(c, idOrEntity, id);
-    const check = this.#checkFor(c, id, explicit, version, 'mustExist');
+    const { check } = this.#decide(c, id, 'delete', explicit, version);
     planDelete(this.context.scope, c, id, check); // refuses checks no delete can carry, now
     this.#pending.set(keyOf(c, id), {
       collection: c,
@@ -185,6 +210,7 @@ export class DocumentSession extends QuerySession {
       entity: undefined,
       check,
       implicit: explicit === undefined,
+      resolver: undefined,
     });
   }
 
@@ -209,48 +235,48 @@ export class DocumentSession extends QuerySession {
     const batch = [...this.#pending];
     const planned: PlannedWrite[] = [];
     const entities: (object | undefined)[] = [];
+    const resolvables: (Resolvable | undefined)[] = [];
+    const add = (write: PlannedWrite, entity: object | undefined, resolver?: Resolver<object>) => {
+      planned.push(write);
+      entities.push(entity);
+      const original = this.#tracked.get(keyOf(write.collection, write.write.id))?.original;
+      resolvables.push(resolver && original !== undefined ? { resolver, original } : undefined);
+    };
     for (const [key, pending] of batch) {
       const { collection: c, id, entity } = pending;
       if (entity === undefined) {
-        planned.push(planDelete(this.context.scope, c, id, pending.check));
-        entities.push(undefined);
+        add(planDelete(this.context.scope, c, id, pending.check), undefined);
         continue;
       }
       this.#refuseChangedId(c, entity, id);
       const write = planPut(this.context.scope, c, entity, pending.check);
-      if (this.#dirty && pending.implicit && this.#tracked.get(key)?.snapshot === write.write.body)
-        continue;
-      planned.push(write);
-      entities.push(entity);
+      const unchanged = this.#tracked.get(key)?.snapshot === write.write.body;
+      if (!(this.#dirty && pending.implicit && unchanged)) add(write, entity, pending.resolver);
     }
     if (this.#dirty) {
       for (const [key, tracked] of this.#tracked) {
         if (this.#pending.has(key)) continue;
-        this.#refuseChangedId(tracked.collection, tracked.entity, tracked.id);
-        const check = this.#checkFor(
-          tracked.collection,
-          tracked.id,
-          undefined,
-          undefined,
-          'mustNotExist',
-        );
-        const write = planPut(this.context.scope, tracked.collection, tracked.entity, check);
-        if (write.write.body === tracked.snapshot) continue;
-        planned.push(write);
-        entities.push(tracked.entity);
+        const { collection: c, id, entity } = tracked;
+        this.#refuseChangedId(c, entity, id);
+        const { check, resolver } = this.#decide(c, id, 'store', undefined, undefined);
+        const write = planPut(this.context.scope, c, entity, check);
+        if (write.write.body !== tracked.snapshot) add(write, entity, resolver);
       }
     }
     await this.context.ready();
-    const outcomes = await commitPlanned(this.context.backend, planned);
-    outcomes.forEach((outcome, i) => {
-      const { write, collection } = planned[i] as PlannedWrite;
+    const done = await commitResolving(this.context, planned, resolvables, entities, this.#retry);
+    done.outcomes.forEach((outcome, i) => {
+      const { write, collection } = done.planned[i] as PlannedWrite;
       const key = keyOf(collection, write.id);
       const entity = entities[i];
       if (write.op === 'delete') {
         this.#tracked.delete(key);
       } else if (outcome.status === 'ok' && entity) {
+        // A resolved write saved another document: the entity becomes what was saved.
+        const resolved = done.resolved.get(i);
+        if (resolved) replaceContents(entity, resolved);
         collection.setVersion(entity, outcome.metadata);
-        this.#track(collection, write.id, entity, outcome.metadata, write.body as string);
+        this.#track(collection, write.id, entity, outcome.metadata, write.body as string, true);
       } else if (outcome.status === 'skipped') {
         // A tryRevisionAbove that found a newer revision: done, not a change to retry.
         const tracked = this.#tracked.get(key);
@@ -267,14 +293,16 @@ export class DocumentSession extends QuerySession {
     id: string,
     entity: object,
     metadata: DocumentMetadata,
-    snapshot?: string,
+    body: string,
+    saved = false,
   ): void {
     const key = keyOf(c, id);
     // Compared with what the entity serialises to later, so it is made the same way (a
     // backend may hand the body back normalised, as jsonb does). Only dirty tracking reads it.
-    const made =
-      snapshot ?? (this.#dirty ? c.serialize(entity, this.context.scope.maxDocumentBytes) : '');
-    this.#tracked.set(key, { collection: c, id, entity, metadata, snapshot: made });
+    let snapshot = '';
+    if (saved) snapshot = body;
+    else if (this.#dirty) snapshot = c.serialize(entity, this.context.scope.maxDocumentBytes);
+    this.#tracked.set(key, { collection: c, id, entity, metadata, snapshot, original: body });
     this.#keyOfEntity.set(entity, key);
   }
 
@@ -288,7 +316,7 @@ export class DocumentSession extends QuerySession {
     if (!isPlainObject(entity)) throw new InvalidDocumentError('A document is a plain object');
     const id = c.idOf(entity, true);
     this.#refuseMovedEntity(c, entity, id);
-    const check = this.#checkFor(c, id, explicit, c.versionOf(entity), 'mustNotExist');
+    const { check, resolver } = this.#decide(c, id, 'store', explicit, c.versionOf(entity));
     const key = keyOf(c, id);
     this.#pending.set(key, {
       collection: c,
@@ -297,6 +325,7 @@ export class DocumentSession extends QuerySession {
       entity,
       check,
       implicit: explicit === undefined,
+      resolver,
     });
     const tracked = this.#tracked.get(key);
     if (tracked) {
@@ -323,21 +352,55 @@ export class DocumentSession extends QuerySession {
     }
   }
 
-  // The check a write of a document carries when its caller names none.
-  #checkFor(
+  // The check a write carries (the caller's, else what the policy's strategy makes of
+  // what this session saw) and the resolver that may settle its conflict.
+  #decide(
     c: Collection<object>,
     id: string,
+    op: 'store' | 'delete',
     explicit: Check | undefined,
     carried: Version | undefined,
-    fallback: 'mustNotExist' | 'mustExist',
-  ): NormalizedCheck {
-    if (explicit !== undefined) return normalizeCheck(explicit, c.versionKind);
+  ): { check: NormalizedCheck; resolver: Resolver<object> | undefined } {
     const tracked = this.#tracked.get(keyOf(c, id));
-    if (tracked) {
-      return this.#optimistic
-        ? chooseCheck(c, undefined, tracked.metadata[c.versionKind], fallback)
-        : { kind: 'none' };
+    const seen = tracked !== undefined || carried !== undefined;
+    const operation: Operation = op === 'delete' ? 'delete' : seen ? 'update' : 'insert';
+    const config = policyFor(this.context, c.name, operation, this.#options);
+    const resolver = this.#resolverFor(config);
+    if (explicit !== undefined) return { check: normalizeCheck(explicit, c.versionKind), resolver };
+    if (config.optimistic === false || (tracked && !this.#optimistic)) {
+      return { check: { kind: 'none' }, resolver };
     }
-    return chooseCheck(c, undefined, carried, fallback);
+    const strategy =
+      operation === 'insert' && config.strategy !== 'lastWriteWins' ? undefined : config.strategy;
+    const check = checkForStrategy(
+      strategy,
+      c.versionKind,
+      tracked ? { metadata: tracked.metadata } : { version: carried },
+      op === 'delete' ? 'mustExist' : 'mustNotExist',
+      config.condition,
+    );
+    return { check, resolver };
+  }
+
+  #resolverFor(config: PolicyConfig): Resolver<object> | undefined {
+    const named = this.#options.resolver ?? config.resolver;
+    // A session cannot run its changes again, so 'retry' leaves the conflict to the caller.
+    if (named === 'retry') return undefined;
+    if (named) return named as Resolver<object>;
+    return config.strategy === 'automaticRetry' ? threeWayMerge() : undefined;
+  }
+}
+
+// Makes `entity` hold exactly the fields of `source`, keeping the object the caller holds.
+function replaceContents(entity: object, source: object): void {
+  const target = entity as Record<string, unknown>;
+  for (const key of Object.keys(target)) delete target[key];
+  for (const [key, value] of Object.entries(source)) {
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
 }

@@ -6,13 +6,7 @@ import {
   MergeConflictError,
   RetryExhaustedError,
 } from '../concurrency/errors.js';
-import {
-  type ContentionMode,
-  decidePolicy,
-  type PolicyConfig,
-  type PolicyOptions,
-  policyContext,
-} from '../concurrency/policy.js';
+import type { ContentionMode, PolicyConfig, PolicyOptions } from '../concurrency/policy.js';
 import type { Resolver } from '../concurrency/resolvers.js';
 import { type RetryOptions, resolveRetry, retryOnConflict } from '../concurrency/retry.js';
 import { checkForStrategy } from '../concurrency/strategy.js';
@@ -22,6 +16,7 @@ import type { Collection } from './collection.js';
 import { commitPlanned, settleOutcomes } from './commit.js';
 import { readDocuments, type StoreContext } from './context.js';
 import type { DocumentMetadata } from './metadata.js';
+import { policyFor } from './policy-for.js';
 import { isPlainObject } from './validate.js';
 import { type PlannedWrite, planPut } from './writes.js';
 
@@ -81,18 +76,7 @@ export async function runUpdate<T extends object>(
   operation: Operation,
 ): Promise<T> {
   const { runtime, scope } = context;
-  const config: PolicyConfig = decidePolicy(
-    runtime.policies,
-    policyContext({
-      collection: c.name,
-      operation,
-      tenant: scope.tenant,
-      environment: runtime.environment,
-      actor: scope.actor,
-      options,
-    }),
-    options,
-  );
+  const config: PolicyConfig = policyFor(context, c.name, operation, options);
   const policy = resolveRetry(options.retry ?? config.retry);
   const resolver = (options.resolver ?? config.resolver ?? 'retry') as Resolver<T> | 'retry';
   if (resolver !== 'retry' && typeof resolver !== 'function') {

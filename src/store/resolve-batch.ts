@@ -1,0 +1,164 @@
+import type { WriteOutcome } from '../backends/backend.js';
+import {
+  BatchWriteError,
+  ConcurrencyError,
+  InvalidArgumentError,
+  RetryExhaustedError,
+  type WriteFailure,
+} from '../concurrency/errors.js';
+import type { Resolver } from '../concurrency/resolvers.js';
+import { backoffDelay, type RetryPolicy, sleep } from '../concurrency/retry.js';
+import { OperationObserver } from '../observe/observer.js';
+import type { Collection } from './collection.js';
+import { commitPlanned } from './commit.js';
+import { readDocuments, type StoreContext } from './context.js';
+import { isPlainObject } from './validate.js';
+import { type PlannedWrite, planPut } from './writes.js';
+
+/** How one write of a batch may be resolved when its check fails. */
+export interface Resolvable {
+  readonly resolver: Resolver<object>;
+  /** The document as the session loaded it (its JSON text), the base of a three-way merge. */
+  readonly original: string;
+}
+
+/** A batch commit's result: outcomes, and the documents resolvers put in place of entities. */
+export interface ResolvedCommit {
+  readonly outcomes: WriteOutcome[];
+  /** The writes as finally committed (resolved ones replaced). */
+  readonly planned: readonly PlannedWrite[];
+  /** By index in the batch: the document that was saved instead of the entity. */
+  readonly resolved: Map<number, object>;
+}
+
+/**
+ * Commits a batch; when checks fail and every failed write has a resolver, reads the
+ * current documents, resolves each, and commits the whole batch again with the resolved
+ * documents checked against the versions just read. All or nothing each time.
+ */
+export async function commitResolving(
+  context: StoreContext,
+  batch: readonly PlannedWrite[],
+  resolvables: readonly (Resolvable | undefined)[],
+  attempted: readonly (object | undefined)[],
+  policy: RetryPolicy,
+): Promise<ResolvedCommit> {
+  const planned = [...batch];
+  const resolved = new Map<number, object>();
+  let delay = 0;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { outcomes: await commitPlanned(context.backend, planned), planned, resolved };
+    } catch (error) {
+      const failures = failuresOf(error);
+      const indexes = failures?.map((f) => planned.findIndex((p) => sameTarget(p, f)));
+      const resolvable =
+        failures &&
+        indexes?.every(
+          (i, n) =>
+            i >= 0 &&
+            resolvables[i] !== undefined &&
+            planned[i]?.write.op === 'put' &&
+            (failures[n] as ConcurrencyError).actual !== null,
+        );
+      if (!resolvable || !failures || !indexes) throw error;
+      const observers = failures.map((f) => observerOf(context, f));
+      failures.forEach((f, n) => observers[n]?.conflict(attempt, f));
+      if (attempt >= policy.maxAttempts) {
+        const last = new RetryExhaustedError(attempt, failures[0] as ConcurrencyError);
+        observers.forEach((o) => o.gaveUp(attempt, last));
+        throw last;
+      }
+      for (const [n, i] of indexes.entries()) {
+        const next = await resolveOne(
+          context,
+          planned[i] as PlannedWrite,
+          resolvables[i] as Resolvable,
+          attempted[i] as object,
+          failures[n] as ConcurrencyError,
+          attempt,
+          observers[n] as OperationObserver,
+        );
+        planned[i] = next.planned;
+        resolved.set(i, next.document);
+      }
+      delay = backoffDelay(policy, attempt, delay);
+      failures.forEach((f, n) => observers[n]?.retry(attempt, f, delay));
+      await sleep(delay, policy.signal);
+    }
+  }
+}
+
+// Only check failures can be resolved; not-found and duplicates are answers.
+function failuresOf(error: unknown): ConcurrencyError[] | undefined {
+  const all: WriteFailure[] | undefined =
+    error instanceof BatchWriteError
+      ? error.errors
+      : error instanceof ConcurrencyError
+        ? [error]
+        : undefined;
+  if (!all?.every((f) => f instanceof ConcurrencyError)) return undefined;
+  return all as ConcurrencyError[];
+}
+
+const sameTarget = (p: PlannedWrite, f: ConcurrencyError) =>
+  p.write.collection === f.collection && p.write.id === f.id;
+
+function observerOf(context: StoreContext, f: ConcurrencyError): OperationObserver {
+  return new OperationObserver(context.runtime.hooks, {
+    collection: f.collection,
+    id: f.id,
+    tenant: context.scope.tenant,
+    operation: 'update',
+  });
+}
+
+async function resolveOne(
+  context: StoreContext,
+  planned: PlannedWrite,
+  resolvable: Resolvable,
+  attempted: object,
+  conflict: ConcurrencyError,
+  attempt: number,
+  observer: OperationObserver,
+): Promise<{ planned: PlannedWrite; document: object }> {
+  const c = planned.collection;
+  const id = planned.write.id;
+  const stored = (await readDocuments(context, c, [id])).get(id);
+  if (!stored) throw conflict;
+  const original = c.toEntity(id, { body: resolvable.original, metadata: stored.metadata });
+  const decision = await resolvable.resolver({
+    original,
+    current: c.toEntity(id, stored),
+    attempted: copyOf(c, attempted, context),
+    currentMetadata: stored.metadata,
+    collection: c.name,
+    id,
+    attempt,
+  });
+  // A session cannot run its changes again, so 'retry' is as final as 'fail'.
+  if (decision === 'fail' || decision === 'retry') {
+    observer.gaveUp(attempt, conflict);
+    throw conflict;
+  }
+  if (!isPlainObject(decision) || (decision as Record<string, unknown>)[c.idField] !== id) {
+    throw new InvalidArgumentError(
+      `The resolver of ${c.name}/${id} must return a document with the same id`,
+    );
+  }
+  observer.resolved(attempt, conflict, resolvable.resolver.name || 'anonymous');
+  const check = {
+    kind: 'version',
+    versionKind: c.versionKind,
+    version: stored.metadata[c.versionKind],
+  } as const;
+  return { planned: planPut(context.scope, c, decision, check), document: decision };
+}
+
+// The resolver gets a copy, so whatever it does leaves the session's entity alone.
+function copyOf(c: Collection<object>, entity: object, context: StoreContext): object {
+  const body = c.serialize(entity, context.scope.maxDocumentBytes);
+  const copy = JSON.parse(body) as Record<string, unknown>;
+  copy[c.idField] = c.idOf(entity);
+  return copy;
+}
