@@ -181,10 +181,10 @@ export class DocumentStore {
   async insert<T extends object>(
     collection: CollectionRef<T>,
     entity: T,
-    options: Pick<WriteOptions, 'actor'> = {},
+    options: Omit<WriteOptions, 'check'> = {},
   ): Promise<WriteResult> {
-    const { actor } = optionsObject(options, 'insert()');
-    return this.#put(collection, entity, { actor, check: 'mustNotExist' }, true);
+    optionsObject(options, 'insert()');
+    return this.#put(collection, entity, { ...options, check: 'mustNotExist' }, true);
   }
 
   /**
@@ -228,7 +228,7 @@ export class DocumentStore {
     collection: CollectionRef<T>,
     id: string,
     mutate: Mutation<T>,
-    options: UpdateOptions<T> = {},
+    options: UpdateOptions<NoInfer<T>> = {},
   ): Promise<T> {
     const c = this.#context.resolve(collection);
     validateId(id);
@@ -248,7 +248,7 @@ export class DocumentStore {
     collection: CollectionRef<T>,
     id: string,
     patch: MergePatch,
-    options: UpdateOptions<T> = {},
+    options: UpdateOptions<NoInfer<T>> = {},
   ): Promise<T> {
     const c = this.#context.resolve(collection);
     validateId(id);
@@ -368,8 +368,9 @@ export class DocumentStore {
     seen: Version | undefined,
     fallback: 'mustNotExist' | 'mustExist',
   ): NormalizedCheck {
-    if (options.check !== undefined) return normalizeCheck(options.check, c.versionKind);
+    // Evaluated even when the caller names the check: rules see every operation.
     const config = policyFor(this.#context, c.name, operation, options);
+    if (options.check !== undefined) return normalizeCheck(options.check, c.versionKind);
     if (config.optimistic === false) return { kind: 'none' };
     const strategy =
       operation === 'insert' && config.strategy !== 'lastWriteWins' ? undefined : config.strategy;
