@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DocumentStore } from '../../src/index.js';
+import { expectNoLostUpdate } from '../support/invariants.js';
 import type { Counter } from '../support/model.js';
 import { openBackend } from '../support/open-backend.js';
 import type { Accepted, RacerResult, SaveOutcome } from '../support/racer.js';
@@ -7,19 +8,6 @@ import { type RacerKind, runRacers } from '../support/racers.js';
 import { describeConformance } from './fixture.js';
 
 type Result<K extends RacerResult['kind']> = Extract<RacerResult, { kind: K }>;
-
-/**
- * The lost-update invariant: the final counter equals the accepted writes applied in
- * revision order. Each accepted write appears exactly once, no two claim the same
- * revision, and revisions are gapless from the insert on.
- */
-function expectNoLostUpdate(final: Counter, accepted: Accepted[]) {
-  const ordered = [...accepted].sort((a, b) => a.revision - b.revision);
-  expect(final.n).toBe(accepted.length);
-  expect(final.log).toEqual(ordered.map((a) => a.tag));
-  expect(ordered.map((a) => a.revision)).toEqual(ordered.map((_, i) => i + 2));
-  expect(final.version).toBe(accepted.length + 1);
-}
 
 describeConformance('races', (fixture) => {
   for (const kind of ['thread', 'process'] as RacerKind[]) {
