@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { InvalidArgumentError } from '../../concurrency/errors.js';
+import { InvalidArgumentError, TransientError } from '../../concurrency/errors.js';
 import type { DocumentMetadata } from '../../store/metadata.js';
 import {
   type Backend,
+  type DocumentKey,
   missOutcome,
   type StoredChange,
   type StoredDocument,
@@ -140,6 +141,50 @@ export class PostgresBackend implements Backend {
     }
   }
 
+  async lockedWrite(
+    key: DocumentKey,
+    decide: (stored: StoredDocument | undefined) => Promise<Write | undefined>,
+  ): Promise<WriteOutcome | undefined> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw transientOf(error, false) ?? error;
+    }
+    let broken: Error | undefined;
+    let committing = false;
+    try {
+      await client.query('BEGIN');
+      const [row] = await this.#query<MetadataRow & { body: string; deleted: boolean }>(
+        this.#sql('readForUpdate', sql.readForUpdate),
+        [key.tenant, key.collection, key.id],
+        false,
+        client,
+      );
+      const stored =
+        row && !row.deleted ? { body: row.body, metadata: toMetadata(row) } : undefined;
+      const write = await decide(stored);
+      if (!write) {
+        await client.query('ROLLBACK');
+        return undefined;
+      }
+      const { text, values } = this.#batch([write]);
+      committing = true;
+      const [outcome] = await this.#query<OutcomeRow>(text, values, true, client);
+      await client.query('COMMIT');
+      return outcomeOf(write, outcome as OutcomeRow);
+    } catch (error) {
+      // ROLLBACK on a live connection; a dead one is dropped by release(error) below.
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      if (error instanceof TransientError) throw error;
+      throw transientOf(error, committing) ?? error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
   async peek(
     tenant: string,
     collection: string,
@@ -175,12 +220,13 @@ export class PostgresBackend implements Backend {
     text: string,
     values: unknown[],
     writes = false,
+    on: pg.Pool | pg.PoolClient = this.#pool,
   ): Promise<R[]> {
     // The fixed statements are prepared once per connection: planning the batch
     // statement costs more than running it. Condition statements vary, so are not.
     const name = this.#prepared.get(text);
     try {
-      return (await this.#pool.query<R>(name ? { name, text, values } : { text, values })).rows;
+      return (await on.query<R>(name ? { name, text, values } : { text, values })).rows;
     } catch (error) {
       throw transientOf(error, writes) ?? error;
     }

@@ -124,6 +124,13 @@ SELECT id, body::text AS body, revision, token, seq, last_modified, last_modifie
 FROM ${s}.documents
 WHERE tenant = $1 AND collection = $2 AND id = ANY($3::text[]) AND NOT deleted`;
 
+/** One live document, its row locked until the transaction ends (the pessimistic path). */
+export const readForUpdate = (s: string) => `
+SELECT body::text AS body, revision, token, seq, last_modified, last_modified_by, deleted
+FROM ${s}.documents
+WHERE tenant = $1 AND collection = $2 AND id = $3
+FOR UPDATE`;
+
 /** The stored metadata of each id, deleted documents included. */
 export const peek = (s: string) => `
 SELECT id, revision, token, seq, last_modified, last_modified_by FROM ${s}.documents
