@@ -153,6 +153,12 @@ export class PostgresBackend implements Backend {
     }
     let broken: Error | undefined;
     let committing = false;
+    // A checked-out client whose connection dies between queries emits 'error'; unheard,
+    // that would crash the process. The next query fails anyway, and release() drops it.
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const [row] = await this.#query<MetadataRow & { body: string; deleted: boolean }>(
@@ -181,6 +187,7 @@ export class PostgresBackend implements Backend {
       if (error instanceof TransientError) throw error;
       throw transientOf(error, committing) ?? error;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
