@@ -92,49 +92,36 @@ describe('PostgreSQL: connection faults during a write', () => {
     }
   });
 
-  it("contention 'lock': a COMMIT whose reply is lost is recognised by its token, not applied twice", async () => {
-    await viaProxy.get('counters', 'k');
-    const cut = proxy.arm('COMMIT', 'afterCommit');
-    const saved = await viaProxy.update<Counter>(
-      'counters',
-      'k',
-      (doc) => {
-        doc.n += 1;
-        doc.log.push('locked');
-      },
-      { contention: 'lock' },
-    );
-    await cut;
-    expect(saved).toMatchObject({ n: 1, version: 2 });
-    expect(await direct.get('counters', 'k')).toEqual({
-      id: 'k',
-      n: 1,
-      log: ['locked'],
-      version: 2,
+  for (const [what, marker, mode] of [
+    [
+      'a COMMIT whose reply is lost is recognised by its token, not applied twice',
+      'COMMIT',
+      'afterCommit',
+    ],
+    ['a connection cut during the locked read is retried and lands once', 'FOR UPDATE', 'before'],
+  ] as const) {
+    it(`contention 'lock': ${what}`, async () => {
+      await viaProxy.get('counters', 'k');
+      const cut = proxy.arm(marker, mode);
+      const saved = await viaProxy.update<Counter>(
+        'counters',
+        'k',
+        (doc) => {
+          doc.n += 1;
+          doc.log.push('locked');
+        },
+        { contention: 'lock' },
+      );
+      await cut;
+      expect(saved).toMatchObject({ n: 1, version: 2 });
+      expect(await direct.get('counters', 'k')).toEqual({
+        id: 'k',
+        n: 1,
+        log: ['locked'],
+        version: 2,
+      });
     });
-  });
-
-  it("contention 'lock': a connection cut during the locked read is retried and lands once", async () => {
-    await viaProxy.get('counters', 'k');
-    const cut = proxy.arm('FOR UPDATE', 'before');
-    const saved = await viaProxy.update<Counter>(
-      'counters',
-      'k',
-      (doc) => {
-        doc.n += 1;
-        doc.log.push('locked');
-      },
-      { contention: 'lock' },
-    );
-    await cut;
-    expect(saved).toMatchObject({ n: 1, version: 2 });
-    expect(await direct.get('counters', 'k')).toEqual({
-      id: 'k',
-      n: 1,
-      log: ['locked'],
-      version: 2,
-    });
-  });
+  }
 
   it('pg_terminate_backend on a write waiting for a row lock: retried, applied once', async () => {
     const blocker = new pg.Client({ connectionString: url.href });
