@@ -82,6 +82,7 @@ export type { DocumentMetadata, Version, VersionKind } from './store/metadata.js
 export {
   DocumentSession,
   QuerySession,
+  type SaveOptions,
   type SessionOptions,
   type SessionWriteOptions,
 } from './store/session.js';

@@ -2,6 +2,7 @@ import type { Backend } from '../backends/backend.js';
 import { type Check, type NormalizedCheck, normalizeCheck } from '../concurrency/check.js';
 import { ConflictRates, KeyedQueue } from '../concurrency/contention.js';
 import {
+  ConcurrencyError,
   InvalidArgumentError,
   StoreClosedError,
   UnknownCollectionError,
@@ -15,6 +16,7 @@ import { commitPlanned } from './commit.js';
 import { type CollectionRef, type Runtime, readDocuments, type StoreContext } from './context.js';
 import type { DocumentMetadata, Version } from './metadata.js';
 import { policyFor } from './policy-for.js';
+import { observerOf } from './resolve-batch.js';
 import { DocumentSession, QuerySession, type SessionOptions } from './session.js';
 import { type Mutation, runUpdate, type UpdateOptions } from './update.js';
 import { isPlainObject, optionsObject, validateId } from './validate.js';
@@ -347,7 +349,12 @@ export class DocumentStore {
     entity: object | undefined,
   ): Promise<WriteResult> {
     await this.#context.ready();
-    const [outcome] = await commitPlanned(this.#shared.backend, [planned]);
+    const [outcome] = await commitPlanned(this.#shared.backend, [planned]).catch((error) => {
+      if (error instanceof ConcurrencyError) {
+        observerOf(this.#context, error, planned.write.op).conflict(1, error);
+      }
+      throw error;
+    });
     const id = planned.write.id;
     if (outcome?.status !== 'ok') return { id, written: false };
     if (entity) c.setVersion(entity, outcome.metadata);

@@ -50,6 +50,11 @@ export async function commitResolving(
     try {
       return { outcomes: await commitPlanned(context.backend, planned), planned, resolved };
     } catch (error) {
+      // Every conflict is reported, resolvable or not.
+      for (const conflict of conflictsOf(error)) {
+        const operation = planned.find((p) => sameTarget(p, conflict))?.write.op;
+        observerOf(context, conflict, operation).conflict(attempt, conflict);
+      }
       const failures = failuresOf(error);
       const indexes = failures?.map((f) => planned.findIndex((p) => sameTarget(p, f)));
       const resolvable =
@@ -62,8 +67,7 @@ export async function commitResolving(
             (failures[n] as ConcurrencyError).actual !== null,
         );
       if (!resolvable || !failures || !indexes) throw error;
-      const observers = failures.map((f) => observerOf(context, f));
-      failures.forEach((f, n) => observers[n]?.conflict(attempt, f));
+      const observers = failures.map((f) => observerOf(context, f, 'put'));
       if (attempt >= policy.maxAttempts) {
         const last = new RetryExhaustedError(attempt, failures[0] as ConcurrencyError);
         observers.forEach((o) => o.gaveUp(attempt, last));
@@ -89,27 +93,36 @@ export async function commitResolving(
   }
 }
 
+function allFailures(error: unknown): WriteFailure[] {
+  if (error instanceof BatchWriteError) return error.errors;
+  return error instanceof ConcurrencyError ? [error] : [];
+}
+
+function conflictsOf(error: unknown): ConcurrencyError[] {
+  return allFailures(error).filter((f) => f instanceof ConcurrencyError);
+}
+
 // Only check failures can be resolved; not-found and duplicates are answers.
 function failuresOf(error: unknown): ConcurrencyError[] | undefined {
-  const all: WriteFailure[] | undefined =
-    error instanceof BatchWriteError
-      ? error.errors
-      : error instanceof ConcurrencyError
-        ? [error]
-        : undefined;
-  if (!all?.every((f) => f instanceof ConcurrencyError)) return undefined;
+  const all = allFailures(error);
+  if (all.length === 0 || !all.every((f) => f instanceof ConcurrencyError)) return undefined;
   return all as ConcurrencyError[];
 }
 
 const sameTarget = (p: PlannedWrite, f: ConcurrencyError) =>
   p.write.collection === f.collection && p.write.id === f.id;
 
-function observerOf(context: StoreContext, f: ConcurrencyError): OperationObserver {
+/** Reports to hooks and metrics about one document of a batch. */
+export function observerOf(
+  context: StoreContext,
+  f: { collection: string; id: string },
+  op: 'put' | 'delete' | undefined,
+): OperationObserver {
   return new OperationObserver(context.runtime.hooks, {
     collection: f.collection,
     id: f.id,
     tenant: context.scope.tenant,
-    operation: 'update',
+    operation: op === 'delete' ? 'delete' : 'update',
   });
 }
 

@@ -43,6 +43,14 @@ export interface SessionOptions extends PolicyOptions {
   retry?: RetryOptions;
 }
 
+/** Options of one `saveChanges()`, over the session's. */
+export interface SaveOptions {
+  /** Settles failed checks of this save; see `SessionOptions.resolver`. */
+  resolver?: PolicyResolver;
+  /** How often this save resolves and tries again. */
+  retry?: RetryOptions;
+}
+
 /** Options of a session write. */
 export interface SessionWriteOptions {
   /** Overrides the check the session would choose. */
@@ -231,12 +239,18 @@ export class DocumentSession extends QuerySession {
    * the entities' version fields hold their new versions. Changes scheduled while it runs
    * wait for the next call.
    */
-  async saveChanges(): Promise<void> {
+  async saveChanges(options: SaveOptions = {}): Promise<void> {
+    optionsObject(options, 'saveChanges()');
+    if (options.resolver !== undefined && typeof options.resolver !== 'function') {
+      throw new InvalidArgumentError('resolver is a function');
+    }
+    const retry = options.retry === undefined ? this.#retry : resolveRetry(options.retry);
     const batch = [...this.#pending];
     const planned: PlannedWrite[] = [];
     const entities: (object | undefined)[] = [];
     const resolvables: (Resolvable | undefined)[] = [];
-    const add = (write: PlannedWrite, entity: object | undefined, resolver?: Resolver<object>) => {
+    const add = (write: PlannedWrite, entity: object | undefined, named?: Resolver<object>) => {
+      const resolver = (options.resolver as Resolver<object> | undefined) ?? named;
       planned.push(write);
       entities.push(entity);
       const original = this.#tracked.get(keyOf(write.collection, write.write.id))?.original;
@@ -264,7 +278,7 @@ export class DocumentSession extends QuerySession {
       }
     }
     await this.context.ready();
-    const done = await commitResolving(this.context, planned, resolvables, entities, this.#retry);
+    const done = await commitResolving(this.context, planned, resolvables, entities, retry);
     done.outcomes.forEach((outcome, i) => {
       const { write, collection } = done.planned[i] as PlannedWrite;
       const key = keyOf(collection, write.id);

@@ -146,6 +146,17 @@ describeConformance('observability', (fixture) => {
       expect(events.giveUp.map((e) => e.attempt)).toEqual([2, 2]);
       expect(events.giveUp[1]?.error).toBe(exhausted);
 
+      // Conflicts of one-call writes and of sessions are reported too.
+      const before = events.conflict.length;
+      await store.put(docs, { id: 'd', n: 5 }, { check: { version: 1 } }).catch(() => {});
+      const session = store.openSession();
+      session.store(docs, { id: 'd', n: 6 }, { check: { version: 1 } });
+      await session.saveChanges().catch(() => {});
+      expect(events.conflict.slice(before).map((e) => [e.operation, e.expected])).toEqual([
+        ['update', 1],
+        ['update', 1],
+      ]);
+
       expect(sum(await points('noclobber.conflicts', name))).toBe(events.conflict.length);
       expect(sum(await points('noclobber.retries', name))).toBe(events.retry.length);
       expect(sum(await points('noclobber.resolutions', name))).toBe(1);

@@ -282,6 +282,10 @@ describeConformance('resolvers', (fixture) => {
     await expect(session.saveChanges()).rejects.toThrow(MergeConflictError);
     expect(await store.get(c.orders, 'a')).toMatchObject({ status: 'paid', version: 2 });
     expect(await store.get(c.orders, 'b')).toMatchObject({ total: 10, version: 2 });
+    // A resolver named by the call settles what the session's could not.
+    await session.saveChanges({ resolver: threeWayMerge({ onConflict: 'theirs' }) });
+    expect(await store.get(c.orders, 'a')).toMatchObject({ status: 'paid', version: 3 });
+    expect(await store.get(c.orders, 'b')).toMatchObject({ status: 'paid', total: 1, version: 3 });
     // Without a resolver, the same conflicts are a BatchWriteError.
     const plain = store.openSession();
     const [x, y] = (await plain.loadMany(c.orders, ['a', 'b'])) as Order[];

@@ -118,11 +118,23 @@ LEFT JOIN written w ON (w.tenant, w.collection, w.id) = (j.tenant, j.collection,
 ORDER BY j.ord`;
 }
 
+// Reads find ids through a join with `unnest`, not `id = ANY($3)`: prepared statements
+// run on a generic plan, and there PostgreSQL probed the primary key with tenant and
+// collection only and filtered `id = ANY(...)` row by row, reading the whole collection
+// on every read. Joined with the unnested ids, it probes the key once per id.
+
 /** Live documents of one collection by id. */
 export const read = (s: string) => `
+SELECT d.id, d.body::text AS body, d.revision, d.token, d.seq, d.last_modified, d.last_modified_by
+FROM unnest($3::text[]) AS u(id)
+JOIN ${s}.documents d ON d.tenant = $1 AND d.collection = $2 AND d.id = u.id
+WHERE NOT d.deleted`;
+
+/** One live document by id: `read` for the common single id, without the array. */
+export const readOne = (s: string) => `
 SELECT id, body::text AS body, revision, token, seq, last_modified, last_modified_by
 FROM ${s}.documents
-WHERE tenant = $1 AND collection = $2 AND id = ANY($3::text[]) AND NOT deleted`;
+WHERE tenant = $1 AND collection = $2 AND id = $3 AND NOT deleted`;
 
 /** One live document, its row locked until the transaction ends (the pessimistic path). */
 export const readForUpdate = (s: string) => `
@@ -133,8 +145,9 @@ FOR UPDATE`;
 
 /** The stored metadata of each id, deleted documents included. */
 export const peek = (s: string) => `
-SELECT id, revision, token, seq, last_modified, last_modified_by FROM ${s}.documents
-WHERE tenant = $1 AND collection = $2 AND id = ANY($3::text[])`;
+SELECT d.id, d.revision, d.token, d.seq, d.last_modified, d.last_modified_by
+FROM unnest($3::text[]) AS u(id)
+JOIN ${s}.documents d ON d.tenant = $1 AND d.collection = $2 AND d.id = u.id`;
 
 /** The changes feed of one tenant. */
 export const changes = (s: string) => `
