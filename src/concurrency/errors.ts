@@ -33,17 +33,40 @@ export type Expectation =
   | { kind: 'mustExist' }
   | { kind: 'notModifiedSince'; time: number }
   | { kind: 'condition' }
-  | { kind: 'revisionAbove'; revision: number };
+  | { kind: 'revisionAbove'; revision: number }
+  | { kind: 'streamVersion'; expected: number | 'noStream' | 'streamExists' };
+
+/** A document write whose check failed. */
+interface DocumentConflict {
+  collection: string;
+  id: string;
+  expectation: Expectation;
+  actual: DocumentMetadata | null;
+  versionKind: VersionKind;
+}
+
+/** An append whose expected stream version did not hold; `actual` is the real version (0: no stream). */
+interface StreamConflict {
+  streamId: string;
+  expected: number | 'noStream' | 'streamExists';
+  actual: number;
+}
 
 /**
  * A write's check did not pass: the stored document is not the one the writer expected.
  * `actual` is the stored version and `actualMetadata` the stored metadata, both read in
  * the same transaction as the failed write; both are `null` when the document is gone.
+ * For an append to an event stream, `streamId` is set, `expected` is what the writer
+ * expected and `actual` the stream's real version (0 when it does not exist).
  */
 export class ConcurrencyError extends NoclobberError {
   readonly code = 'CONCURRENCY_CONFLICT' as const;
+  /** The collection, or `'$streams'` for an append to an event stream. */
   readonly collection: string;
+  /** The document id, or the stream id. */
   readonly id: string;
+  /** The stream an append failed on; `undefined` for documents. */
+  readonly streamId: string | undefined;
   /** The version the writer expected, or `null` when its check was not a version check. */
   readonly expected: Version | null;
   /** What the failed check asked for, whatever its kind. */
@@ -52,13 +75,21 @@ export class ConcurrencyError extends NoclobberError {
   readonly actual: Version | null;
   readonly actualMetadata: DocumentMetadata | null;
 
-  constructor(args: {
-    collection: string;
-    id: string;
-    expectation: Expectation;
-    actual: DocumentMetadata | null;
-    versionKind: VersionKind;
-  }) {
+  constructor(args: DocumentConflict | StreamConflict) {
+    if ('streamId' in args) {
+      const expectation = { kind: 'streamVersion', expected: args.expected } as const;
+      super(
+        `Optimistic concurrency check failed for stream ${args.streamId}: expected ${describe(expectation, 'revision')}, found ${args.actual === 0 ? 'no stream' : `version ${args.actual}`}`,
+      );
+      this.collection = '$streams';
+      this.id = args.streamId;
+      this.streamId = args.streamId;
+      this.expectation = expectation;
+      this.expected = args.expected;
+      this.actual = args.actual;
+      this.actualMetadata = null;
+      return;
+    }
     const actual = args.actual ? args.actual[args.versionKind] : null;
     const found = actual === null ? 'the document is gone' : `found ${actual}`;
     super(
@@ -66,6 +97,7 @@ export class ConcurrencyError extends NoclobberError {
     );
     this.collection = args.collection;
     this.id = args.id;
+    this.streamId = undefined;
     this.expectation = args.expectation;
     this.expected = args.expectation.kind === 'version' ? args.expectation.version : null;
     this.actual = actual;
@@ -85,6 +117,10 @@ function describe(expectation: Expectation, versionKind: VersionKind): string {
       return 'the condition to hold';
     case 'revisionAbove':
       return `a revision below ${expectation.revision}`;
+    case 'streamVersion':
+      if (expectation.expected === 'noStream') return 'no stream';
+      if (expectation.expected === 'streamExists') return 'the stream to exist';
+      return `version ${expectation.expected}`;
   }
 }
 
