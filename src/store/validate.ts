@@ -47,82 +47,115 @@ export function serializeDocument(
   if (!isPlainObject(entity)) {
     throw new InvalidDocumentError(`A document is a plain object, got ${safeDescribe(entity)}`);
   }
-  checkValue(entity, '', 0);
+  try {
+    checkValue(entity, 0);
+  } catch (error) {
+    if (error instanceof BadValue) throw new InvalidDocumentError(error.message(where(error)));
+    throw error;
+  }
   let body: object = entity;
   if (options.versionField !== undefined && Object.hasOwn(entity, options.versionField)) {
     const { [options.versionField]: _version, ...rest } = entity;
     body = rest;
   }
   const json = JSON.stringify(body);
-  const bytes = Buffer.byteLength(json);
-  if (bytes > options.maxBytes) {
-    throw new InvalidDocumentError(
-      `The document is ${bytes} bytes of JSON, more than the limit of ${options.maxBytes}`,
-    );
+  // A UTF-16 code unit takes at most 3 bytes of UTF-8, so short text needs no count.
+  if (json.length * 3 > options.maxBytes) {
+    const bytes = Buffer.byteLength(json);
+    if (bytes > options.maxBytes) {
+      throw new InvalidDocumentError(
+        `The document is ${bytes} bytes of JSON, more than the limit of ${options.maxBytes}`,
+      );
+    }
   }
   return json;
 }
 
-function checkValue(value: unknown, path: string, depth: number): void {
+/**
+ * A value JSON cannot hold, found by `checkValue`. The walk builds no path as it goes
+ * (a string per field of every document saved cost more than the checks): each level
+ * the failure passes on its way out adds its key, and the message is made at the top.
+ */
+class BadValue {
+  /** Keys and array indexes from the bad value up to the document. */
+  readonly segments: (string | number)[] = [];
+  constructor(readonly message: (where: string) => string) {}
+}
+
+function checkValue(value: unknown, depth: number): void {
   switch (typeof value) {
     case 'string':
-      checkText(value, path);
+      checkText(value);
       return;
     case 'boolean':
       return;
     case 'number':
       if (Number.isFinite(value)) return;
-      throw new InvalidDocumentError(`${where(path)} is ${value}, which JSON cannot hold`);
+      throw new BadValue((at) => `${at} is ${value}, which JSON cannot hold`);
     case 'object':
       break;
     default:
-      throw new InvalidDocumentError(`${where(path)} is a ${typeof value}, which JSON cannot hold`);
+      throw new BadValue((at) => `${at} is a ${typeof value}, which JSON cannot hold`);
   }
   if (value === null) return;
   if (depth >= MAX_DEPTH) {
-    throw new InvalidDocumentError(
-      `The document nests deeper than ${MAX_DEPTH} levels (or holds a cycle)`,
+    throw new BadValue(
+      () => `The document nests deeper than ${MAX_DEPTH} levels (or holds a cycle)`,
     );
   }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      if (value[i] === undefined) {
-        throw new InvalidDocumentError(`${where(`${path}[${i}]`)} is undefined`);
+      try {
+        if (value[i] === undefined) throw new BadValue((at) => `${at} is undefined`);
+        checkValue(value[i], depth + 1);
+      } catch (error) {
+        if (error instanceof BadValue) error.segments.push(i);
+        throw error;
       }
-      checkValue(value[i], `${path}[${i}]`, depth + 1);
     }
     return;
   }
   if (!isPlainObject(value)) {
     const name = Object.getPrototypeOf(value)?.constructor?.name ?? 'object';
-    throw new InvalidDocumentError(
-      `${where(path)} is a ${name}; documents hold plain objects and arrays only`,
-    );
+    throw new BadValue((at) => `${at} is a ${name}; documents hold plain objects and arrays only`);
   }
   if (Object.getOwnPropertySymbols(value).length > 0) {
-    throw new InvalidDocumentError(`${where(path)} has symbol keys, which JSON cannot hold`);
+    throw new BadValue((at) => `${at} has symbol keys, which JSON cannot hold`);
   }
   for (const key of Object.keys(value)) {
-    checkText(key, path);
+    checkText(key);
     if (FORBIDDEN_KEYS.has(key)) {
-      throw new InvalidDocumentError(`${where(path)} has the forbidden key ${JSON.stringify(key)}`);
+      throw new BadValue((at) => `${at} has the forbidden key ${JSON.stringify(key)}`);
     }
     const child = value[key];
-    if (child !== undefined) checkValue(child, path ? `${path}.${key}` : key, depth + 1);
+    if (child === undefined) continue;
+    try {
+      checkValue(child, depth + 1);
+    } catch (error) {
+      if (error instanceof BadValue) error.segments.push(key);
+      throw error;
+    }
   }
 }
 
 // Every backend must store what every other stores: PostgreSQL's jsonb holds neither NUL
 // characters nor lone surrogates, so no document may hold them.
-function checkText(text: string, path: string): void {
+function checkText(text: string): void {
   if (text.includes('\u0000') || !text.isWellFormed()) {
-    throw new InvalidDocumentError(
-      `${where(path)} holds a NUL character or a lone surrogate, which JSON storage cannot keep`,
+    throw new BadValue(
+      (at) => `${at} holds a NUL character or a lone surrogate, which JSON storage cannot keep`,
     );
   }
 }
 
-function where(path: string): string {
+// "The document", or "Field a.b[2].c" for the bad value's place.
+function where(bad: BadValue): string {
+  let path = '';
+  for (let i = bad.segments.length - 1; i >= 0; i--) {
+    const segment = bad.segments[i] as string | number;
+    if (typeof segment === 'number') path = `${path}[${segment}]`;
+    else path = path ? `${path}.${segment}` : segment;
+  }
   return path === '' ? 'The document' : `Field ${path}`;
 }
 

@@ -122,8 +122,8 @@ export class PostgresBackend implements Backend {
     ids: readonly string[],
   ): Promise<Map<string, StoredDocument>> {
     const rows = await this.#query<MetadataRow & { id: string; body: string }>(
-      this.#sql('read', sql.read),
-      [tenant, collection, ids],
+      ids.length === 1 ? this.#sql('readOne', sql.readOne) : this.#sql('read', sql.read),
+      [tenant, collection, ids.length === 1 ? ids[0] : ids],
     );
     return new Map(rows.map((row) => [row.id, { body: row.body, metadata: toMetadata(row) }]));
   }
@@ -251,8 +251,22 @@ export class PostgresBackend implements Backend {
     return text;
   }
 
-  // The batch's arrays, one per input column, and its condition checks as one CASE.
+  // The batch's arrays, one per input column, and its condition checks as one CASE. A
+  // batch of one write without a condition (every update() and one-call write) takes the
+  // lighter single-write statement, with the same fields as scalar parameters.
   #batch(writes: readonly Write[]): { text: string; values: unknown[] } {
+    const only = writes.length === 1 ? (writes[0] as Write) : undefined;
+    if (only && only.check.kind !== 'condition') {
+      // Only these checks can pass on an absent row, and only a put inserts.
+      const kind = only.check.kind;
+      const canInsert =
+        only.op === 'put' &&
+        (kind === 'mustNotExist' || kind === 'revisionAbove' || kind === 'none');
+      const text = canInsert
+        ? this.#sql('commitOneInsert', (s) => sql.commitOne(s, true))
+        : this.#sql('commitOneUpdate', (s) => sql.commitOne(s, false));
+      return { text, values: inputRow(only, 0).slice(1) };
+    }
     const columns: unknown[][] = sql.INPUT_COLUMNS.map(() => []);
     const extra: unknown[] = [];
     const bind = (value: unknown) => {
@@ -262,22 +276,7 @@ export class PostgresBackend implements Backend {
     const cases: string[] = [];
     writes.forEach((write, ord) => {
       const c = write.check;
-      const row = [
-        ord,
-        write.tenant,
-        write.collection,
-        write.id,
-        write.op,
-        c.kind,
-        write.body ?? null,
-        write.token,
-        write.actor,
-        c.kind === 'version' && c.versionKind === 'revision' ? c.version : null,
-        c.kind === 'version' && c.versionKind === 'token' ? c.version : null,
-        c.kind === 'notModifiedSince' ? Math.floor(c.time) : null,
-        c.kind === 'revisionAbove' ? c.revision : null,
-        c.kind === 'revisionAbove' ? c.silent : false,
-      ];
+      const row = inputRow(write, ord);
       for (const [i, value] of row.entries()) (columns[i] as unknown[]).push(value);
       if (c.kind === 'condition') {
         cases.push(`WHEN ${ord} THEN ${compileCondition(c.condition, bind)}`);
@@ -289,6 +288,27 @@ export class PostgresBackend implements Backend {
       : this.#sql('commit', (s) => sql.commitBatch(s, 'false'));
     return { text, values: [...columns, ...extra] };
   }
+}
+
+// One write's values, in the order of `sql.INPUT_COLUMNS`.
+function inputRow(write: Write, ord: number): unknown[] {
+  const c = write.check;
+  return [
+    ord,
+    write.tenant,
+    write.collection,
+    write.id,
+    write.op,
+    c.kind,
+    write.body ?? null,
+    write.token,
+    write.actor,
+    c.kind === 'version' && c.versionKind === 'revision' ? c.version : null,
+    c.kind === 'version' && c.versionKind === 'token' ? c.version : null,
+    c.kind === 'notModifiedSince' ? Math.floor(c.time) : null,
+    c.kind === 'revisionAbove' ? c.revision : null,
+    c.kind === 'revisionAbove' ? c.silent : false,
+  ];
 }
 
 function outcomeOf(write: Write, row: OutcomeRow): WriteOutcome {

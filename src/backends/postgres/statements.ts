@@ -29,6 +29,22 @@ const NOW_MS = 'floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 /** Marks a statement that raced with a concurrent insert of a key it saw absent. */
 export const RACED = 'noclobber: raced with a concurrent insert';
 
+// How a write is judged, over its input `i` and the locked stored row `c` (all NULL when
+// absent): the row as it stands, and whether the check passes. Shared by both write statements.
+const judgement = (conditions: string) => `c.id IS NOT NULL AS present,
+    COALESCE(NOT c.deleted, false) AS live,
+    c.revision AS cur_revision, c.token AS cur_token, c.seq AS cur_seq,
+    c.last_modified AS cur_last_modified, c.last_modified_by AS cur_last_modified_by,
+    COALESCE(CASE i.kind
+      WHEN 'version' THEN NOT c.deleted AND (c.revision = i.expected_rev OR c.token = i.expected_token)
+      WHEN 'mustNotExist' THEN c.id IS NULL OR c.deleted
+      WHEN 'mustExist' THEN NOT c.deleted
+      WHEN 'notModifiedSince' THEN NOT c.deleted AND c.last_modified <= i.time_ms
+      WHEN 'condition' THEN NOT c.deleted AND (${conditions})
+      WHEN 'revisionAbove' THEN c.id IS NULL OR c.revision < i.rev
+      WHEN 'none' THEN i.op = 'put' OR NOT c.deleted
+    END, false) AS pass`;
+
 /**
  * The batch statement. `conditions` is an SQL expression over `i.ord` and `c.body`
  * (a CASE of the batch's condition checks, or `false` when it has none); its parameters
@@ -50,18 +66,7 @@ cur AS MATERIALIZED (
   FOR UPDATE
 ),
 judged AS (
-  SELECT i.*, c.id IS NOT NULL AS present, COALESCE(NOT c.deleted, false) AS live,
-    c.revision AS cur_revision, c.token AS cur_token, c.seq AS cur_seq,
-    c.last_modified AS cur_last_modified, c.last_modified_by AS cur_last_modified_by,
-    COALESCE(CASE i.kind
-      WHEN 'version' THEN NOT c.deleted AND (c.revision = i.expected_rev OR c.token = i.expected_token)
-      WHEN 'mustNotExist' THEN c.id IS NULL OR c.deleted
-      WHEN 'mustExist' THEN NOT c.deleted
-      WHEN 'notModifiedSince' THEN NOT c.deleted AND c.last_modified <= i.time_ms
-      WHEN 'condition' THEN NOT c.deleted AND (${conditions})
-      WHEN 'revisionAbove' THEN c.id IS NULL OR c.revision < i.rev
-      WHEN 'none' THEN i.op = 'put' OR NOT c.deleted
-    END, false) AS pass
+  SELECT i.*, ${judgement(conditions)}
   FROM input i
   LEFT JOIN cur c ON (c.tenant, c.collection, c.id) = (i.tenant, i.collection, i.id)
 ),
@@ -117,6 +122,79 @@ FROM judged j
 LEFT JOIN written w ON (w.tenant, w.collection, w.id) = (j.tenant, j.collection, j.id)
 ORDER BY j.ord`;
 }
+
+/**
+ * The statement for a batch of one write without a condition check: the same judgement,
+ * locks and outcome row as `commitBatch` (less `ord`), with the write's fields as scalar
+ * parameters in `INPUT_COLUMNS` order after `ord` ($1 tenant … $13 silent). A batch of one
+ * needs no arrays, sort, window or verdict over other writes; the key is probed by value,
+ * and only the verdict, not the document, goes through the materialised CTEs. It runs in
+ * about half the time of `commitBatch` (PostgreSQL 15, W1). Without `canInsert` the
+ * statement has no INSERT branch, for checks that only ever pass on a live row (`version`,
+ * `mustExist`, `notModifiedSince`, any delete): setting up an `INSERT … ON CONFLICT` that
+ * never runs cost a tenth of the statement.
+ */
+export function commitOne(s: string, canInsert: boolean): string {
+  const fields = INPUT_COLUMNS.slice(1)
+    .map(([name, type], i) => `$${i + 1}::${type} AS ${name}`)
+    .join(', ');
+  return `
+WITH input AS (
+  SELECT ${fields}
+),
+cur AS MATERIALIZED (
+  SELECT d.id, d.revision, d.token, d.seq, d.last_modified, d.last_modified_by, d.deleted
+  FROM ${s}.documents d
+  WHERE d.tenant = $1::text AND d.collection = $2::text AND d.id = $3::text
+  FOR UPDATE
+),
+judged AS MATERIALIZED (
+  SELECT ${judgement('false')}
+  FROM input i LEFT JOIN cur c ON true
+),
+-- The counter row hands out seq as in commitBatch, locked after the document row (the
+-- same order as every batch) and held to commit, so seq order stays commit order.
+counter AS (
+  UPDATE ${s}.counter SET value = value + 1
+  WHERE id = 1 AND (SELECT pass FROM judged)
+  RETURNING value
+),
+-- The verdict is read through scalar subqueries, not joined in: an UPDATE joined with a
+-- CTE carries a copy of the CTE row for its concurrency recheck. d.revision is the locked
+-- row's (a recheck after a concurrent commit reads the newest version, the one locked).
+updated AS (
+  UPDATE ${s}.documents d SET
+    body = CASE WHEN $4::text = 'put' THEN $6::text::jsonb END,
+    revision = CASE WHEN $5::text = 'revisionAbove' THEN $12::bigint ELSE d.revision + 1 END,
+    token = $7::text, seq = (SELECT value FROM counter), last_modified = ${NOW_MS},
+    last_modified_by = $8::text, deleted = ($4::text = 'delete')
+  WHERE d.tenant = $1::text AND d.collection = $2::text AND d.id = $3::text
+    AND (SELECT pass AND present FROM judged)
+  RETURNING d.revision, d.token, d.seq, d.last_modified, d.last_modified_by
+),
+${canInsert ? insertOne(s) : ''}
+written AS (
+  SELECT * FROM updated${canInsert ? ' UNION ALL SELECT * FROM inserted' : ''}
+)
+SELECT j.pass, j.live, j.cur_revision, j.cur_token, j.cur_seq, j.cur_last_modified,
+  j.cur_last_modified_by, w.revision, w.token, w.seq, w.last_modified, w.last_modified_by,
+  -- Absent when locked but inserted by another writer before our insert: as in commitBatch.
+  CASE WHEN j.pass AND w.revision IS NULL
+    THEN CAST((SELECT '${RACED}'::text) AS integer) END AS raced
+FROM judged j LEFT JOIN written w ON true`;
+}
+
+// The INSERT branch of `commitOne`: a key absent (never written) when locked.
+const insertOne = (s: string) => `inserted AS (
+  INSERT INTO ${s}.documents
+    (tenant, collection, id, body, revision, token, seq, last_modified, last_modified_by, deleted)
+  SELECT $1::text, $2::text, $3::text, $6::text::jsonb,
+    CASE WHEN $5::text = 'revisionAbove' THEN $12::bigint ELSE 1 END, $7::text,
+    (SELECT value FROM counter), ${NOW_MS}, $8::text, false
+  WHERE (SELECT pass AND NOT present FROM judged)
+  ON CONFLICT DO NOTHING
+  RETURNING revision, token, seq, last_modified, last_modified_by
+),`;
 
 // Reads find ids through a join with `unnest`, not `id = ANY($3)`: prepared statements
 // run on a generic plan, and there PostgreSQL probed the primary key with tenant and

@@ -33,6 +33,18 @@ interface DocumentRow extends sql.MetadataRow {
   body: string;
 }
 
+// A live document as `readOne` and `readMany` return it through `raw()`: arrays, because
+// building a row object per document (by column name) cost nearly as much as the read.
+type LiveRow = [
+  id: string,
+  body: string,
+  revision: number,
+  token: string,
+  seq: number,
+  lastModified: number,
+  lastModifiedBy: string | null,
+];
+
 // The largest number of distinct condition statements kept prepared at once.
 const CONDITION_CACHE_SIZE = 128;
 
@@ -47,6 +59,9 @@ export class SqliteBackend implements Backend {
   readonly #ownsDatabase: boolean;
   readonly #busyTimeout: number;
   readonly #statements = new Map<string, Statement>();
+  // The fixed statements, prepared once: writes by shape (see #writeStatement), reads in
+  // `raw()` mode. Kept apart from #statements, whose condition statements come and go.
+  readonly #fixed = new Map<string, Statement>();
   #commit?: (writes: readonly Write[]) => WriteOutcome[];
 
   constructor(options: SqliteOptions = {}) {
@@ -104,11 +119,19 @@ export class SqliteBackend implements Backend {
   ): Promise<Map<string, StoredDocument>> {
     const rows =
       ids.length === 1
-        ? [this.#statement(sql.readOne).get({ tenant, collection, id: ids[0] as string })]
-        : this.#statement(sql.readMany).all({ tenant, collection, ids: JSON.stringify(ids) });
+        ? [this.#raw(sql.readOne).get({ tenant, collection, id: ids[0] as string })]
+        : this.#raw(sql.readMany).all({ tenant, collection, ids: JSON.stringify(ids) });
     const found = new Map<string, StoredDocument>();
-    for (const row of rows as (DocumentRow | undefined)[]) {
-      if (row) found.set(row.id, { body: row.body, metadata: toMetadata(row) });
+    for (const row of rows as (LiveRow | undefined)[]) {
+      if (!row) continue;
+      const metadata = {
+        revision: row[2],
+        token: row[3],
+        seq: row[4],
+        lastModified: row[5],
+        lastModifiedBy: row[6],
+      };
+      found.set(row[0], { body: row[1], metadata });
     }
     return found;
   }
@@ -119,13 +142,13 @@ export class SqliteBackend implements Backend {
     // on its own. Only a miss needs the transaction, to read the actual row under the lock,
     // and it re-runs the write there, checked against the state it then holds.
     if (writes.length === 1) {
-      let landed: sql.MetadataRow | undefined;
+      let landed: DocumentMetadata | undefined;
       try {
         landed = this.#tryWrite(writes[0] as Write);
       } catch (error) {
         throw busyError(error) ?? error;
       }
-      if (landed) return [{ status: 'ok', metadata: toMetadata(landed) }];
+      if (landed) return [{ status: 'ok', metadata: landed }];
     }
     try {
       return this.#commit(writes);
@@ -160,14 +183,15 @@ export class SqliteBackend implements Backend {
 
   async close(): Promise<void> {
     this.#statements.clear();
+    this.#fixed.clear();
     if (this.#ownsDatabase && this.#db.open) this.#db.close();
   }
 
   // One write: its check and its change in one statement; on a miss, the actual row read
   // in the same (still open, write-locked) transaction.
   #write(write: Write): WriteOutcome {
-    const row = this.#tryWrite(write);
-    if (row) return { status: 'ok', metadata: toMetadata(row) };
+    const metadata = this.#tryWrite(write);
+    if (metadata) return { status: 'ok', metadata };
     const key = { tenant: write.tenant, collection: write.collection, id: write.id };
     const stored = this.#statement(sql.current).get(key) as
       | (sql.MetadataRow & { deleted: number })
@@ -176,34 +200,65 @@ export class SqliteBackend implements Backend {
     return missOutcome(write.check, write.op, live);
   }
 
-  // Runs the write's one checked statement: its new metadata, or undefined on a miss.
-  // all(), not get(): get() stops at the first row and resets the statement without
-  // reporting what the reset returns, which in autocommit is where the commit happens.
-  #tryWrite(write: Write): sql.MetadataRow | undefined {
-    const { text, params } = this.#writeStatement(write);
-    const [row] = this.#statement(text).all({
-      ...params,
+  // Runs the write's one checked statement: its new metadata, or undefined on a miss. The
+  // statement returns what the database chose (revision, seq, time); token and actor are
+  // the ones it just wrote. all(), not get(): get() stops at the first row and resets the
+  // statement without reporting what the reset returns, which in autocommit is where the
+  // commit happens.
+  #tryWrite(write: Write): DocumentMetadata | undefined {
+    const check = write.check;
+    const params: Params = {
       tenant: write.tenant,
       collection: write.collection,
       id: write.id,
+      body: write.body ?? null,
       token: write.token,
       actor: write.actor,
-    }) as sql.MetadataRow[];
-    return row;
+      expected: check.kind === 'version' ? check.version : null,
+      time: check.kind === 'notModifiedSince' ? check.time : null,
+      revision: check.kind === 'revisionAbove' ? check.revision : null,
+    };
+    let statement: Statement;
+    if (check.kind === 'condition') {
+      const compiled = compileCondition(check.condition);
+      Object.assign(params, compiled.params);
+      const text = sql.update(compiled.sql, write.op === 'delete');
+      statement = this.#statement(text);
+      statement.raw(true);
+    } else {
+      statement = this.#writeStatement(write.op, check);
+    }
+    const [row] = statement.all(params) as sql.LandedRow[];
+    if (!row) return undefined;
+    return {
+      revision: row[0],
+      token: write.token,
+      seq: row[1],
+      lastModified: row[2],
+      lastModifiedBy: write.actor,
+    };
   }
 
-  #writeStatement(write: Write): { text: string; params: Params } {
-    const check = write.check;
-    const body: Params = write.op === 'put' ? { body: write.body ?? null } : {};
-    if (write.op === 'put') {
-      if (check.kind === 'mustNotExist') return { text: sql.insert, params: body };
-      if (check.kind === 'none') return { text: sql.overwrite, params: body };
-      if (check.kind === 'revisionAbove') {
-        return { text: sql.revisionAbove, params: { ...body, revision: check.revision } };
-      }
+  // The prepared statement of a write without a condition: one per shape (operation,
+  // check kind, version kind), so a write neither builds SQL text nor hashes it.
+  #writeStatement(op: Write['op'], check: Exclude<NormalizedCheck, { kind: 'condition' }>) {
+    const shape = `${op}:${check.kind}:${check.kind === 'version' ? check.versionKind : ''}`;
+    let statement = this.#fixed.get(shape);
+    if (!statement) {
+      statement = this.#db.prepare(writeText(op, check)).raw(true);
+      this.#fixed.set(shape, statement);
     }
-    const { guard, params } = guardOf(check);
-    return { text: sql.update(guard, write.op === 'delete'), params: { ...body, ...params } };
+    return statement;
+  }
+
+  // A fixed read, prepared once and returning arrays.
+  #raw(text: string): Statement {
+    let statement = this.#fixed.get(text);
+    if (!statement) {
+      statement = this.#db.prepare(text).raw(true);
+      this.#fixed.set(text, statement);
+    }
+    return statement;
   }
 
   #statement(text: string): Statement {
@@ -217,23 +272,29 @@ export class SqliteBackend implements Backend {
   }
 }
 
+/** The SQL of a write without a condition check; its parameters are named after `Params`. */
+function writeText(
+  op: Write['op'],
+  check: Exclude<NormalizedCheck, { kind: 'condition' }>,
+): string {
+  if (op === 'put') {
+    if (check.kind === 'mustNotExist') return sql.insert;
+    if (check.kind === 'none') return sql.overwrite;
+    if (check.kind === 'revisionAbove') return sql.revisionAbove;
+  }
+  return sql.update(guardOf(check), op === 'delete');
+}
+
 /** The WHERE clause of a checked update or delete of a live row. */
-function guardOf(check: NormalizedCheck): { guard: string; params: Params } {
+function guardOf(check: Exclude<NormalizedCheck, { kind: 'condition' }>): string {
   switch (check.kind) {
     case 'version':
-      return {
-        guard: check.versionKind === 'revision' ? 'revision = @expected' : 'token = @expected',
-        params: { expected: check.version },
-      };
+      return check.versionKind === 'revision' ? 'revision = @expected' : 'token = @expected';
     case 'notModifiedSince':
-      return { guard: 'last_modified <= @time', params: { time: check.time } };
-    case 'condition': {
-      const compiled = compileCondition(check.condition);
-      return { guard: compiled.sql, params: compiled.params };
-    }
+      return 'last_modified <= @time';
     case 'mustExist':
     case 'none':
-      return { guard: '1', params: {} };
+      return '1';
     case 'mustNotExist':
     case 'revisionAbove':
       // The store refuses these for deletes before a write reaches a backend.

@@ -11,9 +11,15 @@ const KEY = 'tenant = @tenant AND collection = @collection AND id = @id';
 // writes ever take the same value.
 const NEXT_SEQ = '(SELECT seq + 1 FROM noclobber_counter WHERE id = 1)';
 const NOW = `CAST(unixepoch('subsec') * 1000 AS INTEGER)`;
-const RETURNING = 'RETURNING revision, token, seq, last_modified, last_modified_by';
+// Only what the database decides: the token and the actor are the write's own. The backend
+// reads it as an array (`raw()`): building a row object for each write cost more than the
+// statement's own RETURNING.
+const RETURNING = 'RETURNING revision, seq, last_modified';
 
-/** Columns of the metadata, in the shape every statement returns. */
+/** What a write statement returns, as a `raw()` row: `[revision, seq, last_modified]`. */
+export type LandedRow = [revision: number, seq: number, lastModified: number];
+
+/** Columns of the metadata, in the shape every read returns. */
 export interface MetadataRow {
   revision: number;
   token: string;
