@@ -25,7 +25,9 @@ let first = true;
 await store.update(counters, 'c', async (doc) => {
   if (first) {
     first = false;
-    await other.update(counters, 'c', (d) => void (d.n += 10));
+    await other.update(counters, 'c', (d) => {
+      d.n += 10;
+    });
   }
   doc.n += 1;
 });
@@ -34,7 +36,9 @@ await store
     counters,
     'c',
     async (doc) => {
-      await other.update(counters, 'c', (d) => void (d.n += 10));
+      await other.update(counters, 'c', (d) => {
+        d.n += 10;
+      });
       doc.n += 1;
     },
     { retry: { maxAttempts: 2 } },

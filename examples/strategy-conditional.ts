@@ -17,10 +17,26 @@ const store = new DocumentStore({ backend: new SqliteBackend({ filename: ':memor
 const orders = store.collection<Order>('orders');
 await store.insert(orders, { id: 'o-1', status: 'pending' });
 
-await store.update(orders, 'o-1', (o) => void (o.note = 'leave at the door'), { tags: ['note'] });
-await store.update(orders, 'o-1', (o) => void (o.status = 'shipped'));
+await store.update(
+  orders,
+  'o-1',
+  (o) => {
+    o.note = 'leave at the door';
+  },
+  { tags: ['note'] },
+);
+await store.update(orders, 'o-1', (o) => {
+  o.status = 'shipped';
+});
 const late = await store
-  .update(orders, 'o-1', (o) => void (o.note = 'ring twice'), { tags: ['note'] })
+  .update(
+    orders,
+    'o-1',
+    (o) => {
+      o.note = 'ring twice';
+    },
+    { tags: ['note'] },
+  )
   .catch((error: Error & { cause?: Error }) => error.cause?.message);
 console.log(late);
 console.log(await store.get(orders, 'o-1'));

@@ -27,7 +27,9 @@ await store.put(
 const session = store.openSession({ policy: { strategy: 'timestamp' } });
 const profile = (await session.load(profiles, 'ann')) as Profile;
 await new Promise((resolve) => setTimeout(resolve, 5));
-await store.update(profiles, 'ann', (p) => void (p.bio = 'Edited elsewhere'));
+await store.update(profiles, 'ann', (p) => {
+  p.bio = 'Edited elsewhere';
+});
 profile.bio = 'Stale edit';
 session.store(profiles, profile);
 const outcome = await session.saveChanges().catch((error: Error) => error.message);

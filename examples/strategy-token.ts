@@ -17,7 +17,9 @@ const view = await store.getWithToken(articles, 'a-1');
 const form = { ...view?.document, token: view?.token };
 
 // Meanwhile somebody else publishes.
-await store.update(articles, 'a-1', (a) => void (a.title = 'Published title'));
+await store.update(articles, 'a-1', (a) => {
+  a.title = 'Published title';
+});
 
 // POST /articles/a-1: the edit comes back with its token and is checked against it.
 const result = await store

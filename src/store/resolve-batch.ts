@@ -70,7 +70,7 @@ export async function commitResolving(
       const observers = failures.map((f) => observerOf(context, f, 'put'));
       if (attempt >= policy.maxAttempts) {
         const last = new RetryExhaustedError(attempt, failures[0] as ConcurrencyError);
-        observers.forEach((o) => o.gaveUp(attempt, last));
+        for (const o of observers) o.gaveUp(attempt, last);
         throw last;
       }
       for (const [n, i] of indexes.entries()) {
@@ -87,7 +87,7 @@ export async function commitResolving(
         resolved.set(i, next.document);
       }
       delay = backoffDelay(policy, attempt, delay);
-      failures.forEach((f, n) => observers[n]?.retry(attempt, f, delay));
+      for (const [n, f] of failures.entries()) observers[n]?.retry(attempt, f, delay);
       await sleep(delay, policy.signal);
     }
   }

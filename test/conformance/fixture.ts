@@ -33,7 +33,12 @@ export function describeConformance(title: string, body: (fixture: () => Fixture
         return store;
       };
       const store = openStore();
-      cleanups = [async () => void (await Promise.all(opened.map((s) => s.close()))), cleanup];
+      cleanups = [
+        async () => {
+          await Promise.all(opened.map((s) => s.close()));
+        },
+        cleanup,
+      ];
       current = { backend, config, store, c: collections(store), openStore };
     });
 

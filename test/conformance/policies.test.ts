@@ -35,10 +35,17 @@ describeConformance('policies', (fixture) => {
     const { store, c } = storeWith(fixture(), policies, 'staging');
     try {
       await store.insert(c.orders, order('o-1'), { actor: 'ann' });
-      await store.update(c.orders, 'o-1', (o) => void (o.total = 2), {
-        tags: ['high-volume'],
-        flags: ['load-testing'],
-      });
+      await store.update(
+        c.orders,
+        'o-1',
+        (o) => {
+          o.total = 2;
+        },
+        {
+          tags: ['high-volume'],
+          flags: ['load-testing'],
+        },
+      );
       await store.patch(c.orders, 'o-1', { status: 'paid' });
       await store.delete(c.orders, 'o-1');
       expect(seen.map((ctx) => ctx.operation)).toEqual(['insert', 'update', 'patch', 'delete']);
@@ -115,14 +122,18 @@ describeConformance('policies', (fixture) => {
       let runs = 0;
       await store.update(c.orders, 'o-1', async (o) => {
         if (runs++ === 0)
-          await other.update(fixture().c.orders, 'o-1', (x) => void (x.status = 'paid'));
+          await other.update(fixture().c.orders, 'o-1', (x) => {
+            x.status = 'paid';
+          });
         o.total = 3;
       });
       expect(runs).toBe(1);
       expect(await store.get(c.orders, 'o-1')).toMatchObject({ status: 'paid', total: 3 });
       const session = store.openSession();
       const loaded = (await session.load(c.orders, 'o-1')) as Order;
-      await other.update(fixture().c.orders, 'o-1', (x) => void (x.lines = [{ sku: 'a', qty: 1 }]));
+      await other.update(fixture().c.orders, 'o-1', (x) => {
+        x.lines = [{ sku: 'a', qty: 1 }];
+      });
       loaded.total = 4;
       session.store(c.orders, loaded);
       await session.saveChanges();
@@ -148,7 +159,9 @@ describeConformance('policies', (fixture) => {
       const session = base.openSession({ policy: { strategy } });
       const loaded = (await session.load(c.orders, id)) as Order;
       await new Promise((resolve) => setTimeout(resolve, 5));
-      await base.update(c.orders, id, (o) => void (o.total = 1));
+      await base.update(c.orders, id, (o) => {
+        o.total = 1;
+      });
       loaded.total = 2;
       session.store(c.orders, loaded);
       const error = await session.saveChanges().catch((e: unknown) => e);
@@ -168,13 +181,34 @@ describeConformance('policies', (fixture) => {
     expect(tokenError.message).toMatch(/expected token not-the-token, found /);
     // Conditional: the write lands only while the stored document matches.
     const conditional = { strategy: 'conditional', condition: { status: 'pending' } } as const;
-    await base.update(c.orders, 'cond', (o) => void (o.total = 3), { policy: conditional });
-    await base.update(c.orders, 'cond', (o) => void (o.status = 'paid'), { policy: conditional });
+    await base.update(
+      c.orders,
+      'cond',
+      (o) => {
+        o.total = 3;
+      },
+      { policy: conditional },
+    );
+    await base.update(
+      c.orders,
+      'cond',
+      (o) => {
+        o.status = 'paid';
+      },
+      { policy: conditional },
+    );
     await expect(
-      base.update(c.orders, 'cond', (o) => void (o.total = 4), {
-        policy: conditional,
-        retry: { maxAttempts: 2, initialDelay: 0 },
-      }),
+      base.update(
+        c.orders,
+        'cond',
+        (o) => {
+          o.total = 4;
+        },
+        {
+          policy: conditional,
+          retry: { maxAttempts: 2, initialDelay: 0 },
+        },
+      ),
     ).rejects.toMatchObject({
       code: 'RETRY_EXHAUSTED',
       cause: { expectation: { kind: 'condition' } },
@@ -187,7 +221,9 @@ describeConformance('policies', (fixture) => {
     await store.insert(c.orders, order('o-1'));
     const session = store.openSession({ policy: { strategy: 'automaticRetry' } });
     const loaded = (await session.load(c.orders, 'o-1')) as Order;
-    await store.update(c.orders, 'o-1', (o) => void (o.status = 'paid'));
+    await store.update(c.orders, 'o-1', (o) => {
+      o.status = 'paid';
+    });
     loaded.total = 50;
     session.store(c.orders, loaded);
     await session.saveChanges();
@@ -199,7 +235,9 @@ describeConformance('policies', (fixture) => {
 
     const lax = store.openSession({ policy: { strategy: 'lastWriteWins' } });
     const stale = (await lax.load(c.orders, 'o-1')) as Order;
-    await store.update(c.orders, 'o-1', (o) => void (o.total = 1));
+    await store.update(c.orders, 'o-1', (o) => {
+      o.total = 1;
+    });
     stale.total = 2;
     lax.store(c.orders, stale);
     await lax.saveChanges();
@@ -212,7 +250,9 @@ describeConformance('policies', (fixture) => {
     const first = await store.getWithToken(c.orders, 'o-1');
     expect(first?.token).toMatch(/^[0-9a-f-]{36}$/);
     const edited = { ...(first?.document as Order), total: 11 };
-    await store.update(c.orders, 'o-1', (o) => void (o.status = 'paid'));
+    await store.update(c.orders, 'o-1', (o) => {
+      o.status = 'paid';
+    });
     await expect(
       store.put(c.orders, edited, { check: { token: first?.token as string } }),
     ).rejects.toThrow(ConcurrencyError);
