@@ -52,6 +52,11 @@ async function runOn(target: Target) {
   log(
     `  W2 hot document, 16 writers: noclobber ${r2.noclobber.goodput}/s, ${r2.noclobber.conflicts} conflicts, p50 ${r2.noclobber.p50} ms, p99 ${r2.noclobber.p99} ms, lost ${r2.noclobber.lost} · raw checked ${r2.raw.goodput}/s, ${r2.raw.conflicts} conflicts, p99 ${r2.raw.p99} ms, lost ${r2.raw.lost} · raw atomic ${r2.rawAtomic.goodput}/s · ratio ${r2.ratio} (to atomic ${r2.ratioToAtomic})`,
   );
+  for (const [mode, r] of Object.entries(r2.contention)) {
+    log(
+      `     contention '${mode}': ${r.goodput}/s, ${r.conflicts} conflicts, p50 ${r.p50} ms, p99 ${r.p99} ms, lost ${r.lost} · to atomic ${r.ratioToAtomic}`,
+    );
+  }
   const r3 = await w3(target, 1000, count(5));
   log(
     `  W3 batch of 1,000: noclobber ${r3.noclobber.docsPerSecond} docs/s · raw ${r3.raw.docsPerSecond} docs/s · ratio ${r3.ratio}`,

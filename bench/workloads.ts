@@ -1,4 +1,4 @@
-import type { Collection, DocumentStore } from '../src/index.js';
+import type { Collection, ContentionMode, DocumentStore } from '../src/index.js';
 import { type BenchDoc, makeDoc, randomIds } from './docs.js';
 import type { RawDriver } from './raw.js';
 import { percentiles, round, timeEach } from './stats.js';
@@ -101,22 +101,27 @@ export async function w2(target: Target, writers: number, accepted: number) {
   const raw = await target.openRaw('w2', writers);
   try {
     const collection = store.collection<BenchDoc>('docs');
-    await store.insert(collection, makeDoc(0));
     await raw.insertAll([makeDoc(0), makeDoc(1)]);
-    const noclobber = await contend(writers, accepted, async () => {
-      let tries = 0;
-      await store.update(
-        collection,
-        'doc-0',
-        (doc) => {
-          tries++;
-          doc.n += 1;
-        },
-        { retry: { maxAttempts: 10_000, initialDelay: 1, maxDelay: 50 } },
-      );
-      return tries;
-    });
-    const noclobberFinal = (await store.get(collection, 'doc-0'))?.n ?? 0;
+    // noclobber's update() on a fresh hot document of its own per contention mode.
+    const run = async (contention: ContentionMode, id: string) => {
+      await store.insert(collection, { ...makeDoc(0), id });
+      const result = await contend(writers, accepted, async () => {
+        let tries = 0;
+        await store.update(
+          collection,
+          id,
+          (doc) => {
+            tries++;
+            doc.n += 1;
+          },
+          { contention, retry: { maxAttempts: 10_000, initialDelay: 1, maxDelay: 50 } },
+        );
+        return tries;
+      });
+      const final = (await store.get(collection, id))?.n ?? 0;
+      return { ...result, lost: accepted - final };
+    };
+    const noclobber = await run('none', 'doc-0');
     const checked = await contend(writers, accepted, async () => {
       for (let tries = 1; ; tries++) {
         const { doc, version } = await raw.load('doc-0');
@@ -129,9 +134,16 @@ export async function w2(target: Target, writers: number, accepted: number) {
       await raw.increment('doc-1');
       return 1;
     });
+    const contention: Record<string, Awaited<ReturnType<typeof run>> & { ratioToAtomic: number }> =
+      {};
+    for (const mode of ['queue', 'lock', 'adaptive'] as const) {
+      const result = await run(mode, `doc-${mode}`);
+      contention[mode] = { ...result, ratioToAtomic: round(result.goodput / atomic.goodput, 2) };
+    }
     return {
       writers,
-      noclobber: { ...noclobber, lost: accepted - noclobberFinal },
+      noclobber,
+      contention,
       raw: { ...checked, lost: accepted - rawFinal },
       rawAtomic: atomic,
       ratio: round(noclobber.goodput / checked.goodput, 2),

@@ -58,25 +58,41 @@ export interface Handoff<State> {
 
 /**
  * A recent conflict rate per key: an exponentially weighted average of "this write
- * conflicted", so a key turns hot after a burst of conflicts and cools off as writes land.
+ * conflicted". A key whose rate passes the threshold turns hot and stays hot for
+ * `coolDown` ms after its last conflict: writes that land because the key is coordinated
+ * must not cool it, or it would swing back to colliding at once.
  */
 export class ConflictRates {
-  readonly #rates = new Map<string, number>();
+  readonly #rates = new Map<string, { rate: number; hotUntil: number }>();
   readonly #weight: number;
   readonly #threshold: number;
+  readonly #coolDown: number;
   readonly #maxKeys: number;
+  readonly #now: () => number;
 
-  constructor(options: { weight?: number; threshold?: number; maxKeys?: number } = {}) {
+  constructor(
+    options: {
+      weight?: number;
+      threshold?: number;
+      coolDown?: number;
+      maxKeys?: number;
+      now?: () => number;
+    } = {},
+  ) {
     this.#weight = options.weight ?? 0.2;
     this.#threshold = options.threshold ?? 0.3;
+    this.#coolDown = options.coolDown ?? 1000;
     this.#maxKeys = options.maxKeys ?? 10_000;
+    this.#now = options.now ?? Date.now;
   }
 
   /** Records one write of `key`: `conflicted` or landed. */
   record(key: string, conflicted: boolean): void {
-    const before = this.#rates.get(key) ?? 0;
-    const rate = before + this.#weight * ((conflicted ? 1 : 0) - before);
-    if (rate < 0.01) {
+    const entry = this.#rates.get(key) ?? { rate: 0, hotUntil: 0 };
+    entry.rate += this.#weight * ((conflicted ? 1 : 0) - entry.rate);
+    const now = this.#now();
+    if (conflicted && entry.rate > this.#threshold) entry.hotUntil = now + this.#coolDown;
+    if (entry.rate < 0.01 && entry.hotUntil <= now) {
       this.#rates.delete(key);
       return;
     }
@@ -85,11 +101,11 @@ export class ConflictRates {
       const oldest = this.#rates.keys().next().value;
       if (oldest !== undefined) this.#rates.delete(oldest);
     }
-    this.#rates.set(key, rate);
+    this.#rates.set(key, entry);
   }
 
-  /** True while `key`'s recent conflict rate is above the threshold. */
+  /** True while `key` is hot: within `coolDown` ms of a conflict that passed the threshold. */
   isHot(key: string): boolean {
-    return (this.#rates.get(key) ?? 0) > this.#threshold;
+    return (this.#rates.get(key)?.hotUntil ?? 0) > this.#now();
   }
 }

@@ -184,11 +184,16 @@ export async function runUpdate<T extends object>(
   };
 
   // Queued writers of one key: each hands the state it saved to the next, which can then
-  // skip its read (the write's check still catches anyone who wrote in between).
-  const queued = (attempt: number, path: 'queue' | 'lock') =>
+  // skip its read (the write's check still catches anyone who wrote in between). 'lock'
+  // always reads under the row lock. 'hybrid' (adaptive, on a hot key) uses a handed-on
+  // state when there is one, and the row lock for the first writer in line or after its
+  // first try met a writer from elsewhere.
+  const queued = (attempt: number, path: 'queue' | 'lock' | 'hybrid') =>
     runtime.queue.run(key, async (handoff) => {
       const previous = handoff.take();
-      const done = path === 'lock' ? await locked(attempt) : await optimistic(attempt, previous);
+      const pessimistic =
+        path === 'lock' || (path === 'hybrid' && (previous === undefined || attempt > 1));
+      const done = pessimistic ? await locked(attempt) : await optimistic(attempt, previous);
       if (done.planned && done.saved) {
         handoff.give({ body: done.planned.write.body as string, metadata: done.saved });
       }
@@ -198,7 +203,7 @@ export async function runUpdate<T extends object>(
   const attemptOnce = async (attempt: number): Promise<T> => {
     attempts = attempt;
     const hot = mode === 'adaptive' && runtime.rates.isHot(key);
-    const path = mode === 'adaptive' ? (hot ? 'lock' : 'none') : mode;
+    const path = mode === 'adaptive' ? (hot ? 'hybrid' : 'none') : mode;
     try {
       const done = path === 'none' ? await optimistic(attempt) : await queued(attempt, path);
       if (done.saved) c.setVersion(done.result, done.saved);

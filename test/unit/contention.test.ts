@@ -50,15 +50,29 @@ describe('KeyedQueue', () => {
 });
 
 describe('ConflictRates', () => {
-  it('a burst of conflicts makes a key hot; landed writes cool it down', () => {
-    const rates = new ConflictRates({ weight: 0.5, threshold: 0.3 });
+  it('a burst of conflicts makes a key hot until coolDown ms after the last one', () => {
+    let now = 0;
+    const rates = new ConflictRates({ weight: 0.5, threshold: 0.3, coolDown: 100, now: () => now });
     expect(rates.isHot('k')).toBe(false);
     rates.record('k', true);
     expect(rates.isHot('k')).toBe(true);
+    // Writes that land while coordinated do not cool it…
     rates.record('k', false);
     rates.record('k', false);
+    now = 99;
+    expect(rates.isHot('k')).toBe(true);
+    // …time does.
+    now = 100;
     expect(rates.isHot('k')).toBe(false);
     expect(rates.isHot('other')).toBe(false);
+  });
+
+  it('a lone conflict does not make a key hot; a run of them does', () => {
+    const rates = new ConflictRates({ weight: 0.2, threshold: 0.3 });
+    rates.record('k', true);
+    expect(rates.isHot('k')).toBe(false);
+    rates.record('k', true);
+    expect(rates.isHot('k')).toBe(true);
   });
 
   it('keeps at most maxKeys keys', () => {
