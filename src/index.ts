@@ -59,6 +59,20 @@ export {
 } from './concurrency/resolvers.js';
 export type { RetryOptions } from './concurrency/retry.js';
 export type { Strategy } from './concurrency/strategy.js';
+export { EventStore } from './events/event-store.js';
+export type { InlineProjection } from './events/projection.js';
+export type {
+  Aggregate,
+  AppendOptions,
+  AppendResult,
+  EventInput,
+  ExpectedVersion,
+  HandleOptions,
+  HandleResult,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+} from './events/types.js';
 export type {
   ConflictEvent,
   GiveUpEvent,

@@ -92,6 +92,16 @@ export interface Backend {
     key: DocumentKey,
     decide: (stored: StoredDocument | undefined) => Promise<Write | undefined>,
   ): Promise<WriteOutcome | undefined>;
+  /**
+   * Appends events to a stream, with its expected version, in one transaction: the check
+   * is made by the database in the append itself (never a read before it). With a
+   * `projection`, that document write commits in the same transaction, or nothing does.
+   */
+  appendToStream(append: StreamAppend): Promise<AppendOutcome>;
+  /** Events of one stream with versions from `from` to `to`, in `direction` order. */
+  readStream(tenant: string, streamId: string, range: StreamRange): Promise<StoredEvent[]>;
+  /** Events of a tenant's streams after `after`, in position order. */
+  readAll(tenant: string, after: bigint, limit: number): Promise<StoredEvent[]>;
   /** Documents of a tenant written after `since`, in `seq` order. */
   changes(tenant: string, since: number, limit: number): Promise<StoredChange[]>;
   /** Releases connections. */
@@ -128,4 +138,67 @@ export function isFailure(outcome: WriteOutcome): boolean {
   return (
     outcome.status === 'conflict' || outcome.status === 'notFound' || outcome.status === 'duplicate'
   );
+}
+
+/** One event on its way to a stream: JSON texts and a writer-made id. */
+export interface EventWrite {
+  readonly id: string;
+  readonly type: string;
+  readonly data: string;
+  readonly metadata: string | null;
+}
+
+/** What an append expects of its stream. */
+export type StreamExpectation =
+  | { readonly kind: 'version'; readonly version: number }
+  | { readonly kind: 'noStream' }
+  | { readonly kind: 'streamExists' }
+  | { readonly kind: 'any' };
+
+/** An append: events, the expectation, and optionally a projected document written with it. */
+export interface StreamAppend {
+  readonly tenant: string;
+  readonly streamId: string;
+  readonly events: readonly EventWrite[];
+  readonly expected: StreamExpectation;
+  readonly projection?: Write;
+}
+
+/**
+ * What an append ended in: `ok` with the stream's new version, the position of its first
+ * event and the database time; `conflict` with the stream's real version (0: no stream);
+ * `projectionFailed` when the projected document's write missed its check (nothing was
+ * appended).
+ */
+export type AppendOutcome =
+  | {
+      readonly status: 'ok';
+      readonly version: number;
+      readonly firstPosition: bigint;
+      readonly timestamp: number;
+      readonly projection?: WriteOutcome;
+    }
+  | { readonly status: 'conflict'; readonly actual: number }
+  | { readonly status: 'projectionFailed'; readonly projection: WriteOutcome };
+
+/** Which events of a stream to read. */
+export interface StreamRange {
+  /** Lowest version, inclusive (1 is the first event). */
+  readonly from: number;
+  /** Highest version, inclusive. */
+  readonly to: number;
+  readonly direction: 'forward' | 'backward';
+  readonly limit: number;
+}
+
+/** An event as stored. */
+export interface StoredEvent {
+  readonly streamId: string;
+  readonly version: number;
+  readonly position: bigint;
+  readonly id: string;
+  readonly type: string;
+  readonly data: string;
+  readonly metadata: string | null;
+  readonly timestamp: number;
 }

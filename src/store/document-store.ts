@@ -10,6 +10,8 @@ import {
 import { applyMergePatch, type MergePatch, validateMergePatch } from '../concurrency/patch.js';
 import { Policies, type PolicyOptions } from '../concurrency/policy.js';
 import { checkForStrategy } from '../concurrency/strategy.js';
+import { EventStore } from '../events/event-store.js';
+import { Projections } from '../events/projection.js';
 import type { Hooks, Operation } from '../observe/hooks.js';
 import { Collection, type CollectionOptions } from './collection.js';
 import { commitPlanned } from './commit.js';
@@ -101,6 +103,7 @@ export class DocumentStore {
   readonly #shared: Shared;
   readonly #scope: WriteScope;
   readonly #context: StoreContext;
+  #events: EventStore | undefined;
 
   constructor(options: DocumentStoreOptions);
   /** @internal a tenant view sharing `shared`. */
@@ -133,6 +136,12 @@ export class DocumentStore {
   /** The tenant this store's operations run in. */
   get tenant(): string {
     return this.#scope.tenant;
+  }
+
+  /** Event streams of this store's tenant: appends, reads, aggregates, commands, projections. */
+  get events(): EventStore {
+    this.#events ??= new EventStore(this.#context);
+    return this.#events;
   }
 
   /**
@@ -448,6 +457,7 @@ function runtimeOf(options: DocumentStoreOptions): Runtime {
     environment: options.environment,
     queue: new KeyedQueue(),
     rates: new ConflictRates(),
+    projections: new Projections(),
   };
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
 import { SqliteBackend } from '../../src/backends/sqlite/index.js';
+import { SCHEMA_VERSION } from '../../src/backends/sqlite/schema.js';
 import { DocumentStore } from '../../src/index.js';
 
 const dirs: string[] = [];
@@ -53,7 +54,9 @@ it('a file made by schema version 1 upgrades in place and continues its seq', as
     await store.close();
   }
   const upgraded = new Database(filename, { readonly: true });
-  expect(upgraded.prepare('SELECT version FROM noclobber_schema').get()).toEqual({ version: 2 });
+  expect(upgraded.prepare('SELECT version FROM noclobber_schema').get()).toEqual({
+    version: SCHEMA_VERSION,
+  });
   expect(upgraded.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
   upgraded.close();
 });

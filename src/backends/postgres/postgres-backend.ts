@@ -3,11 +3,16 @@ import pg from 'pg';
 import { InvalidArgumentError, TransientError } from '../../concurrency/errors.js';
 import type { DocumentMetadata } from '../../store/metadata.js';
 import {
+  type AppendOutcome,
   type Backend,
   type DocumentKey,
+  isFailure,
   missOutcome,
   type StoredChange,
   type StoredDocument,
+  type StoredEvent,
+  type StreamAppend,
+  type StreamRange,
   type Write,
   type WriteOutcome,
 } from '../backend.js';
@@ -15,6 +20,7 @@ import { compileCondition } from './condition.js';
 import { transientOf } from './errors.js';
 import { migrate } from './schema.js';
 import * as sql from './statements.js';
+import * as streams from './streams.js';
 
 /** Options of the PostgreSQL backend. Give one of `connectionString`, `pool` or `poolConfig`. */
 export interface PostgresOptions {
@@ -145,22 +151,7 @@ export class PostgresBackend implements Backend {
     key: DocumentKey,
     decide: (stored: StoredDocument | undefined) => Promise<Write | undefined>,
   ): Promise<WriteOutcome | undefined> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (error) {
-      throw transientOf(error, false) ?? error;
-    }
-    let broken: Error | undefined;
-    let committing = false;
-    // A checked-out client whose connection dies between queries emits 'error'; unheard,
-    // that would crash the process. The next query fails anyway, and release() drops it.
-    const onError = (error: Error) => {
-      broken = error;
-    };
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
+    return this.#transaction(async (client, committing) => {
       const [row] = await this.#query<MetadataRow & { body: string; deleted: boolean }>(
         this.#sql('readForUpdate', sql.readForUpdate),
         [key.tenant, key.collection, key.id],
@@ -170,22 +161,111 @@ export class PostgresBackend implements Backend {
       const stored =
         row && !row.deleted ? { body: row.body, metadata: toMetadata(row) } : undefined;
       const write = await decide(stored);
-      if (!write) {
-        await client.query('ROLLBACK');
-        return undefined;
-      }
+      if (!write) return { commit: false, value: undefined };
       const { text, values } = this.#batch([write]);
-      committing = true;
+      committing();
       const [outcome] = await this.#query<OutcomeRow>(text, values, true, client);
-      await client.query('COMMIT');
-      return outcomeOf(write, outcome as OutcomeRow);
+      return { commit: true, value: outcomeOf(write, outcome as OutcomeRow) };
+    });
+  }
+
+  async appendToStream(append: StreamAppend): Promise<AppendOutcome> {
+    const [kind, expected] = streams.expectationParams(append.expected);
+    const values = [
+      append.tenant,
+      append.streamId,
+      append.events.length,
+      kind,
+      expected,
+      append.events.map((e) => e.id),
+      append.events.map((e) => e.type),
+      append.events.map((e) => e.data),
+      append.events.map((e) => e.metadata),
+    ];
+    const text = this.#sql('append', streams.append);
+    const run = async (on: pg.Pool | pg.PoolClient): Promise<AppendRow> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const [row] = await this.#query<AppendRow>(text, values, true, on);
+          return row as AppendRow;
+        } catch (error) {
+          const raced = (error as Error).message?.includes(sql.RACED);
+          if (!raced || attempt > this.#maxRaceRetries) throw error;
+        }
+      }
+    };
+    const projection = append.projection;
+    if (!projection) return appendOutcomeOf(await run(this.#pool));
+    // With a projection, the document write joins the append's transaction.
+    return this.#transaction<AppendOutcome>(async (client, committing) => {
+      committing();
+      const appended = appendOutcomeOf(await run(client));
+      if (appended.status !== 'ok') return { commit: false, value: appended };
+      const { text: write, values: params } = this.#batch([projection]);
+      const [row] = await this.#query<OutcomeRow>(write, params, true, client);
+      const outcome = outcomeOf(projection, row as OutcomeRow);
+      if (isFailure(outcome)) {
+        return { commit: false, value: { status: 'projectionFailed', projection: outcome } };
+      }
+      return { commit: true, value: { ...appended, projection: outcome } };
+    });
+  }
+
+  async readStream(tenant: string, streamId: string, range: StreamRange): Promise<StoredEvent[]> {
+    const text = this.#sql(`read_stream_${range.direction}`, streams.readStream(range.direction));
+    const rows = await this.#query<EventRow>(text, [
+      tenant,
+      streamId,
+      range.from,
+      range.to,
+      range.limit,
+    ]);
+    return rows.map(toEvent);
+  }
+
+  async readAll(tenant: string, after: bigint, limit: number): Promise<StoredEvent[]> {
+    const rows = await this.#query<EventRow>(this.#sql('read_all', streams.readAll), [
+      tenant,
+      after.toString(),
+      limit,
+    ]);
+    return rows.map(toEvent);
+  }
+
+  // Runs `work` in a transaction on one connection: COMMIT when it says so, ROLLBACK when
+  // it says not or throws. `committing()` marks the point after which a lost connection
+  // leaves the outcome unknown (an ambiguous TransientError).
+  async #transaction<T>(
+    work: (client: pg.PoolClient, committing: () => void) => Promise<{ commit: boolean; value: T }>,
+  ): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw transientOf(error, false) ?? error;
+    }
+    let broken: Error | undefined;
+    let inFlight = false;
+    // A checked-out client whose connection dies between queries emits 'error'; unheard,
+    // that would crash the process. The next query fails anyway, and release() drops it.
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
+    try {
+      await client.query('BEGIN');
+      const { commit, value } = await work(client, () => {
+        inFlight = true;
+      });
+      await client.query(commit ? 'COMMIT' : 'ROLLBACK');
+      return value;
     } catch (error) {
       // ROLLBACK on a live connection; a dead one is dropped by release(error) below.
       await client.query('ROLLBACK').catch((rollbackError: Error) => {
         broken = rollbackError;
       });
       if (error instanceof TransientError) throw error;
-      throw transientOf(error, committing) ?? error;
+      throw transientOf(error, inFlight) ?? error;
     } finally {
       client.off('error', onError);
       client.release(broken);
@@ -340,5 +420,50 @@ function toMetadata(row: MetadataRow): DocumentMetadata {
     seq: Number(row.seq),
     lastModified: Number(row.last_modified),
     lastModifiedBy: row.last_modified_by,
+  };
+}
+
+interface AppendRow {
+  cur_version: string | null;
+  version: string | null;
+  last_position: string | null;
+  now: string;
+}
+
+function appendOutcomeOf(row: AppendRow): AppendOutcome {
+  if (row.version === null || row.last_position === null) {
+    return { status: 'conflict', actual: Number(row.cur_version ?? 0) };
+  }
+  const version = Number(row.version);
+  const count = version - Number(row.cur_version ?? 0);
+  return {
+    status: 'ok',
+    version,
+    firstPosition: BigInt(row.last_position) - BigInt(count) + 1n,
+    timestamp: Number(row.now),
+  };
+}
+
+interface EventRow {
+  stream_id: string;
+  version: string;
+  position: string;
+  id: string;
+  type: string;
+  data: string;
+  metadata: string | null;
+  recorded_at: string;
+}
+
+function toEvent(row: EventRow): StoredEvent {
+  return {
+    streamId: row.stream_id,
+    version: Number(row.version),
+    position: BigInt(row.position),
+    id: row.id,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    timestamp: Number(row.recorded_at),
   };
 }

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 
 /** The schema version this code writes and reads. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 // Each entry upgrades from version index to index + 1; `S` is the quoted schema name.
 // Never edit a shipped entry: add one.
@@ -23,6 +23,30 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     CREATE INDEX documents_tenant_seq ON ${s}.documents (tenant, seq);
     CREATE TABLE ${s}.counter (id int PRIMARY KEY, value bigint NOT NULL);
     INSERT INTO ${s}.counter (id, value) VALUES (1, 0);`,
+  // 2: event streams. Positions come from a counter row held to commit, so they follow
+  // commit order (a sequence would not).
+  (s) => `
+    CREATE TABLE ${s}.streams (
+      tenant text NOT NULL,
+      stream_id text NOT NULL,
+      version bigint NOT NULL,
+      PRIMARY KEY (tenant, stream_id)
+    );
+    CREATE TABLE ${s}.events (
+      position bigint PRIMARY KEY,
+      tenant text NOT NULL,
+      stream_id text NOT NULL,
+      version bigint NOT NULL,
+      id text NOT NULL,
+      type text NOT NULL,
+      data jsonb NOT NULL,
+      metadata jsonb,
+      recorded_at bigint NOT NULL,
+      UNIQUE (tenant, stream_id, version)
+    );
+    CREATE INDEX events_tenant_position ON ${s}.events (tenant, position);
+    CREATE TABLE ${s}.event_counter (id int PRIMARY KEY, value bigint NOT NULL);
+    INSERT INTO ${s}.event_counter (id, value) VALUES (1, 0);`,
 ];
 
 /**

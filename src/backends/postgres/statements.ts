@@ -24,7 +24,7 @@ export const INPUT_COLUMNS = [
   ['silent', 'bool'],
 ] as const;
 
-const NOW_MS = 'floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
+export const NOW_MS = 'floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 
 /** Marks a statement that raced with a concurrent insert of a key it saw absent. */
 export const RACED = 'noclobber: raced with a concurrent insert';

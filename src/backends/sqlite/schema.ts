@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 
 /** The schema version this code writes and reads. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 // Each entry upgrades the schema from version index to index + 1. Never edit a shipped
 // entry: add a new one, so files created by older releases upgrade in order.
@@ -32,6 +32,27 @@ const MIGRATIONS: readonly string[] = [
    CREATE TRIGGER noclobber_seq_on_update AFTER UPDATE OF seq ON noclobber_documents
    BEGIN UPDATE noclobber_counter SET seq = NEW.seq WHERE id = 1; END;
    DROP INDEX noclobber_documents_seq;`,
+  // 3: event streams. A stream row holds the stream's version; an event's position is its
+  // rowid, so positions follow commit order (SQLite has one writer at a time).
+  `CREATE TABLE noclobber_streams (
+     tenant TEXT NOT NULL,
+     stream_id TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     PRIMARY KEY (tenant, stream_id)
+   ) WITHOUT ROWID;
+   CREATE TABLE noclobber_events (
+     position INTEGER PRIMARY KEY,
+     tenant TEXT NOT NULL,
+     stream_id TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     id TEXT NOT NULL,
+     type TEXT NOT NULL,
+     data TEXT NOT NULL,
+     metadata TEXT,
+     recorded_at INTEGER NOT NULL,
+     UNIQUE (tenant, stream_id, version)
+   );
+   CREATE INDEX noclobber_events_tenant_position ON noclobber_events (tenant, position);`,
 ];
 
 /**

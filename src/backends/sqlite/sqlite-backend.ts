@@ -4,17 +4,22 @@ import { TransientError } from '../../concurrency/errors.js';
 import { sleep } from '../../concurrency/retry.js';
 import type { DocumentMetadata } from '../../store/metadata.js';
 import {
+  type AppendOutcome,
   type Backend,
   isFailure,
   missOutcome,
   type StoredChange,
   type StoredDocument,
+  type StoredEvent,
+  type StreamAppend,
+  type StreamRange,
   type Write,
   type WriteOutcome,
 } from '../backend.js';
 import { compileCondition } from './condition.js';
 import { migrate } from './schema.js';
 import * as sql from './statements.js';
+import * as streams from './streams.js';
 
 /** Options of the SQLite backend. */
 export interface SqliteOptions {
@@ -63,6 +68,7 @@ export class SqliteBackend implements Backend {
   // `raw()` mode. Kept apart from #statements, whose condition statements come and go.
   readonly #fixed = new Map<string, Statement>();
   #commit?: (writes: readonly Write[]) => WriteOutcome[];
+  #append?: (append: StreamAppend) => AppendOutcome;
 
   constructor(options: SqliteOptions = {}) {
     if (options.database) {
@@ -93,6 +99,83 @@ export class SqliteBackend implements Backend {
       }
       return outcomes;
     }).immediate;
+    this.#append = this.#db.transaction((append: StreamAppend) =>
+      this.#appendEvents(append),
+    ).immediate;
+  }
+
+  async appendToStream(append: StreamAppend): Promise<AppendOutcome> {
+    if (!this.#append) throw new Error('SqliteBackend.migrate() must run before appendToStream()');
+    try {
+      return this.#append(append);
+    } catch (error) {
+      if (error instanceof AppendRolledBack) return error.outcome;
+      throw busyError(error) ?? error;
+    }
+  }
+
+  async readStream(tenant: string, streamId: string, range: StreamRange): Promise<StoredEvent[]> {
+    const rows = this.#events(streams.readStream(range.direction)).all({
+      tenant,
+      stream: streamId,
+      from: range.from,
+      to: range.to,
+      limit: range.limit,
+    });
+    return (rows as EventRow[]).map(toEvent);
+  }
+
+  async readAll(tenant: string, after: bigint, limit: number): Promise<StoredEvent[]> {
+    const rows = this.#events(streams.readAll).all({ tenant, after, limit });
+    return (rows as EventRow[]).map(toEvent);
+  }
+
+  // Inside the append's transaction: claim the versions (the expectation is that
+  // statement's WHERE), insert the events, write the projection; any miss rolls back.
+  #appendEvents(append: StreamAppend): AppendOutcome {
+    const key = { tenant: append.tenant, stream: append.streamId };
+    const count = append.events.length;
+    const expected = append.expected.kind === 'version' ? append.expected.version : null;
+    const head = this.#statement(streams.advance(append.expected)).get({
+      ...key,
+      count,
+      ...(expected === null ? {} : { expected }),
+    }) as { version: number; now: number } | undefined;
+    if (!head) {
+      const row = this.#statement(streams.current).get(key) as { version: number } | undefined;
+      return { status: 'conflict', actual: row?.version ?? 0 };
+    }
+    const insert = this.#statement(streams.insertEvent);
+    let firstPosition = 0n;
+    append.events.forEach((event, i) => {
+      const { lastInsertRowid } = insert.run({
+        ...key,
+        version: head.version - count + 1 + i,
+        id: event.id,
+        type: event.type,
+        data: event.data,
+        metadata: event.metadata,
+        now: head.now,
+      });
+      if (i === 0) firstPosition = BigInt(lastInsertRowid);
+    });
+    const ok = { status: 'ok', version: head.version, firstPosition, timestamp: head.now } as const;
+    if (!append.projection) return ok;
+    const projection = this.#write(append.projection);
+    if (isFailure(projection))
+      throw new AppendRolledBack({ status: 'projectionFailed', projection });
+    return { ...ok, projection };
+  }
+
+  // Event reads return 64-bit integers as bigints, so positions never lose precision.
+  #events(text: string): Statement {
+    const key = `events:${text}`;
+    let statement = this.#fixed.get(key);
+    if (!statement) {
+      statement = this.#db.prepare(text).safeIntegers(true);
+      this.#fixed.set(key, statement);
+    }
+    return statement;
   }
 
   // WAL lets readers run beside the one writer (on ':memory:' the mode stays 'memory').
@@ -328,4 +411,35 @@ class RolledBack extends Error {
   constructor(readonly outcomes: WriteOutcome[]) {
     super('rolled back');
   }
+}
+
+// An append whose projection missed its check: thrown so better-sqlite3 rolls back.
+class AppendRolledBack extends Error {
+  constructor(readonly outcome: AppendOutcome) {
+    super('rolled back');
+  }
+}
+
+interface EventRow {
+  stream_id: string;
+  version: bigint;
+  position: bigint;
+  id: string;
+  type: string;
+  data: string;
+  metadata: string | null;
+  recorded_at: bigint;
+}
+
+function toEvent(row: EventRow): StoredEvent {
+  return {
+    streamId: row.stream_id,
+    version: Number(row.version),
+    position: row.position,
+    id: row.id,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    timestamp: Number(row.recorded_at),
+  };
 }

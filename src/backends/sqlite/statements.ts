@@ -10,7 +10,7 @@ const KEY = 'tenant = @tenant AND collection = @collection AND id = @id';
 // commit, and the schema's triggers move the counter on with every write, so no two
 // writes ever take the same value.
 const NEXT_SEQ = '(SELECT seq + 1 FROM noclobber_counter WHERE id = 1)';
-const NOW = `CAST(unixepoch('subsec') * 1000 AS INTEGER)`;
+export const NOW = `CAST(unixepoch('subsec') * 1000 AS INTEGER)`;
 // Only what the database decides: the token and the actor are the write's own. The backend
 // reads it as an array (`raw()`): building a row object for each write cost more than the
 // statement's own RETURNING.

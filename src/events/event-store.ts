@@ -1,0 +1,401 @@
+import { randomUUID } from 'node:crypto';
+import type { EventWrite, StoredEvent, StreamExpectation } from '../backends/backend.js';
+import { safeDescribe } from '../concurrency/check.js';
+import {
+  ConcurrencyError,
+  InvalidArgumentError,
+  InvalidDocumentError,
+} from '../concurrency/errors.js';
+import { resolveRetry, retryOnConflict } from '../concurrency/retry.js';
+import type { Collection } from '../store/collection.js';
+import { settleOutcomes } from '../store/commit.js';
+import { readDocuments, type StoreContext } from '../store/context.js';
+import {
+  hasControlCharacter,
+  isPlainObject,
+  optionsObject,
+  serializeDocument,
+  validateId,
+} from '../store/validate.js';
+import { type PlannedWrite, planPut } from '../store/writes.js';
+import { type InlineProjection, initialStateOf, type Projections } from './projection.js';
+import type {
+  Aggregate,
+  AppendOptions,
+  AppendResult,
+  EventInput,
+  ExpectedVersion,
+  HandleOptions,
+  HandleResult,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+} from './types.js';
+
+const MAX_EVENTS_PER_APPEND = 10_000;
+const PAGE = 1000;
+// How often an append with a projection and a loose expectation ('any', 'streamExists')
+// re-reads when another append slipped in between its read and its write.
+const PROJECTION_ATTEMPTS = 20;
+
+/**
+ * Event streams of one tenant: appends checked by the database against an expected
+ * version, reads, aggregates, command handling and inline projections. Get it as
+ * `store.events`.
+ */
+export class EventStore {
+  readonly #context: StoreContext;
+  readonly #projections: Projections;
+
+  /** @internal made by `DocumentStore`. */
+  constructor(context: StoreContext) {
+    this.#context = context;
+    this.#projections = context.runtime.projections;
+  }
+
+  /**
+   * Appends events atomically. `expectedVersion` is enforced by the database in the
+   * append itself; a miss throws `ConcurrencyError` with the stream's real version.
+   */
+  async appendToStream(
+    streamId: string,
+    events: readonly EventInput[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
+    validateId(streamId);
+    optionsObject(options, 'appendToStream()');
+    const expected = expectationOf(options.expectedVersion ?? 'any');
+    const writes = this.#eventWrites(events);
+    await this.#context.ready();
+    const projection = this.#projections.for(streamId);
+    if (projection) return this.#appendProjected(streamId, writes, expected, projection);
+    return this.#append(streamId, writes, expected, undefined);
+  }
+
+  /** Reads a stream's events in order; an unknown stream reads as empty. */
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    validateId(streamId);
+    optionsObject(options, 'readStream()');
+    const direction = options.direction ?? 'forward';
+    if (direction !== 'forward' && direction !== 'backward') {
+      throw new InvalidArgumentError(`direction is 'forward' or 'backward'`);
+    }
+    const first = optionalVersion(options.from, 'from');
+    const last = optionalVersion(options.to, 'to');
+    const limit =
+      options.limit === undefined
+        ? Number.MAX_SAFE_INTEGER
+        : count(options.limit, 'limit', Number.MAX_SAFE_INTEGER);
+    const [low, high] =
+      direction === 'forward'
+        ? [first ?? 1, last ?? Number.MAX_SAFE_INTEGER]
+        : [last ?? 1, first ?? Number.MAX_SAFE_INTEGER];
+    await this.#context.ready();
+    const rows = await this.#context.backend.readStream(this.#context.scope.tenant, streamId, {
+      from: low,
+      to: high,
+      direction,
+      limit,
+    });
+    return rows.map(toRecorded);
+  }
+
+  /** Events of every stream of this tenant after `after`, in position order, for subscribers. */
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    optionsObject(options, 'readAll()');
+    const after = options.after ?? 0n;
+    if (typeof after !== 'bigint' || after < 0n) {
+      throw new InvalidArgumentError(
+        `readAll() after is a non-negative bigint, got ${safeDescribe(after)}`,
+      );
+    }
+    const limit = count(options.limit ?? 100, 'limit', 10_000);
+    await this.#context.ready();
+    return (await this.#context.backend.readAll(this.#context.scope.tenant, after, limit)).map(
+      toRecorded,
+    );
+  }
+
+  /** Folds a stream with `aggregate`: its state and the version it reflects (0: no stream). */
+  async aggregateStream<State, Event extends EventInput>(
+    streamId: string,
+    aggregate: Aggregate<State, Event>,
+  ): Promise<{ state: State; version: number }> {
+    return this.#fold(streamId, aggregate, initialStateOf(aggregate), 0);
+  }
+
+  /**
+   * Runs a command: loads the stream's state, lets `decide` return the new events (none
+   * is fine: nothing is appended), and appends them expecting the version it loaded. On a
+   * conflict it reloads and decides again under the retry policy, unless the caller named
+   * `expectedVersion`: then it fails fast and is never retried.
+   */
+  async handle<State, Event extends EventInput>(
+    streamId: string,
+    aggregate: Aggregate<State, Event>,
+    decide: (
+      state: State,
+      version: number,
+    ) => Event | readonly Event[] | undefined | Promise<Event | readonly Event[] | undefined>,
+    options: HandleOptions = {},
+  ): Promise<HandleResult<State>> {
+    validateId(streamId);
+    optionsObject(options, 'handle()');
+    if (typeof decide !== 'function')
+      throw new InvalidArgumentError('handle() needs a decide function');
+    const explicit = options.expectedVersion;
+    if (explicit !== undefined && explicit !== 'noStream') expectationOf(explicit);
+    const policy = resolveRetry(options.retry);
+    const run = async (attempt: number): Promise<HandleResult<State>> => {
+      const { state, version } = await this.aggregateStream(streamId, aggregate);
+      const wanted = explicit === 'noStream' ? 0 : explicit;
+      if (wanted !== undefined && wanted !== version) {
+        throw new ConcurrencyError({
+          streamId,
+          expected: explicit as number | 'noStream',
+          actual: version,
+        });
+      }
+      const decided = await decide(state, version);
+      const events: Event[] =
+        decided === undefined ? [] : Array.isArray(decided) ? [...decided] : [decided as Event];
+      if (events.length === 0) return { state, version, events: [], attempts: attempt };
+      const expected: ExpectedVersion = explicit === 'noStream' ? 'noStream' : version;
+      const appended = await this.appendToStream(streamId, events, { expectedVersion: expected });
+      const next = events.reduce((s, e) => aggregate.evolve(s, e), state);
+      return { state: next, version: appended.version, events: appended.events, attempts: attempt };
+    };
+    // A caller that named the version it saw gets the conflict itself, at once.
+    return explicit === undefined ? retryOnConflict(policy, run) : run(1);
+  }
+
+  /** Registers an inline projection for this store (all tenants). */
+  project<State extends object>(projection: InlineProjection<State>): void {
+    if (!isPlainObject(projection) || typeof projection.aggregate?.evolve !== 'function') {
+      throw new InvalidArgumentError(
+        'project() takes { collection, aggregate: { initialState, evolve } }',
+      );
+    }
+    this.#context.resolve(projection.collection);
+    this.#projections.add(projection as unknown as InlineProjection<object>);
+  }
+
+  async #append(
+    streamId: string,
+    writes: EventWrite[],
+    expected: StreamExpectation,
+    projection: PlannedWrite | undefined,
+  ): Promise<AppendResult> {
+    const outcome = await this.#context.backend.appendToStream({
+      tenant: this.#context.scope.tenant,
+      streamId,
+      events: writes,
+      expected,
+      ...(projection ? { projection: projection.write } : {}),
+    });
+    if (outcome.status === 'conflict') {
+      throw new ConcurrencyError({
+        streamId,
+        expected: describeExpected(expected),
+        actual: outcome.actual,
+      });
+    }
+    if (outcome.status === 'projectionFailed') {
+      // Someone wrote the projected document past this version: its typed error says how.
+      settleOutcomes([projection as PlannedWrite], [outcome.projection]);
+      throw new Error(`The projection of stream ${streamId} was not written`);
+    }
+    const first = outcome.version - writes.length + 1;
+    const events = writes.map((w, i) =>
+      toRecorded({
+        ...w,
+        streamId,
+        version: first + i,
+        position: outcome.firstPosition + BigInt(i),
+        timestamp: outcome.timestamp,
+      }),
+    );
+    return {
+      version: outcome.version,
+      position: outcome.firstPosition + BigInt(writes.length - 1),
+      events,
+    };
+  }
+
+  // With a projection the document must be folded from the exact version the append lands
+  // on, so the append always carries an exact expectation; a loose one ('any',
+  // 'streamExists') re-reads and tries again when another append got in first.
+  async #appendProjected(
+    streamId: string,
+    writes: EventWrite[],
+    expected: StreamExpectation,
+    projection: InlineProjection<object>,
+  ): Promise<AppendResult> {
+    const c = this.#context.resolve(projection.collection) as Collection<object>;
+    const documentId = projection.documentId?.(streamId) ?? streamId;
+    const events = writes.map((w) => ({
+      type: w.type,
+      data: JSON.parse(w.data) as Record<string, unknown>,
+    }));
+    for (let attempt = 1; ; attempt++) {
+      const [tail] = await this.#context.backend.readStream(this.#context.scope.tenant, streamId, {
+        from: 1,
+        to: Number.MAX_SAFE_INTEGER,
+        direction: 'backward',
+        limit: 1,
+      });
+      const version = tail?.version ?? 0;
+      if (!satisfies(expected, version)) {
+        throw new ConcurrencyError({
+          streamId,
+          expected: describeExpected(expected),
+          actual: version,
+        });
+      }
+      const stored = (await readDocuments(this.#context, c, [documentId])).get(documentId);
+      const base =
+        stored && stored.metadata.revision === version
+          ? (JSON.parse(stored.body) as object)
+          : (
+              await this.#fold(
+                streamId,
+                projection.aggregate,
+                initialStateOf(projection.aggregate),
+                0,
+              )
+            ).state;
+      const state = events.reduce((s, e) => projection.aggregate.evolve(s, e), base);
+      if (!isPlainObject(state)) {
+        throw new InvalidDocumentError(
+          `The projection of stream ${streamId} must fold to a plain object`,
+        );
+      }
+      const document = { ...state, [c.idField]: documentId };
+      const revision = version + writes.length;
+      const planned = planPut(this.#context.scope, c, document, {
+        kind: 'revisionAbove',
+        revision,
+        silent: false,
+      });
+      try {
+        return await this.#append(streamId, writes, { kind: 'version', version }, planned);
+      } catch (error) {
+        const loose = expected.kind === 'any' || expected.kind === 'streamExists';
+        if (!(error instanceof ConcurrencyError) || !loose || attempt >= PROJECTION_ATTEMPTS)
+          throw error;
+      }
+    }
+  }
+
+  async #fold<State, Event extends EventInput>(
+    streamId: string,
+    aggregate: Aggregate<State, Event>,
+    state: State,
+    after: number,
+  ): Promise<{ state: State; version: number }> {
+    let version = after;
+    for (;;) {
+      const page = await this.readStream(streamId, { from: version + 1, limit: PAGE });
+      for (const event of page) state = aggregate.evolve(state, event as unknown as Event);
+      version = page.at(-1)?.version ?? version;
+      if (page.length < PAGE) return { state, version };
+    }
+  }
+
+  #eventWrites(events: readonly EventInput[]): EventWrite[] {
+    if (!Array.isArray(events) || events.length === 0 || events.length > MAX_EVENTS_PER_APPEND) {
+      throw new InvalidArgumentError(
+        `An append takes an array of 1 to ${MAX_EVENTS_PER_APPEND} events`,
+      );
+    }
+    const max = this.#context.scope.maxDocumentBytes;
+    return events.map((event, i) => {
+      if (!isPlainObject(event)) throw new InvalidArgumentError(`Event ${i} is not an object`);
+      const { type, data, metadata } = event;
+      if (
+        typeof type !== 'string' ||
+        type.length === 0 ||
+        type.length > 256 ||
+        hasControlCharacter(type)
+      ) {
+        throw new InvalidArgumentError(
+          `Event ${i} needs a type: 1 to 256 characters, no control characters`,
+        );
+      }
+      const json = (value: unknown) => serializeJson(value, `Event ${i}`, max);
+      return {
+        id: randomUUID(),
+        type,
+        data: json(data),
+        metadata: metadata === undefined ? null : json(metadata),
+      };
+    });
+  }
+}
+
+// Event data and metadata follow the document rules: plain JSON objects, no hostile keys.
+function serializeJson(value: unknown, where: string, max: number): string {
+  try {
+    return serializeDocument(value, { versionField: undefined, maxBytes: max });
+  } catch (error) {
+    if (error instanceof InvalidDocumentError)
+      throw new InvalidDocumentError(`${where}: ${error.message}`);
+    throw error;
+  }
+}
+
+function expectationOf(expected: ExpectedVersion): StreamExpectation {
+  if (expected === 'noStream' || expected === 'streamExists' || expected === 'any')
+    return { kind: expected };
+  if (typeof expected !== 'number' || !Number.isSafeInteger(expected) || expected < 0) {
+    throw new InvalidArgumentError(
+      `expectedVersion is a non-negative integer, 'noStream', 'streamExists' or 'any'; got ${safeDescribe(expected)}`,
+    );
+  }
+  return { kind: 'version', version: expected };
+}
+
+function describeExpected(expected: StreamExpectation): number | 'noStream' | 'streamExists' {
+  if (expected.kind === 'version') return expected.version;
+  return expected.kind === 'any' ? 'streamExists' : expected.kind;
+}
+
+function satisfies(expected: StreamExpectation, version: number): boolean {
+  switch (expected.kind) {
+    case 'version':
+      return expected.version === version;
+    case 'noStream':
+      return version === 0;
+    case 'streamExists':
+      return version > 0;
+    case 'any':
+      return true;
+  }
+}
+
+function optionalVersion(value: number | undefined, name: string): number | undefined {
+  return value === undefined ? undefined : count(value, name, Number.MAX_SAFE_INTEGER);
+}
+
+function count(value: unknown, name: string, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw new InvalidArgumentError(
+      `${name} is an integer from 1 to ${max}, got ${safeDescribe(value)}`,
+    );
+  }
+  return value;
+}
+
+function toRecorded(row: StoredEvent): RecordedEvent {
+  return {
+    streamId: row.streamId,
+    version: row.version,
+    position: row.position,
+    id: row.id,
+    type: row.type,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    metadata:
+      row.metadata === null ? undefined : (JSON.parse(row.metadata) as Record<string, unknown>),
+    timestamp: row.timestamp,
+  };
+}

@@ -1,0 +1,37 @@
+import type { Collection } from '../store/collection.js';
+import type { Aggregate, EventInput } from './types.js';
+
+/**
+ * An inline projection: a document of `collection` folded from a stream by `aggregate`,
+ * written in the same transaction as every append to the stream, with the stream version
+ * as its revision (Marten's auto-revisioned aggregates). A reader can use the document's
+ * revision as the expected version of its next append.
+ */
+export interface InlineProjection<State extends object = Record<string, unknown>> {
+  readonly collection: Collection<State>;
+  readonly aggregate: Aggregate<State, EventInput>;
+  /** Which streams it projects. Default: all. */
+  readonly streams?: (streamId: string) => boolean;
+  /** The document id for a stream. Default: the stream id. */
+  readonly documentId?: (streamId: string) => string;
+}
+
+/** The projections registered on a store, shared by its tenant views. */
+export class Projections {
+  readonly #list: InlineProjection<object>[] = [];
+
+  add(projection: InlineProjection<object>): void {
+    this.#list.push(projection);
+  }
+
+  /** The projection of `streamId`, if one applies (the first registered wins). */
+  for(streamId: string): InlineProjection<object> | undefined {
+    return this.#list.find((p) => p.streams?.(streamId) ?? true);
+  }
+}
+
+/** The starting state of an aggregate. */
+export function initialStateOf<State>(aggregate: Aggregate<State, never>): State {
+  const initial = aggregate.initialState;
+  return typeof initial === 'function' ? (initial as () => State)() : structuredClone(initial);
+}
