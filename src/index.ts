@@ -59,6 +59,7 @@ export {
 } from './concurrency/resolvers.js';
 export type { RetryOptions } from './concurrency/retry.js';
 export type { Strategy } from './concurrency/strategy.js';
+export { AggregateRoot } from './events/aggregate-root.js';
 export { EventStore } from './events/event-store.js';
 export type { InlineProjection } from './events/projection.js';
 export type {

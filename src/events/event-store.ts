@@ -18,6 +18,7 @@ import {
   validateId,
 } from '../store/validate.js';
 import { type PlannedWrite, planPut } from '../store/writes.js';
+import { AggregateRoot } from './aggregate-root.js';
 import { type InlineProjection, initialStateOf, type Projections } from './projection.js';
 import type {
   Aggregate,
@@ -167,6 +168,44 @@ export class EventStore {
     };
     // A caller that named the version it saw gets the conflict itself, at once.
     return explicit === undefined ? retryOnConflict(policy, run) : run(1);
+  }
+
+  /** Loads an aggregate root by replaying its stream (repository style). */
+  async load<A extends AggregateRoot<unknown, EventInput>>(
+    Type: new (id: string) => A,
+    id: string,
+  ): Promise<A> {
+    validateId(id);
+    if (typeof Type !== 'function')
+      throw new InvalidArgumentError('load() takes an aggregate class');
+    const aggregate = new Type(id);
+    for (let from = 1; ; ) {
+      const page = await this.readStream(id, { from, limit: PAGE });
+      aggregate.replay(page);
+      if (page.length < PAGE) return aggregate;
+      from = (page.at(-1) as RecordedEvent).version + 1;
+    }
+  }
+
+  /**
+   * Appends an aggregate root's pending events, expecting by default the version it was
+   * loaded at (or 'noStream' for a new one). Nothing pending: nothing is appended.
+   */
+  async save<A extends AggregateRoot<unknown, EventInput>>(
+    aggregate: A,
+    options: AppendOptions = {},
+  ): Promise<AppendResult | undefined> {
+    if (!(aggregate instanceof AggregateRoot)) {
+      throw new InvalidArgumentError('save() takes an AggregateRoot');
+    }
+    optionsObject(options, 'save()');
+    const pending = aggregate.pendingEvents;
+    if (pending.length === 0) return undefined;
+    const expectedVersion =
+      options.expectedVersion ?? (aggregate.version === 0 ? 'noStream' : aggregate.version);
+    const result = await this.appendToStream(aggregate.id, pending, { expectedVersion });
+    aggregate.markSaved(result.version);
+    return result;
   }
 
   /** Registers an inline projection for this store (all tenants). */

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import {
   type Aggregate,
+  AggregateRoot,
   ConcurrencyError,
   DocumentStore,
   type EventInput,
@@ -39,7 +40,53 @@ const orderAggregate: Aggregate<OrderState, OrderEvent> = {
 const added = (sku: string, price = 1): OrderEvent => ({ type: 'ItemAdded', data: { sku, price } });
 const shipped = (at: string): OrderEvent => ({ type: 'Shipped', data: { at } });
 
+class Order extends AggregateRoot<OrderState, OrderEvent> {
+  protected initialState(): OrderState {
+    return { items: [], total: 0, shipped: false };
+  }
+  protected apply(state: OrderState, event: OrderEvent): OrderState {
+    return orderAggregate.evolve(state, event);
+  }
+  addItem(sku: string, price: number) {
+    if (this.state.shipped) throw new Error('already shipped');
+    this.raise(added(sku, price));
+  }
+  ship() {
+    if (!this.state.shipped) this.raise(shipped('today'));
+  }
+}
+
 describeConformance('event streams', (fixture) => {
+  it('repository style: load an aggregate root, raise events, save with its version', async () => {
+    const { store, openStore } = fixture();
+    const fresh = await store.events.load(Order, 'order-7');
+    expect(fresh.version).toBe(0);
+    fresh.addItem('tea', 3);
+    fresh.addItem('cake', 4);
+    expect(fresh.pendingEvents).toHaveLength(2);
+    expect(await store.events.save(fresh)).toMatchObject({ version: 2 });
+    expect(fresh).toMatchObject({ version: 2, pendingEvents: [] });
+    expect(await store.events.save(fresh)).toBeUndefined();
+    // Two instances loaded at version 2: the second save fails with the real version.
+    const mine = await store.events.load(Order, 'order-7');
+    const theirs = await openStore().events.load(Order, 'order-7');
+    expect(mine.state.total).toBe(7);
+    theirs.ship();
+    await store.events.save(theirs);
+    mine.addItem('jam', 1);
+    await expect(store.events.save(mine)).rejects.toMatchObject({ expected: 2, actual: 3 });
+    // An explicit expected version, as in the seed.
+    const again = await store.events.load(Order, 'order-7');
+    expect(again.state).toMatchObject({ shipped: true, total: 7 });
+    expect(() => again.addItem('late', 1)).toThrow('already shipped');
+    const reopened = await store.events.load(Order, 'order-8');
+    reopened.addItem('x', 1);
+    await expect(store.events.save(reopened, { expectedVersion: 5 })).rejects.toMatchObject({
+      expected: 5,
+      actual: 0,
+    });
+  });
+
   it('appends carry versions, positions and timestamps; reads come back in order', async () => {
     const { store } = fixture();
     const before = Date.now();
