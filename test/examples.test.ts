@@ -33,6 +33,14 @@ const expectations: Record<string, RegExp[]> = {
     /gave up after 2 attempts/,
   ],
   'contention.ts': [/'none': n = 50, conflicts = [1-9]/, /'queue': n = 50, conflicts = 0/],
+  'event-sourcing.ts': [
+    /items: \[ 'tea', 'cake', 'jam' \]/,
+    /status: 'shipped'/,
+    /version: 4/,
+    /stream order-1: expected version 3, found version 4/,
+    /order-2 at version 1 total 5/,
+    /5 order-2@1 ItemAdded/,
+  ],
   'checks.ts': [
     /expected the condition to hold/,
     /stale projection written\? false/,

@@ -209,14 +209,16 @@ export class EventStore {
   }
 
   /** Registers an inline projection for this store (all tenants). */
-  project<State extends object>(projection: InlineProjection<State>): void {
+  project<State extends object, Event extends EventInput>(
+    projection: InlineProjection<State, Event>,
+  ): void {
     if (!isPlainObject(projection) || typeof projection.aggregate?.evolve !== 'function') {
       throw new InvalidArgumentError(
         'project() takes { collection, aggregate: { initialState, evolve } }',
       );
     }
     this.#context.resolve(projection.collection);
-    this.#projections.add(projection as unknown as InlineProjection<object>);
+    this.#projections.add(projection as unknown as InlineProjection);
   }
 
   async #append(
@@ -268,7 +270,7 @@ export class EventStore {
     streamId: string,
     writes: EventWrite[],
     expected: StreamExpectation,
-    projection: InlineProjection<object>,
+    projection: InlineProjection,
   ): Promise<AppendResult> {
     const c = this.#context.resolve(projection.collection) as Collection<object>;
     const documentId = projection.documentId?.(streamId) ?? streamId;

@@ -7,9 +7,14 @@ import type { Aggregate, EventInput } from './types.js';
  * as its revision (Marten's auto-revisioned aggregates). A reader can use the document's
  * revision as the expected version of its next append.
  */
-export interface InlineProjection<State extends object = Record<string, unknown>> {
-  readonly collection: Collection<State>;
-  readonly aggregate: Aggregate<State, EventInput>;
+export interface InlineProjection<
+  State extends object = object,
+  Event extends EventInput = EventInput,
+> {
+  /** Where the documents go; the collection's version field (if any) gets the stream version. */
+  readonly collection: Collection<object>;
+  /** Folds the stream into the document's body (a plain object). */
+  readonly aggregate: Aggregate<State, Event>;
   /** Which streams it projects. Default: all. */
   readonly streams?: (streamId: string) => boolean;
   /** The document id for a stream. Default: the stream id. */
@@ -18,14 +23,14 @@ export interface InlineProjection<State extends object = Record<string, unknown>
 
 /** The projections registered on a store, shared by its tenant views. */
 export class Projections {
-  readonly #list: InlineProjection<object>[] = [];
+  readonly #list: InlineProjection[] = [];
 
-  add(projection: InlineProjection<object>): void {
+  add(projection: InlineProjection): void {
     this.#list.push(projection);
   }
 
   /** The projection of `streamId`, if one applies (the first registered wins). */
-  for(streamId: string): InlineProjection<object> | undefined {
+  for(streamId: string): InlineProjection | undefined {
     return this.#list.find((p) => p.streams?.(streamId) ?? true);
   }
 }

@@ -266,7 +266,7 @@ describeConformance('event streams', (fixture) => {
     });
     store.events.project({
       collection: orders,
-      aggregate: orderAggregate as unknown as Aggregate<OrderState & { id: string }, EventInput>,
+      aggregate: orderAggregate,
       streams: (id) => id.startsWith('order-'),
     });
     await store.events.appendToStream('order-9', [added('a', 3), added('b', 4)]);
