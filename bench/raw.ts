@@ -16,6 +16,11 @@ export interface RawDriver {
   loadMany(ids: string[]): Promise<{ doc: BenchDoc; version: number }[]>;
   /** Every checked update in one transaction; false (and rolled back) if any missed. */
   saveMany(items: { doc: BenchDoc; version: number }[]): Promise<boolean>;
+  /**
+   * Appends one event at the end of a stream the way applications do by hand: version =
+   * max + 1 under a unique (stream, version) key, again on a duplicate. Returns the tries.
+   */
+  append(stream: string, type: string, data: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -36,6 +41,13 @@ export function rawSqlite(filename: string): RawDriver {
   );
   const increment = db.prepare(
     "UPDATE raw_docs SET body = json_set(body, '$.n', json_extract(body, '$.n') + 1), version = version + 1 WHERE id = ?",
+  );
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS raw_events (stream TEXT NOT NULL, version INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (stream, version))',
+  );
+  // One statement: SQLite's write lock makes max + 1 safe, so it never needs a second try.
+  const append = db.prepare(
+    'INSERT INTO raw_events (stream, version, type, data) SELECT ?, coalesce(max(version), 0) + 1, ?, ? FROM raw_events WHERE stream = ?',
   );
   const row = (r: { body: string; version: number }) => ({
     doc: JSON.parse(r.body) as BenchDoc,
@@ -73,6 +85,10 @@ export function rawSqlite(filename: string): RawDriver {
         throw error;
       }
     },
+    async append(stream, type, data) {
+      append.run(stream, type, data, stream);
+      return 1;
+    },
     async close() {
       db.close();
     },
@@ -86,6 +102,9 @@ export async function rawPostgres(url: string, table: string, max: number): Prom
   pool.on('error', () => {});
   await pool.query(
     `CREATE TABLE IF NOT EXISTS ${table} (id text PRIMARY KEY, body jsonb NOT NULL, version int NOT NULL)`,
+  );
+  await pool.query(
+    `CREATE TABLE IF NOT EXISTS ${table}_events (stream text NOT NULL, version int NOT NULL, type text NOT NULL, data jsonb NOT NULL, PRIMARY KEY (stream, version))`,
   );
   const row = (r: { body: BenchDoc; version: number }) => ({ doc: r.body, version: r.version });
   return {
@@ -136,6 +155,20 @@ export async function rawPostgres(url: string, table: string, max: number): Prom
         return true;
       } finally {
         client.release();
+      }
+    },
+    async append(stream, type, data) {
+      for (let tries = 1; ; tries++) {
+        try {
+          await pool.query(
+            `INSERT INTO ${table}_events (stream, version, type, data)
+             SELECT $1, coalesce(max(version), 0) + 1, $2, $3 FROM ${table}_events WHERE stream = $1`,
+            [stream, type, data],
+          );
+          return tries;
+        } catch (error) {
+          if ((error as { code?: string }).code !== '23505') throw error;
+        }
       }
     },
     async close() {

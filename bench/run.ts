@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startPostgres } from '../test/support/postgres-server.js';
 import { postgresTarget, sqliteTarget } from './targets.js';
-import { type Target, w1, w2, w3 } from './workloads.js';
+import { type Target, w1, w2, w3, w4 } from './workloads.js';
 
 const USAGE = `usage: npm run bench -- [--backend sqlite|postgres|all] [--scale N] [--json]
   --backend  which database to run on (default all)
-  --scale    multiplies operation counts (default 1: W1 3,000 ops, W2 2,000 increments, W3 5 rounds)
+  --scale    multiplies operation counts (default 1: W1 3,000 ops, W2 2,000 increments, W3 5 rounds, W4 2,000 appends)
   --json     print only the JSON written to bench/results/latest.json
 `;
 
@@ -61,7 +61,20 @@ async function runOn(target: Target) {
   log(
     `  W3 batch of 1,000: noclobber ${r3.noclobber.docsPerSecond} docs/s · raw ${r3.raw.docsPerSecond} docs/s · ratio ${r3.ratio}`,
   );
-  return { backend: target.backend, w1: r1, w2: r2, w3: r3 };
+  const r4 = [];
+  for (const [writers, streams] of [
+    [1, 1],
+    [1, 1000],
+    [16, 1],
+    [16, 1000],
+  ] as const) {
+    const r = await w4(target, writers, count(2000), streams);
+    r4.push(r);
+    log(
+      `  W4 appends, ${writers} writer${writers > 1 ? 's' : ''}, ${streams === 1 ? 'one stream' : `${streams} streams`}: noclobber ${r.noclobber.goodput}/s (p99 ${r.noclobber.p99} ms) · raw ${r.raw.goodput}/s (p99 ${r.raw.p99} ms, ${r.raw.conflicts} retries) · ratio ${r.ratio}`,
+    );
+  }
+  return { backend: target.backend, w1: r1, w2: r2, w3: r3, w4: r4 };
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'noclobber-bench-'));

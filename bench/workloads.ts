@@ -192,3 +192,45 @@ export async function w3(target: Target, docs: number, rounds: number) {
     await raw.close();
   }
 }
+
+/**
+ * W4: appends of one event each by `writers` concurrent writers, to one stream or spread
+ * over many, noclobber (`expectedVersion: 'any'`, checked by the database) against the
+ * hand-written max + 1 append.
+ */
+export async function w4(target: Target, writers: number, appends: number, streams: number) {
+  const name = `w4_${writers}_${streams}`;
+  const store = target.openStore(name, writers);
+  const raw = await target.openRaw(name, writers);
+  try {
+    const data = { sku: 'tea', qty: 1, note: 'x'.repeat(100) };
+    const streamOf = (i: number) => `stream-${i % streams}`;
+    // Untimed warm-up of both sides, as in W1.
+    await store.events.appendToStream('warm-up', [{ type: 'Warm', data }]);
+    await raw.append('warm-up', 'Warm', JSON.stringify(data));
+    const noclobber = await contendN(writers, appends, async (i) => {
+      await store.events.appendToStream(streamOf(i), [{ type: 'ItemAdded', data }]);
+      return 1;
+    });
+    const rawResult = await contendN(writers, appends, (i) =>
+      raw.append(streamOf(i), 'ItemAdded', JSON.stringify(data)),
+    );
+    return {
+      writers,
+      streams,
+      appends,
+      noclobber,
+      raw: rawResult,
+      ratio: round(noclobber.goodput / rawResult.goodput, 2),
+    };
+  } finally {
+    await store.close();
+    await raw.close();
+  }
+}
+
+// As contend(), with the index of each claimed operation.
+async function contendN(writers: number, target: number, op: (i: number) => Promise<number>) {
+  let next = 0;
+  return contend(writers, target, () => op(next++));
+}
