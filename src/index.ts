@@ -18,9 +18,11 @@ export {
   InvalidConditionError,
   InvalidDocumentError,
   InvalidIdError,
+  InvalidPatchError,
   InvalidVersionError,
   MergeConflictError,
   NoclobberError,
+  PatchTestFailedError,
   RetryExhaustedError,
   StoreClosedError,
   TransientError,
@@ -37,7 +39,13 @@ export {
   mergeAdditive,
   mergeThreeWay,
 } from './concurrency/merge.js';
-export type { MergePatch } from './concurrency/patch.js';
+export {
+  applyJsonPatch,
+  applyMergePatch,
+  type DocumentPatch,
+  type JsonPatchOperation,
+  type MergePatch,
+} from './concurrency/patch.js';
 export {
   type ContentionMode,
   Policies,

@@ -15,7 +15,9 @@ export type ErrorCode =
   | 'INVALID_CONDITION'
   | 'STORE_CLOSED'
   | 'TRANSIENT_FAILURE'
-  | 'MERGE_CONFLICT';
+  | 'MERGE_CONFLICT'
+  | 'INVALID_PATCH'
+  | 'PATCH_TEST_FAILED';
 
 /** Base class of every error noclobber throws on purpose. Switch on `code`, not on messages. */
 export abstract class NoclobberError extends Error {
@@ -208,7 +210,8 @@ export class InvalidArgumentError extends NoclobberError {
     | 'INVALID_ID'
     | 'INVALID_VERSION'
     | 'INVALID_DOCUMENT'
-    | 'INVALID_CONDITION' = 'INVALID_ARGUMENT';
+    | 'INVALID_CONDITION'
+    | 'INVALID_PATCH' = 'INVALID_ARGUMENT';
 }
 
 /** An id is empty, not a string, too long or holds characters no id may hold. */
@@ -274,5 +277,22 @@ export class MergeConflictError extends NoclobberError {
     this.collection = collection;
     this.id = id;
     this.paths = paths;
+  }
+}
+
+/** A JSON Patch (RFC 6902) that is malformed or cannot apply to the document. Nothing was written. */
+export class InvalidPatchError extends InvalidArgumentError {
+  override readonly code = 'INVALID_PATCH' as const;
+}
+
+/** A JSON Patch `test` operation did not hold; the patch was not applied at all. */
+export class PatchTestFailedError extends NoclobberError {
+  readonly code = 'PATCH_TEST_FAILED' as const;
+  /** The JSON Pointer of the failed test. */
+  readonly path: string;
+
+  constructor(path: string) {
+    super(`JSON Patch test failed at ${path === '' ? 'the document' : path}: nothing was applied`);
+    this.path = path;
   }
 }

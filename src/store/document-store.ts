@@ -7,7 +7,7 @@ import {
   StoreClosedError,
   UnknownCollectionError,
 } from '../concurrency/errors.js';
-import { applyMergePatch, type MergePatch, validateMergePatch } from '../concurrency/patch.js';
+import { type DocumentPatch, documentPatcher } from '../concurrency/patch.js';
 import { Policies, type PolicyOptions } from '../concurrency/policy.js';
 import { checkForStrategy } from '../concurrency/strategy.js';
 import { EventStore } from '../events/event-store.js';
@@ -250,26 +250,24 @@ export class DocumentStore {
   }
 
   /**
-   * Applies a JSON Merge Patch (RFC 7396) to a document: fields in `patch` replace the
-   * stored ones, `null` removes a field, nested objects merge. Runs as `update()` (same
-   * retries and options; policies see the operation `'patch'`), so a concurrent change is
-   * never overwritten: the patch is applied again to the document as it then stands.
+   * Patches a document: with a JSON Merge Patch (RFC 7396, an object: fields replace the
+   * stored ones, `null` removes one, nested objects merge) or a JSON Patch (RFC 6902, an
+   * array of operations, applied all or nothing; a failed `test` throws
+   * `PatchTestFailedError`). Runs as `update()` (same retries and options; policies see
+   * the operation `'patch'`), so a concurrent change is never overwritten: the patch is
+   * applied again to the document as it then stands.
    */
   async patch<T extends object>(
     collection: CollectionRef<T>,
     id: string,
-    patch: MergePatch,
+    patch: DocumentPatch,
     options: UpdateOptions<NoInfer<T>> = {},
   ): Promise<T> {
     const c = this.#context.resolve(collection);
     validateId(id);
     optionsObject(options, 'patch()');
-    validateMergePatch(patch);
-    if (Object.hasOwn(patch, c.idField)) {
-      throw new InvalidArgumentError(`A patch cannot change the id field ${c.idField}`);
-    }
+    const apply = documentPatcher(patch, c.idField) as unknown as (document: T) => T;
     const context = this.#contextFor(this.#scopeFor(options.actor));
-    const apply = (document: T) => applyMergePatch(document as MergePatch, patch) as unknown as T;
     return runUpdate(context, c, id, apply, options, 'patch');
   }
 

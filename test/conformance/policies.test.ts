@@ -5,6 +5,7 @@ import {
   InvalidArgumentError,
   InvalidDocumentError,
   lastWriteWins,
+  PatchTestFailedError,
   Policies,
   type PolicyContext,
   threeWayMerge,
@@ -294,7 +295,7 @@ describeConformance('policies', (fixture) => {
       status: 'shipped',
       version: 4,
     });
-    for (const bad of ['{"__proto__": {"x": 1}}', '{"a": {"constructor": {}}}', '[]', '"x"']) {
+    for (const bad of ['{"__proto__": {"x": 1}}', '{"a": {"constructor": {}}}', '"x"', 'null']) {
       await expect(store.patch(c.orders, 'o-1', JSON.parse(bad))).rejects.toThrow(
         InvalidDocumentError,
       );
@@ -303,6 +304,59 @@ describeConformance('policies', (fixture) => {
       InvalidArgumentError,
     );
     expect(await store.getMetadata(c.orders, 'o-1')).toMatchObject({ revision: 4 });
+  });
+
+  it('patch(): RFC 6902 JSON Patch, all operations or none, test failures typed', async () => {
+    const { store, c } = fixture();
+    await store.insert(c.orders, order('o-1', { lines: [{ sku: 'a', qty: 1 }] }));
+    const patched = await store.patch(c.orders, 'o-1', [
+      { op: 'test', path: '/status', value: 'pending' },
+      { op: 'replace', path: '/status', value: 'paid' },
+      { op: 'add', path: '/lines/-', value: { sku: 'b', qty: 2 } },
+      { op: 'copy', from: '/lines/0', path: '/lines/0' },
+      { op: 'move', from: '/total', path: '/amount' },
+      { op: 'remove', path: '/lines/0' },
+      { op: 'add', path: '/customer', value: { 'na/me~': 'x' } },
+      { op: 'test', path: '/customer/na~1me~0', value: 'x' },
+    ]);
+    expect(patched).toMatchObject({
+      status: 'paid',
+      amount: 10,
+      lines: [
+        { sku: 'a', qty: 1 },
+        { sku: 'b', qty: 2 },
+      ],
+      version: 2,
+    });
+    expect(patched).not.toHaveProperty('total');
+    // A failed test throws and leaves the document as it was, earlier operations included.
+    const failed = await store
+      .patch(c.orders, 'o-1', [
+        { op: 'replace', path: '/status', value: 'void' },
+        { op: 'test', path: '/amount', value: 11 },
+      ])
+      .catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(PatchTestFailedError);
+    expect(failed).toMatchObject({ code: 'PATCH_TEST_FAILED', path: '/amount' });
+    for (const bad of [
+      [{ op: 'add', path: '/__proto__/polluted', value: 1 }],
+      [{ op: 'replace', path: '/constructor', value: 1 }],
+      [{ op: 'remove', path: '/nothing' }],
+      [{ op: 'add', path: 'status', value: 1 }],
+      [{ op: 'add', path: '/lines/9', value: 1 }],
+      [{ op: 'move', from: '/lines', path: '/lines/0' }],
+      [{ op: 'replace', path: '', value: [] }],
+      [{ op: 'replace', path: '/id', value: 'other' }],
+      [{ op: 'jump', path: '/a' }],
+      [{ op: 'add', path: '/a' }],
+      [{ op: 'test', path: '/a~2', value: 1 }],
+    ]) {
+      await expect(store.patch(c.orders, 'o-1', bad as never), JSON.stringify(bad)).rejects.toThrow(
+        InvalidArgumentError,
+      );
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(await store.get(c.orders, 'o-1')).toMatchObject({ status: 'paid', version: 2 });
   });
 
   it('bad policies are refused with typed errors', () => {
