@@ -155,6 +155,11 @@ export class DocumentStore {
     return declare(this.#shared, new Collection<T>(name, options));
   }
 
+  /** The collection declared under `name`, if any. */
+  findCollection(name: string): Collection<Record<string, unknown>> | undefined {
+    return this.#shared.collections.get(name) as Collection<Record<string, unknown>> | undefined;
+  }
+
   /** The same store seen from another tenant: same backend and collections, isolated data. */
   withTenant(tenant: string): DocumentStore {
     return new DocumentStore(
@@ -269,6 +274,16 @@ export class DocumentStore {
     const apply = documentPatcher(patch, c.idField) as unknown as (document: T) => T;
     const context = this.#contextFor(this.#scopeFor(options.actor));
     return runUpdate(context, c, id, apply, options, 'patch');
+  }
+
+  /** A document with its metadata, or `null` when it does not exist. One read. */
+  async getWithMetadata<T extends object>(
+    collection: CollectionRef<T>,
+    id: string,
+  ): Promise<{ document: T; metadata: DocumentMetadata } | null> {
+    const c = this.#context.resolve(collection);
+    const stored = (await readDocuments(this.#context, c, [validateId(id)])).get(id);
+    return stored ? { document: c.toEntity(id, stored), metadata: stored.metadata } : null;
   }
 
   /**

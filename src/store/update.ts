@@ -48,6 +48,8 @@ export interface UpdateOptions<T extends object = Record<string, unknown>> exten
   resolver?: Resolver<T> | 'retry';
   /** How writers of this document in this process take turns; see `ContentionMode`. */
   contention?: ContentionMode;
+  /** Called once with the saved document's metadata (for an ETag, a log line). */
+  onSaved?: (metadata: DocumentMetadata) => void;
 }
 
 // A resolver said 'fail': the conflict is the answer, not a reason to try again.
@@ -103,7 +105,9 @@ export async function runUpdate<T extends object>(
   const step = async (stored: StoredDocument | undefined, attempt: number): Promise<Step<T>> => {
     if (!stored) throw new DocumentNotFoundError(c.name, id);
     const loaded = c.toEntity(id, stored);
-    if (ours.has(stored.metadata.token)) return { result: loaded, planned: undefined };
+    if (ours.has(stored.metadata.token)) {
+      return { result: loaded, planned: undefined, saved: stored.metadata };
+    }
     let result: T | undefined;
     if (pending && resolver !== 'retry') {
       const decision = await resolver({
@@ -206,7 +210,10 @@ export async function runUpdate<T extends object>(
     const path = mode === 'adaptive' ? (hot ? 'hybrid' : 'none') : mode;
     try {
       const done = path === 'none' ? await optimistic(attempt) : await queued(attempt, path);
-      if (done.saved) c.setVersion(done.result, done.saved);
+      if (done.saved) {
+        c.setVersion(done.result, done.saved);
+        options.onSaved?.(done.saved);
+      }
       if (mode === 'adaptive') runtime.rates.record(key, false);
       return done.result;
     } catch (error) {

@@ -1,0 +1,62 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FetchHandler } from '../resource.js';
+import { serveNode } from './node.js';
+
+/** The parts of a Fastify instance the plugin uses (Fastify 5). */
+interface FastifyLike {
+  readonly prefix: string;
+  removeAllContentTypeParsers(): void;
+  addContentTypeParser(
+    type: string,
+    options: { parseAs: 'buffer'; bodyLimit: number },
+    parser: (
+      req: unknown,
+      body: Buffer,
+      done: (error: Error | null, body?: Buffer) => void,
+    ) => void,
+  ): void;
+  route(options: {
+    method: string[];
+    url: string;
+    handler: (
+      request: { raw: IncomingMessage; body?: unknown },
+      reply: { raw: ServerResponse; hijack(): void },
+    ) => Promise<void>;
+  }): void;
+}
+
+/**
+ * A Fastify (5) plugin: `app.register(fastifyPlugin(handler, { maxBodyBytes }), { prefix: '/docs' })`.
+ * The prefix is stripped before the handler routes; bodies reach it unparsed. A body over
+ * `maxBodyBytes` (default 1 MiB) is cut off by Fastify; keep it equal to the handler's.
+ */
+export function fastifyPlugin(
+  handler: FetchHandler,
+  options: { maxBodyBytes?: number } = {},
+): (fastify: FastifyLike) => Promise<void> {
+  const limit = options.maxBodyBytes ?? 1024 * 1024;
+  return async (fastify) => {
+    fastify.removeAllContentTypeParsers();
+    // One byte over the limit, so the handler sees the oversized body and answers 413 itself.
+    fastify.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: limit + 1 },
+      (_req, body, done) => done(null, body),
+    );
+    const serve = async (
+      request: { raw: IncomingMessage; body?: unknown },
+      reply: { raw: ServerResponse; hijack(): void },
+    ) => {
+      reply.hijack();
+      const url = request.raw.url ?? '/';
+      const path = url.startsWith(fastify.prefix) ? url.slice(fastify.prefix.length) || '/' : url;
+      const body = request.body instanceof Uint8Array ? request.body : undefined;
+      await serveNode(handler, request.raw, reply.raw, body ?? new Uint8Array(), path);
+    };
+    fastify.route({
+      method: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'POST'],
+      url: '/*',
+      handler: serve,
+    });
+  };
+}

@@ -1,0 +1,99 @@
+import {
+  BatchWriteError,
+  ConcurrencyError,
+  DocumentNotFoundError,
+  DuplicateDocumentError,
+  InvalidArgumentError,
+  InvalidPatchError,
+  MergeConflictError,
+  NoclobberError,
+  PatchTestFailedError,
+  RetryExhaustedError,
+  UnknownCollectionError,
+} from '../concurrency/errors.js';
+import { formatETag } from './etag.js';
+
+/** A problem detail (RFC 9457) before it becomes a response. */
+export interface Problem {
+  readonly status: number;
+  /** A stable identifier: `type` is `urn:noclobber:problem:<code>`. */
+  readonly code: string;
+  readonly title: string;
+  readonly detail: string;
+  readonly [extension: string]: unknown;
+}
+
+/** The response for a problem: `application/problem+json`. */
+export function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {
+  const { code, ...rest } = problem;
+  const body = { type: `urn:noclobber:problem:${code}`, ...rest };
+  return new Response(JSON.stringify(body), {
+    status: problem.status,
+    headers: { 'content-type': 'application/problem+json', ...headers },
+  });
+}
+
+/** A problem of the handler's own (400, 404, 405, 412, 413, 415, 428). */
+export function problem(
+  status: number,
+  code: string,
+  title: string,
+  detail: string,
+  extensions: Record<string, unknown> = {},
+): Problem {
+  return { status, code, title, detail, ...extensions };
+}
+
+/**
+ * Maps a store error to its problem. Conflicts a precondition asked about are 412 with
+ * the expected and actual ETags; conflicts the server could not resolve itself are 409.
+ * Anything unknown is rethrown (a 500 is the server's own business, not a client's).
+ */
+export function problemOf(error: unknown, preconditioned: boolean, expectedETag?: string): Problem {
+  if (error instanceof ConcurrencyError || error instanceof DuplicateDocumentError) {
+    const actual = error instanceof ConcurrencyError ? error.actual : error.actual;
+    const extensions = {
+      ...(expectedETag === undefined ? {} : { expected: expectedETag }),
+      actual: actual === null ? null : formatETag(actual),
+    };
+    return preconditioned
+      ? problem(412, 'precondition-failed', 'Precondition Failed', error.message, extensions)
+      : problem(409, 'conflict', 'Conflict', error.message, extensions);
+  }
+  if (error instanceof RetryExhaustedError) {
+    return problem(409, 'conflict', 'Conflict', error.message, {
+      attempts: error.attempts,
+      actual: error.cause.actual === null ? null : formatETag(error.cause.actual),
+    });
+  }
+  if (error instanceof PatchTestFailedError) {
+    return problem(409, 'patch-test-failed', 'Conflict', error.message, { path: error.path });
+  }
+  if (error instanceof MergeConflictError) {
+    return problem(409, 'merge-conflict', 'Conflict', error.message, { paths: error.paths });
+  }
+  if (error instanceof BatchWriteError) {
+    return problem(409, 'conflict', 'Conflict', error.message);
+  }
+  if (error instanceof DocumentNotFoundError) {
+    return problem(404, 'not-found', 'Not Found', error.message);
+  }
+  if (error instanceof UnknownCollectionError) {
+    return problem(404, 'unknown-collection', 'Not Found', error.message);
+  }
+  if (error instanceof InvalidPatchError) {
+    return problem(422, 'invalid-patch', 'Unprocessable Content', error.message);
+  }
+  if (error instanceof InvalidArgumentError) {
+    return problem(
+      400,
+      error.code.toLowerCase().replaceAll('_', '-'),
+      'Bad Request',
+      error.message,
+    );
+  }
+  if (error instanceof NoclobberError && error.code === 'TRANSIENT_FAILURE') {
+    return problem(503, 'unavailable', 'Service Unavailable', error.message);
+  }
+  throw error;
+}
