@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 import { type Command, UsageError } from './command.js';
 import { demo } from './demo.js';
+import { serve } from './serve.js';
 
 // One line per subcommand; `noclobber --help` lists them in this order.
-const commands = new Map<string, Command>([['demo', demo]]);
+const commands = new Map<string, Command>([
+  ['demo', demo],
+  ['serve', serve],
+]);
 
 function usage(): string {
   const width = Math.max(...[...commands.keys()].map((name) => name.length));

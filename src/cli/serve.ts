@@ -1,0 +1,72 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PostgresBackend } from '../backends/postgres/index.js';
+import { SqliteBackend } from '../backends/sqlite/index.js';
+import { toNodeListener } from '../http/adapters/node.js';
+import { createHandler } from '../http/resource.js';
+import { DocumentStore } from '../store/document-store.js';
+import { type Command, integerOption, parseCommandArgs, UsageError } from './command.js';
+
+const USAGE = `Usage: noclobber serve [options]
+
+A document server over HTTP: GET/HEAD/PUT/PATCH/DELETE /:collection/:id,
+POST /:collection, GET /:collection/_changes?since=. Conditional requests
+(If-Match, If-None-Match, If-Unmodified-Since, If-Modified-Since) are checked
+in the database with the write. Any valid collection name is served.
+
+Options:
+  --db <file>        SQLite database file (default ./noclobber.db)
+  --postgres <url>   use PostgreSQL instead of SQLite
+  --port <n>         port to listen on (default 3000; 0 picks a free one)
+  --host <address>   address to listen on (default 127.0.0.1)
+  --tenant-header <name>
+                     take the tenant from this request header
+  -h, --help         show this help
+`;
+
+/** `noclobber serve`: the document resource on node:http, SQLite by default. */
+export const serve: Command = {
+  summary: 'serve documents over HTTP with ETags and conditional requests',
+  usage: USAGE,
+  async run(args) {
+    const options = parseCommandArgs(args, {
+      db: { type: 'string' },
+      postgres: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'tenant-header': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (options.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (options.db !== undefined && options.postgres !== undefined) {
+      throw new UsageError('give --db or --postgres, not both');
+    }
+    const port = integerOption('port', options.port, 3000, 0, 65535);
+    const backend = options.postgres
+      ? new PostgresBackend({ connectionString: options.postgres })
+      : new SqliteBackend({ filename: options.db ?? './noclobber.db' });
+    const store = new DocumentStore({ backend });
+    const header = options['tenant-header']?.toLowerCase();
+    const handler = createHandler(store, {
+      collections: 'any',
+      ...(header ? { tenant: (request: Request) => request.headers.get(header) ?? undefined } : {}),
+    });
+    const server = createServer(toNodeListener(handler));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, options.host ?? '127.0.0.1', resolve);
+    });
+    const { address, port: bound } = server.address() as AddressInfo;
+    process.stdout.write(`noclobber serving on http://${address}:${bound}/ (${backend.name})\n`);
+    await new Promise<void>((resolve) => {
+      const stop = () => server.close(() => resolve());
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await store.close();
+    return 0;
+  },
+};
