@@ -41,6 +41,13 @@ const expectations: Record<string, RegExp[]> = {
     /order-2 at version 1 total 5/,
     /5 order-2@1 ItemAdded/,
   ],
+  'orders-api/race.ts': [
+    /2 concurrent updates:\n {2}client {2}1: 200 updated on attempt 1\n {2}client {2}2: 200 updated on attempt 2/,
+    /10 concurrent updates:/,
+    /409 Conflict after 3 attempts/,
+    /no update lost/,
+    /versions: 1 \+ 2 \+ [0-9]+ = [0-9]+/,
+  ],
   'checks.ts': [
     /expected the condition to hold/,
     /stale projection written\? false/,
@@ -49,9 +56,9 @@ const expectations: Record<string, RegExp[]> = {
 };
 
 describe('examples', () => {
-  const files = readdirSync(new URL('../examples/', import.meta.url)).filter((f) =>
-    f.endsWith('.ts'),
-  );
+  const files = readdirSync(new URL('../examples/', import.meta.url), { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('server.ts'));
 
   it('every example has expectations', () => {
     expect(files.sort()).toEqual(Object.keys(expectations).sort());
@@ -61,6 +68,9 @@ describe('examples', () => {
     it(`${file} runs and prints what the README says`, () => {
       const output = execFileSync('npx', ['tsx', `examples/${file}`], { encoding: 'utf8' });
       for (const pattern of expectations[file] ?? []) expect(output).toMatch(pattern);
+      // Every accepted update is one version: the arithmetic line must add up.
+      const sum = /versions: 1 \+ ([0-9]+) \+ ([0-9]+) = ([0-9]+)/.exec(output);
+      if (sum) expect(1 + Number(sum[1]) + Number(sum[2])).toBe(Number(sum[3]));
     });
   }
 });
