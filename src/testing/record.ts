@@ -1,0 +1,51 @@
+import { TransientError } from '../concurrency/errors.js';
+import type { CollectionRef } from '../store/context.js';
+import type { DocumentStore } from '../store/document-store.js';
+import type { Mutation, UpdateOptions } from '../store/update.js';
+import type { History } from './history.js';
+
+/**
+ * Runs `store.update()` and records it in `history` as one operation of `process` on
+ * `collection/id` carrying `value` (what the model applies): ok with the revision it read
+ * and the one it produced, failed, or unknown when the database failed in a way that
+ * leaves the outcome open. Wrap your own update paths with it to check them.
+ */
+export async function recordUpdate<T extends object, Value>(
+  history: History<Value>,
+  process: string,
+  store: DocumentStore,
+  collection: CollectionRef<T>,
+  id: string,
+  value: Value,
+  mutate: Mutation<T>,
+  options: UpdateOptions<NoInfer<T>> = {},
+): Promise<T | undefined> {
+  const name = typeof collection === 'string' ? collection : collection.name;
+  const invocation = history.invoke(process, `${name}/${id}`, value);
+  let base: number | undefined;
+  let saved: { revision: number; token: string } | undefined;
+  try {
+    const result = await store.update(
+      collection,
+      id,
+      (document, context) => {
+        base = context.metadata.revision;
+        return mutate(document, context);
+      },
+      {
+        ...options,
+        onSaved: (metadata) => {
+          saved = { revision: metadata.revision, token: metadata.token };
+          options.onSaved?.(metadata);
+        },
+      },
+    );
+    if (!saved) throw new Error('update() ended without saving');
+    invocation.ok({ ...saved, ...(base === undefined ? {} : { base }) });
+    return result;
+  } catch (error) {
+    if (error instanceof TransientError) invocation.unknown(error);
+    else invocation.fail(error);
+    return undefined;
+  }
+}
