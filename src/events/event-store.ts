@@ -8,7 +8,7 @@ import {
 } from '../concurrency/errors.js';
 import { resolveRetry, retryOnConflict } from '../concurrency/retry.js';
 import type { Collection } from '../store/collection.js';
-import { settleOutcomes } from '../store/commit.js';
+import { readRetrying, settleOutcomes } from '../store/commit.js';
 import { readDocuments, type StoreContext } from '../store/context.js';
 import {
   hasControlCharacter,
@@ -92,12 +92,14 @@ export class EventStore {
         ? [first ?? 1, last ?? Number.MAX_SAFE_INTEGER]
         : [last ?? 1, first ?? Number.MAX_SAFE_INTEGER];
     await this.#context.ready();
-    const rows = await this.#context.backend.readStream(this.#context.scope.tenant, streamId, {
-      from: low,
-      to: high,
-      direction,
-      limit,
-    });
+    const rows = await readRetrying(() =>
+      this.#context.backend.readStream(this.#context.scope.tenant, streamId, {
+        from: low,
+        to: high,
+        direction,
+        limit,
+      }),
+    );
     return rows.map(toRecorded);
   }
 
@@ -112,9 +114,10 @@ export class EventStore {
     }
     const limit = count(options.limit ?? 100, 'limit', 10_000);
     await this.#context.ready();
-    return (await this.#context.backend.readAll(this.#context.scope.tenant, after, limit)).map(
-      toRecorded,
+    const rows = await readRetrying(() =>
+      this.#context.backend.readAll(this.#context.scope.tenant, after, limit),
     );
+    return rows.map(toRecorded);
   }
 
   /** Folds a stream with `aggregate`: its state and the version it reflects (0: no stream). */

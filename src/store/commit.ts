@@ -19,6 +19,21 @@ const TRANSIENT_ATTEMPTS = 6;
 const TRANSIENT_DELAY = 20;
 
 /**
+ * Runs a read again when the database fails transiently (a read is always safe to
+ * repeat), with the same tries and pauses as a commit; other errors pass through.
+ */
+export async function readRetrying<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      if (!(error instanceof TransientError) || attempt >= TRANSIENT_ATTEMPTS) throw error;
+      await sleep(Math.random() * TRANSIENT_DELAY * 2 ** (attempt - 1));
+    }
+  }
+}
+
+/**
  * Commits planned writes in one backend transaction. All or nothing: a single failure
  * is thrown as itself (`ConcurrencyError`, `DocumentNotFoundError`,
  * `DuplicateDocumentError`), several as one `BatchWriteError` listing every one.

@@ -4,6 +4,7 @@ import type { Policies } from '../concurrency/policy.js';
 import type { Projections } from '../events/projection.js';
 import type { Hooks } from '../observe/hooks.js';
 import type { Collection } from './collection.js';
+import { readRetrying } from './commit.js';
 import type { WriteScope } from './writes.js';
 
 /** A collection handle, or the name of a declared collection. */
@@ -43,5 +44,5 @@ export async function readDocuments(
 ): Promise<Map<string, StoredDocument>> {
   await context.ready();
   if (ids.length === 0) return new Map();
-  return context.backend.read(context.scope.tenant, collection.name, ids);
+  return readRetrying(() => context.backend.read(context.scope.tenant, collection.name, ids));
 }

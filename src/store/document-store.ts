@@ -14,7 +14,7 @@ import { EventStore } from '../events/event-store.js';
 import { Projections } from '../events/projection.js';
 import type { Hooks, Operation } from '../observe/hooks.js';
 import { Collection, type CollectionOptions } from './collection.js';
-import { commitPlanned } from './commit.js';
+import { commitPlanned, readRetrying } from './commit.js';
 import { type CollectionRef, type Runtime, readDocuments, type StoreContext } from './context.js';
 import type { DocumentMetadata, Version } from './metadata.js';
 import { policyFor } from './policy-for.js';
@@ -316,7 +316,9 @@ export class DocumentStore {
       throw new InvalidArgumentError('changes() limit is an integer from 1 to 10000');
     }
     await this.#context.ready();
-    const rows = await this.#shared.backend.changes(this.#scope.tenant, since, limit);
+    const rows = await readRetrying(() =>
+      this.#shared.backend.changes(this.#scope.tenant, since, limit),
+    );
     const changes = rows.map((row) => ({
       collection: row.collection,
       id: row.id,

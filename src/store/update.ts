@@ -48,8 +48,11 @@ export interface UpdateOptions<T extends object = Record<string, unknown>> exten
   resolver?: Resolver<T> | 'retry';
   /** How writers of this document in this process take turns; see `ContentionMode`. */
   contention?: ContentionMode;
-  /** Called once with the saved document's metadata (for an ETag, a log line). */
-  onSaved?: (metadata: DocumentMetadata) => void;
+  /**
+   * Called once with the saved document's metadata (for an ETag, a log line) and the
+   * revision the saved write was checked against (`base`: what it was made on top of).
+   */
+  onSaved?: (metadata: DocumentMetadata, info: { base: number }) => void;
 }
 
 // A resolver said 'fail': the conflict is the answer, not a reason to try again.
@@ -63,6 +66,8 @@ interface Step<T> {
   readonly planned: PlannedWrite | undefined;
   /** The saved document's metadata, once its write landed. */
   saved?: DocumentMetadata;
+  /** The revision the write was made on top of. */
+  readonly base: number;
 }
 
 /**
@@ -100,13 +105,16 @@ export async function runUpdate<T extends object>(
   let pending: { original: T; attempted: T; conflict: ConcurrencyError } | undefined;
   let lastBase: { original: T; attempted: T } | undefined;
   let outcome: Outcome = 'ok';
+  // The base of this call's last write: if a lost connection hid its landing, it is the
+  // base of the write found stored.
+  let landedBase = 0;
   let attempts = 0;
 
   const step = async (stored: StoredDocument | undefined, attempt: number): Promise<Step<T>> => {
     if (!stored) throw new DocumentNotFoundError(c.name, id);
     const loaded = c.toEntity(id, stored);
     if (ours.has(stored.metadata.token)) {
-      return { result: loaded, planned: undefined, saved: stored.metadata };
+      return { result: loaded, planned: undefined, saved: stored.metadata, base: landedBase };
     }
     let result: T | undefined;
     if (pending && resolver !== 'retry') {
@@ -152,7 +160,8 @@ export async function runUpdate<T extends object>(
           );
     const planned = planPut(scope, c as Collection<object>, result, check);
     ours.add(planned.write.token);
-    return { result, planned };
+    landedBase = stored.metadata.revision;
+    return { result, planned, base: stored.metadata.revision };
   };
 
   // The plain path: read, change, write. `handoff` is the state a queued predecessor saved.
@@ -212,7 +221,7 @@ export async function runUpdate<T extends object>(
       const done = path === 'none' ? await optimistic(attempt) : await queued(attempt, path);
       if (done.saved) {
         c.setVersion(done.result, done.saved);
-        options.onSaved?.(done.saved);
+        options.onSaved?.(done.saved, { base: done.base });
       }
       if (mode === 'adaptive') runtime.rates.record(key, false);
       return done.result;

@@ -22,26 +22,17 @@ export async function recordUpdate<T extends object, Value>(
 ): Promise<T | undefined> {
   const name = typeof collection === 'string' ? collection : collection.name;
   const invocation = history.invoke(process, `${name}/${id}`, value);
-  let base: number | undefined;
-  let saved: { revision: number; token: string } | undefined;
+  let saved: { revision: number; token: string; base: number } | undefined;
   try {
-    const result = await store.update(
-      collection,
-      id,
-      (document, context) => {
-        base = context.metadata.revision;
-        return mutate(document, context);
+    const result = await store.update(collection, id, mutate, {
+      ...options,
+      onSaved: (metadata, info) => {
+        saved = { revision: metadata.revision, token: metadata.token, base: info.base };
+        options.onSaved?.(metadata, info);
       },
-      {
-        ...options,
-        onSaved: (metadata) => {
-          saved = { revision: metadata.revision, token: metadata.token };
-          options.onSaved?.(metadata);
-        },
-      },
-    );
+    });
     if (!saved) throw new Error('update() ended without saving');
-    invocation.ok({ ...saved, ...(base === undefined ? {} : { base }) });
+    invocation.ok(saved);
     return result;
   } catch (error) {
     if (error instanceof TransientError) invocation.unknown(error);

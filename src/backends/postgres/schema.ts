@@ -55,6 +55,12 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
  */
 export async function migrate(pool: Pool, schema: string, quoted: string): Promise<void> {
   const client = await pool.connect();
+  // A connection that dies while checked out emits 'error'; the next query fails with it.
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`noclobber:${schema}`]);
@@ -86,6 +92,7 @@ export async function migrate(pool: Pool, schema: string, quoted: string): Promi
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken);
   }
 }
