@@ -60,8 +60,11 @@ const counter = (doc: State, tag: string) => {
   doc.h = chain(String(doc.h ?? ''), tag);
 };
 
+// Counters take plain retries or adaptive contention; merge documents get one field per
+// worker, settled by a three-way merge.
 async function increment(key: string) {
   const tag = `${name}.${serial++}`;
+  const contention = rand() < 0.3 ? 'adaptive' : 'none';
   await recordUpdate(
     history,
     name,
@@ -72,25 +75,21 @@ async function increment(key: string) {
     (doc) => counter(doc, tag),
     {
       retry,
-      contention: rand() < 0.3 ? 'adaptive' : 'none',
+      contention,
     },
   );
 }
 
 async function merged(key: string) {
-  const change: Change = { t: 'set', field: name, value: serial++ };
-  await recordUpdate(
-    history,
-    name,
-    store,
-    docs,
-    key,
-    change,
-    (doc) => {
-      doc[name] = change.value;
-    },
-    { retry, resolver: threeWayMerge() },
-  );
+  const value = serial++;
+  const set = (doc: State) => {
+    doc[name] = value;
+  };
+  const change: Change = { t: 'set', field: name, value };
+  await recordUpdate(history, name, store, docs, key, change, set, {
+    retry,
+    resolver: threeWayMerge(),
+  });
 }
 
 // A session saving 2–3 cold counters at once: one operation per document, all or none.
