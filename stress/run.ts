@@ -25,7 +25,8 @@ checked for lost, duplicated and double-applied writes.
   --ops N        operations per backend (default 100000)
   --seconds S    time bound per backend (default 150)
   --workers W    worker threads (default 4)
-  --no-faults    do not terminate PostgreSQL connections during the run
+  --no-faults    do not terminate PostgreSQL connections (or restart an embedded
+                 server) during the run
   --seed N       replay a run`);
   process.exit(0);
 }
@@ -51,11 +52,12 @@ for (const backend of backends) {
       workers: number('workers', values.workers),
       faults: !values['no-faults'],
       seed,
+      ...(server?.restart && !values['no-faults'] ? { restart: server.restart } : {}),
     });
     reports.push(report);
     const { ok, fail, unknown } = report.byStatus;
     console.log(
-      `${backend}: ${report.operations} operations in ${report.seconds} s (${ok} writes accepted, ${fail} refused, ${unknown} unknown), ${report.appends} appends, ${report.faults} connections terminated, violations: ${report.violations.length}`,
+      `${backend}: ${report.operations} operations in ${report.seconds} s (${ok} writes accepted, ${fail} refused, ${unknown} unknown), ${report.appends} appends, ${report.faults} connections terminated, ${report.restarts} server restarts, violations: ${report.violations.length}`,
     );
     for (const v of report.violations.slice(0, 20))
       console.log(`  ${v.kind} ${v.key}: ${v.message}`);

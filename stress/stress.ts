@@ -29,6 +29,9 @@ export interface StressOptions {
   /** PostgreSQL: terminate the workers' server connections at random while they run. */
   readonly faults: boolean;
   readonly seed: number;
+  /** Stops and starts the PostgreSQL server; called once, `restartAfter` ms into the run. */
+  readonly restart?: () => Promise<void>;
+  readonly restartAfter?: number;
 }
 
 /** What a run did and what the checker found. */
@@ -40,6 +43,8 @@ export interface StressReport {
   readonly byStatus: CheckResult['counts'];
   readonly appends: number;
   readonly faults: number;
+  /** Server restarts during the run. */
+  readonly restarts: number;
   readonly violations: readonly { kind: string; key: string; message: string }[];
 }
 
@@ -61,6 +66,9 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     const deadline = started + options.seconds * 1000;
     const faults =
       options.faults && target.url ? injectFaults(target.url, target.appName) : undefined;
+    const restarting = options.restart
+      ? restartLater(options.restart, options.restartAfter ?? 3000)
+      : undefined;
     const reports = await Promise.all(
       Array.from({ length: options.workers }, (_, worker) =>
         runWorker({
@@ -75,6 +83,7 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
         }),
       ),
     );
+    const restarts = (await restarting?.done()) ?? 0;
     const injected = (await faults?.stop()) ?? 0;
     const seconds = (Date.now() - started) / 1000;
     for (const report of reports) history.merge(report.operations as RecordedOperation<Change>[]);
@@ -88,6 +97,7 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
       byStatus: result.counts,
       appends: reports.reduce((n, r) => n + r.appends.length, 0),
       faults: injected,
+      restarts,
       violations: [...result.violations, ...streamViolations].map(({ kind, key, message }) => ({
         kind,
         key,
@@ -229,29 +239,50 @@ async function checkStreams(config: BackendConfig, reports: WorkerReport[]) {
   return violations;
 }
 
-// Terminates some of the workers' server connections every 150 ms.
+// Terminates some of the workers' server connections every 150 ms. Each round has a
+// connection of its own, so a server restart in between costs one round, not the loop.
 function injectFaults(url: string, appName: string) {
   let killed = 0;
   let running = true;
-  const client = new pg.Client({ connectionString: url });
   const loop = (async () => {
-    await client.connect();
     while (running) {
-      const { rows } = await client.query<{ killed: boolean }>(
-        `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
-         WHERE application_name = $1 AND pid <> pg_backend_pid() AND random() < 0.3`,
-        [appName],
-      );
-      killed += rows.filter((r) => r.killed).length;
+      const client = new pg.Client({ connectionString: url });
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        const { rows } = await client.query<{ killed: boolean }>(
+          `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
+           WHERE application_name = $1 AND pid <> pg_backend_pid() AND random() < 0.3`,
+          [appName],
+        );
+        killed += rows.filter((r) => r.killed).length;
+      } catch {
+        // The server is restarting: try again next round.
+      } finally {
+        await client.end().catch(() => {});
+      }
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
-    await client.end();
   })();
   return {
     async stop() {
       running = false;
       await loop;
       return killed;
+    },
+  };
+}
+
+// Restarts the server once, `after` ms into the run, while the workers write.
+function restartLater(restart: () => Promise<void>, after: number) {
+  let restarted: Promise<number> = Promise.resolve(0);
+  const timer = setTimeout(() => {
+    restarted = restart().then(() => 1);
+  }, after);
+  return {
+    async done() {
+      clearTimeout(timer);
+      return restarted;
     },
   };
 }

@@ -1,23 +1,33 @@
-import { expect, inject, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { runStress } from '../stress/stress.js';
+import { startPostgres } from './support/postgres-server.js';
 
-// The short run of `npm run stress`: random writers, faults on PostgreSQL, every history
-// checked. The full run (`npm run stress`) does 100,000 operations per backend.
+// The short run of `npm run stress`: random writers, faults on PostgreSQL (and, on an
+// embedded server, a restart mid-run), every history checked. The full run
+// (`npm run stress`) does 100,000 operations per backend.
 for (const backend of ['sqlite', 'postgres'] as const) {
   it(`stress on ${backend}: no lost, duplicated or double-applied write`, async () => {
-    const report = await runStress({
-      backend,
-      ...(backend === 'postgres' ? { url: inject('postgresUrl') } : {}),
-      ops: 12_000,
-      seconds: 25,
-      workers: 4,
-      faults: true,
-      seed: Math.floor(Math.random() * 1e9),
-    });
-    expect(report.violations, `seed ${report.seed}`).toEqual([]);
-    expect(report.operations).toBeGreaterThan(2_000);
-    expect(report.byStatus.ok).toBeGreaterThan(1_000);
-    expect(report.byStatus.pending).toBe(0);
-    if (backend === 'postgres') expect(report.faults).toBeGreaterThan(0);
-  }, 120_000);
+    // A server of its own, so restarting it disturbs no other test.
+    const server = backend === 'postgres' ? await startPostgres() : undefined;
+    try {
+      const report = await runStress({
+        backend,
+        ...(server ? { url: server.url } : {}),
+        ...(server?.restart ? { restart: server.restart, restartAfter: 2000 } : {}),
+        ops: 12_000,
+        seconds: 25,
+        workers: 4,
+        faults: true,
+        seed: Math.floor(Math.random() * 1e9),
+      });
+      expect(report.violations, `seed ${report.seed}`).toEqual([]);
+      expect(report.operations).toBeGreaterThan(2_000);
+      expect(report.byStatus.ok).toBeGreaterThan(1_000);
+      expect(report.byStatus.pending).toBe(0);
+      if (backend === 'postgres') expect(report.faults).toBeGreaterThan(0);
+      if (server?.restart) expect(report.restarts).toBe(1);
+    } finally {
+      await server?.stop();
+    }
+  }, 180_000);
 }

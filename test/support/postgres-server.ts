@@ -5,6 +5,8 @@ import { createServer } from 'node:net';
 export interface PostgresServer {
   readonly url: string;
   stop(): Promise<void>;
+  /** Stops and starts the server on the same data (embedded servers only). */
+  readonly restart?: () => Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -34,7 +36,8 @@ export async function startPostgres(flags: string[] = []): Promise<PostgresServe
     port,
     user: 'postgres',
     password: 'postgres',
-    persistent: false,
+    // Kept across a restart; stop() removes the folder itself.
+    persistent: true,
     postgresFlags: ['-c', 'max_connections=300', ...flags],
     onLog: () => {},
   });
@@ -45,6 +48,10 @@ export async function startPostgres(flags: string[] = []): Promise<PostgresServe
     async stop() {
       await server.stop();
       await rm(databaseDir, { recursive: true, force: true });
+    },
+    async restart() {
+      await server.stop();
+      await server.start();
     },
   };
 }
