@@ -102,8 +102,8 @@ export function backoffDelay(
 }
 
 /**
- * Runs `attempt` until it returns, retrying on `ConcurrencyError` and `TransientError`
- * with the policy's backoff. Any other error (not found, bad input, an abort) ends the
+ * Runs `attempt` until it returns, retrying on `ConcurrencyError` and on a
+ * `TransientError` that certainly did not commit, with the policy's backoff. Any other error (not found, bad input, an abort) ends the
  * loop at once. Each attempt must start from fresh state: it is the attempt's job to
  * reload. Out of attempts, a conflict becomes `RetryExhaustedError`; a database failure
  * is thrown as it is.
@@ -120,7 +120,8 @@ export async function retryOnConflict<T>(
       return await attempt(attemptNumber);
     } catch (error) {
       const conflict = error instanceof ConcurrencyError;
-      if (!conflict && !(error instanceof TransientError)) throw error;
+      // An ambiguous failure may have landed: running the attempt again could apply it twice.
+      if (!conflict && !(error instanceof TransientError && !error.ambiguous)) throw error;
       if (attemptNumber >= policy.maxAttempts) {
         throw conflict ? new RetryExhaustedError(attemptNumber, error) : error;
       }

@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { EventWrite, StoredEvent, StreamExpectation } from '../backends/backend.js';
+import type {
+  AppendOutcome,
+  EventWrite,
+  StoredEvent,
+  StreamExpectation,
+} from '../backends/backend.js';
 import { safeDescribe } from '../concurrency/check.js';
 import {
   ConcurrencyError,
   InvalidArgumentError,
   InvalidDocumentError,
+  TransientError,
 } from '../concurrency/errors.js';
 import { resolveRetry, retryOnConflict } from '../concurrency/retry.js';
 import type { Collection } from '../store/collection.js';
@@ -107,7 +113,7 @@ export class EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     optionsObject(options, 'readAll()');
     const after = options.after ?? 0n;
-    if (typeof after !== 'bigint' || after < 0n) {
+    if (typeof after !== 'bigint' || after < 0n || after > 2n ** 63n - 1n) {
       throw new InvalidArgumentError(
         `readAll() after is a non-negative bigint, got ${safeDescribe(after)}`,
       );
@@ -230,13 +236,25 @@ export class EventStore {
     expected: StreamExpectation,
     projection: PlannedWrite | undefined,
   ): Promise<AppendResult> {
-    const outcome = await this.#context.backend.appendToStream({
-      tenant: this.#context.scope.tenant,
-      streamId,
-      events: writes,
-      expected,
-      ...(projection ? { projection: projection.write } : {}),
-    });
+    let outcome: AppendOutcome;
+    try {
+      outcome = await this.#context.backend.appendToStream({
+        tenant: this.#context.scope.tenant,
+        streamId,
+        events: writes,
+        expected,
+        ...(projection ? { projection: projection.write } : {}),
+      });
+    } catch (error) {
+      // The connection died while the append may have committed: the writer-made event ids
+      // tell. Found, it landed (once); not found, it did not, and may be tried again.
+      if (!(error instanceof TransientError) || !error.ambiguous) throw error;
+      const landed = await this.#landed(streamId, writes).catch(() => undefined);
+      if (landed) return landed;
+      if (landed === null)
+        throw new TransientError(error.message, { ambiguous: false, cause: error });
+      throw error;
+    }
     if (outcome.status === 'conflict') {
       throw new ConcurrencyError({
         streamId,
@@ -266,6 +284,21 @@ export class EventStore {
     };
   }
 
+  // The result of an append found stored by its events' ids; `null` when they are absent.
+  async #landed(streamId: string, writes: EventWrite[]): Promise<AppendResult | null> {
+    const tail = await this.#context.backend.readStream(this.#context.scope.tenant, streamId, {
+      from: 1,
+      to: Number.MAX_SAFE_INTEGER,
+      direction: 'backward',
+      limit: 10_000,
+    });
+    const ids = new Set(writes.map((w) => w.id));
+    const ours = tail.filter((e) => ids.has(e.id)).reverse();
+    if (ours.length === 0) return null;
+    const last = ours.at(-1) as StoredEvent;
+    return { version: last.version, position: last.position, events: ours.map(toRecorded) };
+  }
+
   // With a projection the document must be folded from the exact version the append lands
   // on, so the append always carries an exact expectation; a loose one ('any',
   // 'streamExists') re-reads and tries again when another append got in first.
@@ -277,10 +310,14 @@ export class EventStore {
   ): Promise<AppendResult> {
     const c = this.#context.resolve(projection.collection) as Collection<object>;
     const documentId = projection.documentId?.(streamId) ?? streamId;
-    const events = writes.map((w) => ({
-      type: w.type,
-      data: JSON.parse(w.data) as Record<string, unknown>,
-    }));
+    // What the projection folds: the events as readers will see them, less the position and
+    // timestamp, which the append has not handed out yet.
+    const events = (version: number) =>
+      writes.map((w, i) => ({
+        ...toRecorded({ ...w, streamId, version: version + i + 1, position: 0n, timestamp: 0 }),
+        position: undefined,
+        timestamp: undefined,
+      }));
     for (let attempt = 1; ; attempt++) {
       const [tail] = await this.#context.backend.readStream(this.#context.scope.tenant, streamId, {
         from: 1,
@@ -308,7 +345,10 @@ export class EventStore {
                 0,
               )
             ).state;
-      const state = events.reduce((s, e) => projection.aggregate.evolve(s, e), base);
+      const state = events(version).reduce(
+        (s, e) => projection.aggregate.evolve(s, e as unknown as EventInput),
+        base,
+      );
       if (!isPlainObject(state)) {
         throw new InvalidDocumentError(
           `The projection of stream ${streamId} must fold to a plain object`,
@@ -324,9 +364,11 @@ export class EventStore {
       try {
         return await this.#append(streamId, writes, { kind: 'version', version }, planned);
       } catch (error) {
+        // Only another append in between is worth a new try; a projected document written
+        // past the stream (by anything but appends) is reported as it is.
         const loose = expected.kind === 'any' || expected.kind === 'streamExists';
-        if (!(error instanceof ConcurrencyError) || !loose || attempt >= PROJECTION_ATTEMPTS)
-          throw error;
+        const streamMoved = error instanceof ConcurrencyError && error.streamId === streamId;
+        if (!streamMoved || !loose || attempt >= PROJECTION_ATTEMPTS) throw error;
       }
     }
   }

@@ -30,7 +30,8 @@ export function parseETagCondition(value: string, header: string): ETagCondition
   const text = value.trim();
   if (text === '*') return { any: true };
   const tags: EntityTag[] = [];
-  let rest = text;
+  // Empty list elements are allowed anywhere (RFC 9110 5.6.1).
+  let rest = text.replace(/^[ \t,]*/, '');
   for (;;) {
     const match = ETAG.exec(rest);
     if (!match) throw new MalformedHeaderError(header, value);

@@ -28,25 +28,37 @@ export interface Current {
 /** The outcome of evaluating preconditions (RFC 9110 13.2.2). */
 export type Verdict = 'proceed' | 'not-modified' | 'failed';
 
-/** Reads the four conditional headers; a malformed one throws `MalformedHeaderError`. */
-export function readPreconditions(headers: Headers): Preconditions {
+/**
+ * Reads the four conditional headers; a malformed one throws `MalformedHeaderError`,
+ * except If-Modified-Since, which is ignored when malformed or on other methods than GET
+ * and HEAD (RFC 9110 13.1.3): it can only ever turn a 200 into a 304.
+ */
+export function readPreconditions(headers: Headers, method = 'GET'): Preconditions {
   const field = (name: string) => headers.get(name) ?? undefined;
   const ifMatch = field('if-match');
   const ifNoneMatch = field('if-none-match');
-  const ifModifiedSince = field('if-modified-since');
+  const read = method === 'GET' || method === 'HEAD';
+  const ifModifiedSince = read ? lenientDate(field('if-modified-since')) : undefined;
   const ifUnmodifiedSince = field('if-unmodified-since');
   return {
     ...(ifMatch === undefined ? {} : { ifMatch: parseETagCondition(ifMatch, 'If-Match') }),
     ...(ifNoneMatch === undefined
       ? {}
       : { ifNoneMatch: parseETagCondition(ifNoneMatch, 'If-None-Match') }),
-    ...(ifModifiedSince === undefined
-      ? {}
-      : { ifModifiedSince: parseHttpDate(ifModifiedSince, 'If-Modified-Since') }),
+    ...(ifModifiedSince === undefined ? {} : { ifModifiedSince }),
     ...(ifUnmodifiedSince === undefined
       ? {}
       : { ifUnmodifiedSince: parseHttpDate(ifUnmodifiedSince, 'If-Unmodified-Since') }),
   };
+}
+
+function lenientDate(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseHttpDate(value, 'If-Modified-Since');
+  } catch {
+    return undefined;
+  }
 }
 
 /** True when the request names any precondition a write can be checked against. */
@@ -91,8 +103,8 @@ export function evaluatePreconditions(
 
 /**
  * The store check that carries a write's preconditions into the database, for the
- * common single-header forms: `If-Match: *` (mustExist), `If-Match: "v"` (the version),
- * `If-None-Match: *` (mustNotExist) and `If-Unmodified-Since` alone. `'failed'` when the
+ * common single-header forms: `If-Match: *` (mustExist), `If-Match: "v"` (the version)
+ * and `If-None-Match: *` (mustNotExist). `'failed'` when the
  * single tag names no version this collection can hold; `undefined` for the other
  * forms, which the handler evaluates against the current document and then pins to its
  * version, so a change in between still fails in the database.
@@ -114,8 +126,7 @@ export function directCheck(p: Preconditions, kind: VersionKind): Check | 'faile
         : { version };
   }
   if (p.ifNoneMatch?.any === true && only('ifNoneMatch')) return 'mustNotExist';
-  if (p.ifUnmodifiedSince !== undefined && only('ifUnmodifiedSince')) {
-    return { notModifiedSince: p.ifUnmodifiedSince + 999 };
-  }
+  // If-Unmodified-Since is judged against the current document (it does not apply when
+  // there is none) and the write pinned to the version it was judged on.
   return undefined;
 }

@@ -24,7 +24,10 @@ import { type Problem, problem, problemOf, problemResponse } from './problem.js'
 
 /** Options of `createHandler()`. */
 export interface HandlerOptions {
-  /** The collections served (others answer 404), or `'any'` to declare valid names on first use. */
+  /**
+   * The collections served (others answer 404), or `'any'`: a valid name is declared by
+   * the first write to it (at most 1,000 names); reads of undeclared names answer 404.
+   */
   collections: readonly Collection<object>[] | 'any';
   /** A path prefix to strip before routing, e.g. `'/api'`. */
   basePath?: string;
@@ -46,6 +49,7 @@ export interface HandlerOptions {
 export type FetchHandler = (request: Request) => Promise<Response>;
 
 const JSON_TYPES = ['application/json'];
+const MAX_DECLARED = 1000;
 const MERGE_PATCH = 'application/merge-patch+json';
 const JSON_PATCH = 'application/json-patch+json';
 
@@ -65,8 +69,20 @@ export function createHandler(store: DocumentStore, options: HandlerOptions): Fe
     options.collections === 'any'
       ? undefined
       : new Map(options.collections.map((c) => [c.name, c]));
-  const collectionOf = (target: DocumentStore, name: string) => {
-    if (!served) return target.findCollection(name) ?? target.collection(name);
+  // Under 'any', a name is declared by the first write to it, and at most MAX_DECLARED of
+  // them: reads of unknown names must not grow the store's collections without bound.
+  let declared = 0;
+  const collectionOf = (target: DocumentStore, name: string, method: string) => {
+    if (!served) {
+      const known = target.findCollection(name);
+      if (known) return known;
+      if (method === 'GET' || method === 'HEAD' || declared >= MAX_DECLARED) {
+        throw new UnknownCollectionError(name);
+      }
+      const made = target.collection(name);
+      declared++;
+      return made;
+    }
     const found = served.get(name);
     if (!found) throw new UnknownCollectionError(name);
     return found;
@@ -77,7 +93,7 @@ export function createHandler(store: DocumentStore, options: HandlerOptions): Fe
       if ('problem' in route) return problemResponse(route.problem);
       const tenant = options.tenant?.(request);
       const target = tenant === undefined ? store : store.withTenant(tenant);
-      const c = collectionOf(target, route.collection);
+      const c = collectionOf(target, route.collection, request.method);
       const ctx: Context = { request, store: target, c, settings };
       if (route.id === undefined) {
         if (request.method === 'POST') return await create(ctx);
@@ -177,12 +193,12 @@ const preconditionFailed = (detail: string) =>
   problemResponse(problem(412, 'precondition-failed', 'Precondition Failed', detail));
 
 async function read(ctx: Context, id: string): Promise<Response> {
-  const p = readPreconditions(ctx.request.headers);
+  const p = readPreconditions(ctx.request.headers, ctx.request.method);
   const found = await ctx.store.getWithMetadata(ctx.c, id);
-  const current = found ? currentOf(ctx.c, found.metadata) : undefined;
-  const verdict = evaluatePreconditions(p, ctx.request.method, current);
-  if (verdict === 'failed') return preconditionFailed(`The precondition does not hold for ${id}`);
+  // Without its conditions this request would be a 404, so they are ignored (RFC 9110 13.2.1).
   if (!found) return problemResponse(problem(404, 'not-found', 'Not Found', `No document ${id}`));
+  const verdict = evaluatePreconditions(p, ctx.request.method, currentOf(ctx.c, found.metadata));
+  if (verdict === 'failed') return preconditionFailed(`The precondition does not hold for ${id}`);
   if (verdict === 'not-modified') {
     return new Response(null, {
       status: 304,
@@ -227,20 +243,24 @@ async function bodyDocument(ctx: Context, id: string | undefined): Promise<objec
 }
 
 async function replace(ctx: Context, id: string): Promise<Response> {
-  const p = readPreconditions(ctx.request.headers);
+  const p = readPreconditions(ctx.request.headers, ctx.request.method);
   const document = await bodyDocument(ctx, id);
   if (document instanceof Response) return document;
-  const save = async (check: Check, preconditioned: boolean): Promise<Response> => {
+  const save = async (
+    check: Check,
+    preconditioned: boolean,
+    creates?: boolean,
+  ): Promise<Response> => {
     try {
       const result = await ctx.store.put(ctx.c, document, { check });
       if (!result.written) throw new Error('A put with this check always writes');
-      const created = result.metadata.revision === 1 || check === 'mustNotExist';
+      const created = creates ?? check === 'mustNotExist';
       return documentResponse(
         ctx,
         created ? 201 : 200,
         document,
         result.metadata,
-        created ? { location: locationOf(ctx, id) } : {},
+        created ? { location: locationOf(id) } : {},
       );
     } catch (error) {
       if (preconditioned && error instanceof DocumentNotFoundError) {
@@ -252,7 +272,10 @@ async function replace(ctx: Context, id: string): Promise<Response> {
     }
   };
   if (!hasWritePrecondition(p)) {
-    if (!ctx.settings.requirePreconditions) return save('none', false);
+    if (!ctx.settings.requirePreconditions) {
+      const existed = (await ctx.store.getMetadata(ctx.c, id)) !== null;
+      return save('none', false, !existed);
+    }
     try {
       return await saveNew(ctx, id, document);
     } catch (error) {
@@ -278,14 +301,12 @@ async function replace(ctx: Context, id: string): Promise<Response> {
 async function saveNew(ctx: Context, id: string, document: object): Promise<Response> {
   const result = await ctx.store.insert(ctx.c, document);
   if (!result.written) throw new Error('An insert always writes');
-  return documentResponse(ctx, 201, document, result.metadata, { location: locationOf(ctx, id) });
+  return documentResponse(ctx, 201, document, result.metadata, { location: locationOf(id) });
 }
 
-const locationOf = (ctx: Context, id: string) => {
-  const url = new URL(ctx.request.url);
-  const base = url.pathname.replace(/\/[^/]*$/, '');
-  return `${base}/${encodeURIComponent(id)}`;
-};
+// A relative reference: an adapter may have stripped a mount path from the URL seen here,
+// so only the last segment is ours to name; clients resolve it against their own URL.
+const locationOf = (id: string) => encodeURIComponent(id);
 
 function preconditionRequired(ctx: Context, id: string): Response {
   return problemResponse(
@@ -299,7 +320,7 @@ function preconditionRequired(ctx: Context, id: string): Response {
 }
 
 async function patch(ctx: Context, id: string): Promise<Response> {
-  const p = readPreconditions(ctx.request.headers);
+  const p = readPreconditions(ctx.request.headers, ctx.request.method);
   const type = (ctx.request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   const body = await readJson(ctx.request, [MERGE_PATCH, JSON_PATCH], ctx.settings.maxBodyBytes);
   if (!body.ok) return problemResponse(body.problem);
@@ -352,7 +373,7 @@ async function patch(ctx: Context, id: string): Promise<Response> {
 }
 
 async function remove(ctx: Context, id: string): Promise<Response> {
-  const p = readPreconditions(ctx.request.headers);
+  const p = readPreconditions(ctx.request.headers, ctx.request.method);
   const done = () => new Response(null, { status: 204 });
   if (!hasWritePrecondition(p)) {
     const found = await ctx.store.getMetadata(ctx.c, id);
@@ -367,18 +388,20 @@ async function remove(ctx: Context, id: string): Promise<Response> {
   let check: Check | undefined = direct !== 'mustNotExist' ? direct : undefined;
   if (!check) {
     const found = await ctx.store.getMetadata(ctx.c, id);
-    const verdict = evaluatePreconditions(p, 'DELETE', found ? currentOf(ctx.c, found) : undefined);
-    if (verdict !== 'proceed')
-      return preconditionFailed(`The precondition does not hold for ${id}`);
     if (!found) return problemResponse(problem(404, 'not-found', 'Not Found', `No document ${id}`));
+    const verdict = evaluatePreconditions(p, 'DELETE', currentOf(ctx.c, found));
+    if (verdict !== 'proceed') {
+      return preconditionFailed(`The precondition does not hold for ${id}`);
+    }
     check = pinned(ctx.c, found);
   }
   try {
     await ctx.store.delete(ctx.c, id, { check });
     return done();
   } catch (error) {
-    if (error instanceof DocumentNotFoundError)
-      return preconditionFailed(`${ctx.c.name}/${id} does not exist`);
+    if (error instanceof DocumentNotFoundError) {
+      return problemResponse(problem(404, 'not-found', 'Not Found', `No document ${id}`));
+    }
     return problemResponse(
       problemOf(error, true, ctx.request.headers.get('if-match') ?? undefined),
     );
@@ -390,9 +413,8 @@ async function create(ctx: Context): Promise<Response> {
   if (document instanceof Response) return document;
   const result = await ctx.store.insert(ctx.c, document);
   if (!result.written) throw new Error('An insert always writes');
-  const url = new URL(ctx.request.url);
   return documentResponse(ctx, 201, document, result.metadata, {
-    location: `${url.pathname.replace(/\/$/, '')}/${encodeURIComponent(result.id)}`,
+    location: `${encodeURIComponent(ctx.c.name)}/${encodeURIComponent(result.id)}`,
   });
 }
 

@@ -49,6 +49,8 @@ export async function commitPlanned(
   if (planned.length === 0) return [];
   const writes = planned.map((p) => p.write);
   let outcomes: WriteOutcome[] | undefined;
+  // An earlier try that may have committed, and whose token was not found stored.
+  let unresolved: TransientError | undefined;
   for (let attempt = 1; outcomes === undefined; attempt++) {
     try {
       outcomes = await backend.commit(writes);
@@ -56,9 +58,15 @@ export async function commitPlanned(
       if (!(error instanceof TransientError)) throw error;
       const landed = error.ambiguous ? await landedOutcomes(backend, writes) : undefined;
       if (landed) return landed;
-      if (attempt >= TRANSIENT_ATTEMPTS) throw error;
+      if (error.ambiguous) unresolved = error;
+      if (attempt >= TRANSIENT_ATTEMPTS) throw unresolved ?? error;
       await sleep(Math.random() * TRANSIENT_DELAY * 2 ** (attempt - 1));
     }
+  }
+  // A try that fails its checks after an unresolved one proves nothing: the first may have
+  // landed and been overwritten since (its token gone). The outcome stays unknown.
+  if (unresolved && outcomes.some((o) => o.status !== 'ok' && o.status !== 'skipped')) {
+    throw unresolved;
   }
   return settleOutcomes(planned, outcomes);
 }

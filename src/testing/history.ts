@@ -189,7 +189,7 @@ function checkKey<State, Value>(
       });
     }
   }
-  const top = Math.max(0, ...accepted.map((op) => op.revision as number));
+  const top = accepted.reduce((max, op) => Math.max(max, op.revision as number), 0);
   const finalRevision = final?.revision ?? 0;
   if (final !== undefined && finalRevision < top) {
     violations.push({
@@ -201,7 +201,7 @@ function checkKey<State, Value>(
   }
   // Revisions no accepted write produced must each be an unknown operation that landed.
   const end = Math.max(top, finalRevision);
-  const first = Math.min(...accepted.map((op) => op.revision as number), end + 1);
+  const first = accepted.reduce((min, op) => Math.min(min, op.revision as number), end + 1);
   const gaps: number[] = [];
   for (let r = Math.min(first, 1); r <= end; r++) if (r >= 1 && !byRevision.has(r)) gaps.push(r);
   if (gaps.length > unknown.length) {

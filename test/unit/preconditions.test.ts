@@ -160,3 +160,16 @@ describe('precondition evaluation order (RFC 9110 13.2.2)', () => {
     );
   });
 });
+
+describe('list syntax edges', () => {
+  it('accepts empty list elements at the start as at the end (RFC 9110 5.6.1)', () => {
+    expect(parseETagCondition(', "a"', 'If-None-Match')).toEqual({
+      any: false,
+      tags: [{ weak: false, opaque: 'a' }],
+    });
+    expect(parseETagCondition('"a",', 'If-None-Match')).toEqual({
+      any: false,
+      tags: [{ weak: false, opaque: 'a' }],
+    });
+  });
+});

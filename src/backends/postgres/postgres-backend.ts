@@ -196,10 +196,23 @@ export class PostgresBackend implements Backend {
     };
     const projection = append.projection;
     if (!projection) return appendOutcomeOf(await run(this.#pool));
-    // With a projection, the document write joins the append's transaction.
+    // With a projection, the document write joins the append's transaction. A RACED
+    // statement aborts that transaction, so the whole transaction is what runs again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#appendProjected(text, values, projection);
+      } catch (error) {
+        const raced = (error as Error).message?.includes(sql.RACED);
+        if (!raced || attempt > this.#maxRaceRetries) throw error;
+      }
+    }
+  }
+
+  #appendProjected(text: string, values: unknown[], projection: Write): Promise<AppendOutcome> {
     return this.#transaction<AppendOutcome>(async (client, committing) => {
       committing();
-      const appended = appendOutcomeOf(await run(client));
+      const [head] = await this.#query<AppendRow>(text, values, true, client);
+      const appended = appendOutcomeOf(head as AppendRow);
       if (appended.status !== 'ok') return { commit: false, value: appended };
       const { text: write, values: params } = this.#batch([projection]);
       const [row] = await this.#query<OutcomeRow>(write, params, true, client);

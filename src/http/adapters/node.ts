@@ -30,7 +30,8 @@ export async function serveNode(
     }
     const method = req.method ?? 'GET';
     const withBody = method !== 'GET' && method !== 'HEAD';
-    const request = new Request(new URL(path, 'http://localhost'), {
+    // Appended, not resolved: a path like '//host/x' must stay a path, not become a host.
+    const request = new Request(`http://localhost${path.startsWith('/') ? path : `/${path}`}`, {
       method,
       headers,
       ...(withBody
