@@ -5,6 +5,7 @@ import {
   InvalidArgumentError,
   MergeConflictError,
   RetryExhaustedError,
+  TransientError,
 } from '../concurrency/errors.js';
 import type { ContentionMode, PolicyConfig, PolicyOptions } from '../concurrency/policy.js';
 import type { Resolver } from '../concurrency/resolvers.js';
@@ -231,8 +232,25 @@ export async function runUpdate<T extends object>(
         observer.conflict(attempt, error);
         if (lastBase) pending = { ...lastBase, conflict: error };
       }
+      if (error instanceof TransientError && error.ambiguous) return settleAmbiguous(error);
       throw error;
     }
+  };
+
+  // The commit may have landed. Our token stored: it did. The revision still the one our
+  // write was checked against: it did not (a landed write moves it), so trying again is
+  // safe. Anything else (moved on by someone, our token gone): unknown, and said so.
+  const settleAmbiguous = async (error: TransientError): Promise<T> => {
+    const stored = (await readDocuments(context, c as Collection<object>, [id])).get(id);
+    if (stored && ours.has(stored.metadata.token)) {
+      const landed = c.toEntity(id, stored);
+      options.onSaved?.(stored.metadata, { base: landedBase });
+      return landed;
+    }
+    if (stored && stored.metadata.revision === landedBase) {
+      throw new TransientError(error.message, { ambiguous: false, cause: error });
+    }
+    throw error;
   };
 
   try {
