@@ -48,7 +48,10 @@ export function parseHttpDate(value: string, header: string): number {
     throw new MalformedHeaderError(header, value);
   }
   const [hh, mm, ss] = time.map(Number) as [number, number, number];
-  const ms = Date.UTC(year, MONTHS.indexOf(month), Number(day), hh, mm, ss);
+  // Date.UTC reads years 0–99 as 1900–1999; setUTCFullYear takes the year as written.
+  const at = new Date(Date.UTC(2000, MONTHS.indexOf(month), Number(day), hh, mm, ss));
+  at.setUTCFullYear(year);
+  const ms = at.getTime();
   const check = new Date(ms);
   if (
     hh > 23 ||

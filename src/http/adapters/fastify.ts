@@ -15,6 +15,13 @@ interface FastifyLike {
       done: (error: Error | null, body?: Buffer) => void,
     ) => void,
   ): void;
+  setErrorHandler(
+    handler: (
+      error: { statusCode?: number; message: string },
+      request: unknown,
+      reply: { code(status: number): { type(t: string): { send(body: string): unknown } } },
+    ) => unknown,
+  ): void;
   route(options: {
     method: string[];
     url: string;
@@ -53,6 +60,17 @@ export function fastifyPlugin(
       const body = request.body instanceof Uint8Array ? request.body : undefined;
       await serveNode(handler, request.raw, reply.raw, body ?? new Uint8Array(), path);
     };
+    // Fastify's own refusals (a body past the limit, a broken stream) as problem details too.
+    fastify.setErrorHandler((error, _request, reply) => {
+      const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+      const code = status === 413 ? 'content-too-large' : status < 500 ? 'bad-request' : 'internal';
+      return reply
+        .code(status)
+        .type('application/problem+json')
+        .send(
+          JSON.stringify({ type: `urn:noclobber:problem:${code}`, status, detail: error.message }),
+        );
+    });
     fastify.route({
       method: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'POST'],
       url: '/*',

@@ -66,6 +66,9 @@ export async function writeResponse(res: ServerResponse, response: Response): Pr
     res.end();
     return;
   }
-  for await (const chunk of response.body) res.write(chunk);
+  for await (const chunk of response.body) {
+    // Respect backpressure: a slow client must not make the whole body pile up in memory.
+    if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+  }
   res.end();
 }
