@@ -189,6 +189,9 @@ const pinned = (c: Context['c'], metadata: DocumentMetadata | undefined): Check 
   return c.versionKind === 'token' ? { token: metadata.token } : { version: metadata.revision };
 };
 
+const noDocument = (id: string) =>
+  problemResponse(problem(404, 'not-found', 'Not Found', `No document ${id}`));
+
 const preconditionFailed = (detail: string) =>
   problemResponse(problem(412, 'precondition-failed', 'Precondition Failed', detail));
 
@@ -196,7 +199,7 @@ async function read(ctx: Context, id: string): Promise<Response> {
   const p = readPreconditions(ctx.request.headers, ctx.request.method);
   const found = await ctx.store.getWithMetadata(ctx.c, id);
   // Without its conditions this request would be a 404, so they are ignored (RFC 9110 13.2.1).
-  if (!found) return problemResponse(problem(404, 'not-found', 'Not Found', `No document ${id}`));
+  if (!found) return noDocument(id);
   const verdict = evaluatePreconditions(p, ctx.request.method, currentOf(ctx.c, found.metadata));
   if (verdict === 'failed') return preconditionFailed(`The precondition does not hold for ${id}`);
   if (verdict === 'not-modified') {
@@ -355,7 +358,7 @@ async function patch(ctx: Context, id: string): Promise<Response> {
     found ? currentOf(ctx.c, found.metadata) : undefined,
   );
   if (verdict !== 'proceed') return preconditionFailed(`The precondition does not hold for ${id}`);
-  if (!found) return problemResponse(problem(404, 'not-found', 'Not Found', `No document ${id}`));
+  if (!found) return noDocument(id);
   const apply = documentPatcher(change, ctx.c.idField);
   const document = apply(found.document);
   if ((document as Record<string, unknown>)[ctx.c.idField] !== id) {
@@ -377,7 +380,7 @@ async function remove(ctx: Context, id: string): Promise<Response> {
   const done = () => new Response(null, { status: 204 });
   if (!hasWritePrecondition(p)) {
     const found = await ctx.store.getMetadata(ctx.c, id);
-    if (!found) return problemResponse(problem(404, 'not-found', 'Not Found', `No document ${id}`));
+    if (!found) return noDocument(id);
     if (ctx.settings.requirePreconditions) return preconditionRequired(ctx, id);
     await ctx.store.delete(ctx.c, id, { check: 'mustExist' });
     return done();
@@ -388,7 +391,7 @@ async function remove(ctx: Context, id: string): Promise<Response> {
   let check: Check | undefined = direct !== 'mustNotExist' ? direct : undefined;
   if (!check) {
     const found = await ctx.store.getMetadata(ctx.c, id);
-    if (!found) return problemResponse(problem(404, 'not-found', 'Not Found', `No document ${id}`));
+    if (!found) return noDocument(id);
     const verdict = evaluatePreconditions(p, 'DELETE', currentOf(ctx.c, found));
     if (verdict !== 'proceed') {
       return preconditionFailed(`The precondition does not hold for ${id}`);
@@ -400,7 +403,7 @@ async function remove(ctx: Context, id: string): Promise<Response> {
     return done();
   } catch (error) {
     if (error instanceof DocumentNotFoundError) {
-      return problemResponse(problem(404, 'not-found', 'Not Found', `No document ${id}`));
+      return noDocument(id);
     }
     return problemResponse(
       problemOf(error, true, ctx.request.headers.get('if-match') ?? undefined),

@@ -270,6 +270,13 @@ describeConformance('http resource', (fixture) => {
     );
     const statuses = racing.map((r) => r.status);
     expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
+    // Every 200 is exactly one write, with an ETag of its own; every 409 wrote nothing.
+    const accepted = racing.filter((r) => r.status === 200);
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(new Set(accepted.map((r) => r.headers.get('etag'))).size).toBe(accepted.length);
+    expect(await store.getMetadata(c.orders, 'hot')).toMatchObject({
+      revision: 11 + accepted.length,
+    });
   });
 
   it('POST creates with a generated id; the changes feed lists a collection’s changes', async () => {

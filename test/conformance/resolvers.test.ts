@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import {
   additiveMerge,
   BatchWriteError,
+  type Collection,
   ConcurrencyError,
   type DocumentStore,
   firstWriteWins,
@@ -30,16 +31,20 @@ function interleave(change: () => Promise<unknown>) {
   };
 }
 
+/** Another writer marking o-1 paid, once, at the moment the returned function is called. */
+const paidElsewhere = (other: DocumentStore, orders: Collection<Order>) =>
+  interleave(() =>
+    other.update(orders, 'o-1', (o) => {
+      o.status = 'paid';
+    }),
+  );
+
 describeConformance('resolvers', (fixture) => {
   it('threeWayMerge keeps both sides’ changes to different fields without running mutate again', async () => {
     const { store, c, openStore } = fixture();
     const other = openStore();
     await store.insert(c.orders, order('o-1', { customer: { name: 'Ann' } }));
-    const concurrent = interleave(() =>
-      other.update(c.orders, 'o-1', (o) => {
-        o.status = 'paid';
-      }),
-    );
+    const concurrent = paidElsewhere(other, c.orders);
     let runs = 0;
     const saved = await store.update(
       c.orders,
@@ -66,11 +71,7 @@ describeConformance('resolvers', (fixture) => {
     const { store, c, openStore } = fixture();
     const other = openStore();
     await store.insert(c.orders, order('o-1'));
-    const concurrent = interleave(() =>
-      other.update(c.orders, 'o-1', (o) => {
-        o.status = 'paid';
-      }),
-    );
+    const concurrent = paidElsewhere(other, c.orders);
     const error = await store
       .update(
         c.orders,
@@ -116,11 +117,7 @@ describeConformance('resolvers', (fixture) => {
     const { store, c, openStore } = fixture();
     const other = openStore();
     await store.insert(c.orders, order('o-1'));
-    const concurrent = interleave(() =>
-      other.update(c.orders, 'o-1', (o) => {
-        o.status = 'paid';
-      }),
-    );
+    const concurrent = paidElsewhere(other, c.orders);
     const seen: number[] = [];
     let moves = 0;
     const resolver: Resolver<Order> = async (ctx) => {

@@ -136,10 +136,16 @@ export class PostgresBackend implements Backend {
 
   async commit(writes: readonly Write[]): Promise<WriteOutcome[]> {
     const { text, values } = this.#batch(writes);
+    const rows = await this.#againIfRaced(() => this.#query<OutcomeRow>(text, values, true));
+    return rows.map((row, i) => outcomeOf(writes[i] as Write, row));
+  }
+
+  // Runs a statement (or a whole transaction) again while it fails with RACED: it met a
+  // key that a concurrent insert created after the statement looked, and now will see it.
+  async #againIfRaced<R>(run: () => Promise<R>): Promise<R> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const rows = await this.#query<OutcomeRow>(text, values, true);
-        return rows.map((row, i) => outcomeOf(writes[i] as Write, row));
+        return await run();
       } catch (error) {
         const raced = (error as Error).message?.includes(sql.RACED);
         if (!raced || attempt > this.#maxRaceRetries) throw error;
@@ -183,29 +189,14 @@ export class PostgresBackend implements Backend {
       append.events.map((e) => e.metadata),
     ];
     const text = this.#sql('append', streams.append);
-    const run = async (on: pg.Pool | pg.PoolClient): Promise<AppendRow> => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const [row] = await this.#query<AppendRow>(text, values, true, on);
-          return row as AppendRow;
-        } catch (error) {
-          const raced = (error as Error).message?.includes(sql.RACED);
-          if (!raced || attempt > this.#maxRaceRetries) throw error;
-        }
-      }
-    };
     const projection = append.projection;
-    if (!projection) return appendOutcomeOf(await run(this.#pool));
+    if (!projection) {
+      const [row] = await this.#againIfRaced(() => this.#query<AppendRow>(text, values, true));
+      return appendOutcomeOf(row as AppendRow);
+    }
     // With a projection, the document write joins the append's transaction. A RACED
     // statement aborts that transaction, so the whole transaction is what runs again.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#appendProjected(text, values, projection);
-      } catch (error) {
-        const raced = (error as Error).message?.includes(sql.RACED);
-        if (!raced || attempt > this.#maxRaceRetries) throw error;
-      }
-    }
+    return this.#againIfRaced(() => this.#appendProjected(text, values, projection));
   }
 
   #appendProjected(text: string, values: unknown[], projection: Write): Promise<AppendOutcome> {
