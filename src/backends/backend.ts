@@ -1,4 +1,5 @@
 import type { NormalizedCheck } from '../concurrency/check.js';
+import { failsBatch, judgeMiss } from '../concurrency/judge-check.js';
 import type { DocumentMetadata } from '../store/metadata.js';
 
 /** Where a document lives: tenant, collection, id. */
@@ -38,6 +39,31 @@ export type WriteOutcome =
   /** Passed its check, but another write of the batch failed, so nothing was written. */
   | { readonly status: 'rolledBack' };
 
+/**
+ * What the write log holds of one committed write: the document's key and new revision
+ * and seq, or for an append (`collection` null) the stream id, its new version and the
+ * position of its first event; `at` is the database time of the commit.
+ */
+export interface LandedWrite {
+  readonly collection: string | null;
+  readonly id: string;
+  readonly revision: number;
+  readonly seq: bigint;
+  readonly at: number;
+}
+
+/**
+ * Thrown by `Backend.commit` and `appendToStream` when a token of the batch is already in
+ * the write log: an earlier try of this very batch committed, and nothing was written now.
+ */
+export class AlreadyLandedError extends Error {
+  readonly code = 'ALREADY_LANDED';
+  constructor() {
+    super('This write was committed by an earlier try');
+    this.name = 'AlreadyLandedError';
+  }
+}
+
 /** A changes-feed entry: the latest state of a document written after some `seq`. */
 export interface StoredChange {
   readonly collection: string;
@@ -45,6 +71,18 @@ export interface StoredChange {
   readonly deleted: boolean;
   readonly body: string | null;
   readonly metadata: DocumentMetadata;
+}
+
+/** Narrows a page of the changes feed (see `Backend.changes`). */
+export interface ChangesFilter {
+  /** Only documents of this collection. */
+  readonly collection?: string;
+  /**
+   * The page stops before the change that would take the UTF-8 length of its bodies' JSON
+   * text past this many bytes. The first change always comes, however large, so a page is
+   * never empty while changes remain. No byte bound when absent.
+   */
+  readonly maxBytes?: number;
 }
 
 /**
@@ -102,42 +140,47 @@ export interface Backend {
   readStream(tenant: string, streamId: string, range: StreamRange): Promise<StoredEvent[]>;
   /** Events of a tenant's streams after `after`, in position order. */
   readAll(tenant: string, after: bigint, limit: number): Promise<StoredEvent[]>;
-  /** Documents of a tenant written after `since`, in `seq` order. */
-  changes(tenant: string, since: number, limit: number): Promise<StoredChange[]>;
+  /**
+   * The write log's records of these tokens (a tenant's), found or not. Every committed
+   * write and append records its token in the statement or transaction that commits it,
+   * and a token can be recorded once only: a commit that meets its own token recorded
+   * must fail whole with `AlreadyLandedError`. This is how a writer whose reply was lost
+   * learns what landed, even after the document moved on.
+   */
+  landed(tenant: string, tokens: readonly string[]): Promise<Map<string, LandedWrite>>;
+  /** Deletes up to `limit` write-log records made before `before` (ms); returns how many. */
+  pruneWrites(before: number, limit: number): Promise<number>;
+  /**
+   * Documents of a tenant written after `since`, in `seq` order, at most `limit`; with
+   * `filter`, only one collection's, and only as many as fit its byte budget. The filter is
+   * applied in the query: a page that comes back empty means no more changes.
+   */
+  changes(
+    tenant: string,
+    since: number,
+    limit: number,
+    filter?: ChangesFilter,
+  ): Promise<StoredChange[]>;
   /** Releases connections. */
   close(): Promise<void>;
 }
 
 /**
  * The outcome of a write that changed nothing, from its check and the live document it
- * was judged against (`null` when absent or deleted). Shared by every backend, so
- * not-found and conflict mean the same everywhere.
+ * was judged against (`null` when absent or deleted): `judgeMiss`, the reference every
+ * backend shares, so not-found and conflict mean the same everywhere.
  */
 export function missOutcome(
   check: NormalizedCheck,
   op: Write['op'],
   live: DocumentMetadata | null,
 ): WriteOutcome {
-  switch (check.kind) {
-    case 'mustNotExist':
-      return live ? { status: 'duplicate', actual: live } : { status: 'conflict', actual: null };
-    case 'version':
-      return { status: 'conflict', actual: live };
-    case 'revisionAbove':
-      return check.silent ? { status: 'skipped' } : { status: 'conflict', actual: live };
-    case 'none':
-      // Only a delete can miss with no check: there was nothing to delete.
-      return op === 'delete' ? { status: 'skipped' } : { status: 'notFound' };
-    default:
-      return live ? { status: 'conflict', actual: live } : { status: 'notFound' };
-  }
+  return judgeMiss(check, op, live);
 }
 
-/** True for the outcomes that make a batch roll back. */
+/** True for the outcomes that make a batch roll back (see `failsBatch`). */
 export function isFailure(outcome: WriteOutcome): boolean {
-  return (
-    outcome.status === 'conflict' || outcome.status === 'notFound' || outcome.status === 'duplicate'
-  );
+  return failsBatch(outcome);
 }
 
 /** One event on its way to a stream: JSON texts and a writer-made id. */
@@ -162,6 +205,8 @@ export interface StreamAppend {
   readonly events: readonly EventWrite[];
   readonly expected: StreamExpectation;
   readonly projection?: Write;
+  /** Writer-made, recorded in the write log with the append (see `Backend.landed`). */
+  readonly token: string;
 }
 
 /**

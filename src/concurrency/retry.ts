@@ -1,10 +1,5 @@
 import { stripUndefined } from '../store/validate.js';
-import {
-  ConcurrencyError,
-  InvalidArgumentError,
-  RetryExhaustedError,
-  TransientError,
-} from './errors.js';
+import { ConcurrencyError, InvalidArgumentError, RetryExhaustedError } from './errors.js';
 
 /** How `update()` spaces its attempts after a conflict. */
 export interface RetryOptions {
@@ -102,11 +97,11 @@ export function backoffDelay(
 }
 
 /**
- * Runs `attempt` until it returns, retrying on `ConcurrencyError` and on a
- * `TransientError` that certainly did not commit, with the policy's backoff. Any other error (not found, bad input, an abort) ends the
- * loop at once. Each attempt must start from fresh state: it is the attempt's job to
- * reload. Out of attempts, a conflict becomes `RetryExhaustedError`; a database failure
- * is thrown as it is.
+ * Runs `attempt` until it returns, retrying on `ConcurrencyError` with the policy's
+ * backoff. Any other error (not found, bad input, an abort, a database failure that the
+ * store's runtime already tried again) ends the loop at once. Each attempt must start
+ * from fresh state: it is the attempt's job to reload. Out of attempts, a conflict
+ * becomes `RetryExhaustedError`.
  */
 export async function retryOnConflict<T>(
   policy: RetryPolicy,
@@ -119,12 +114,8 @@ export async function retryOnConflict<T>(
     try {
       return await attempt(attemptNumber);
     } catch (error) {
-      const conflict = error instanceof ConcurrencyError;
-      // An ambiguous failure may have landed: running the attempt again could apply it twice.
-      if (!conflict && !(error instanceof TransientError && !error.ambiguous)) throw error;
-      if (attemptNumber >= policy.maxAttempts) {
-        throw conflict ? new RetryExhaustedError(attemptNumber, error) : error;
-      }
+      if (!(error instanceof ConcurrencyError)) throw error;
+      if (attemptNumber >= policy.maxAttempts) throw new RetryExhaustedError(attemptNumber, error);
       delay = backoffDelay(policy, attemptNumber, delay);
       onRetry?.(attemptNumber, error, delay);
       await sleep(delay, policy.signal);

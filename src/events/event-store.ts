@@ -1,20 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  AppendOutcome,
-  EventWrite,
-  StoredEvent,
-  StreamExpectation,
-} from '../backends/backend.js';
+import type { EventWrite, StoredEvent, StreamExpectation } from '../backends/backend.js';
 import { safeDescribe } from '../concurrency/check.js';
 import {
   ConcurrencyError,
   InvalidArgumentError,
   InvalidDocumentError,
-  TransientError,
 } from '../concurrency/errors.js';
 import { resolveRetry, retryOnConflict } from '../concurrency/retry.js';
 import type { Collection } from '../store/collection.js';
-import { readRetrying, settleOutcomes } from '../store/commit.js';
+import { settleOutcomes } from '../store/commit.js';
 import { readDocuments, type StoreContext } from '../store/context.js';
 import {
   hasControlCharacter,
@@ -98,14 +92,12 @@ export class EventStore {
         ? [first ?? 1, last ?? Number.MAX_SAFE_INTEGER]
         : [last ?? 1, first ?? Number.MAX_SAFE_INTEGER];
     await this.#context.ready();
-    const rows = await readRetrying(() =>
-      this.#context.backend.readStream(this.#context.scope.tenant, streamId, {
-        from: low,
-        to: high,
-        direction,
-        limit,
-      }),
-    );
+    const rows = await this.#context.backend.readStream(this.#context.scope.tenant, streamId, {
+      from: low,
+      to: high,
+      direction,
+      limit,
+    });
     return rows.map(toRecorded);
   }
 
@@ -120,9 +112,7 @@ export class EventStore {
     }
     const limit = count(options.limit ?? 100, 'limit', 10_000);
     await this.#context.ready();
-    const rows = await readRetrying(() =>
-      this.#context.backend.readAll(this.#context.scope.tenant, after, limit),
-    );
+    const rows = await this.#context.backend.readAll(this.#context.scope.tenant, after, limit);
     return rows.map(toRecorded);
   }
 
@@ -236,25 +226,15 @@ export class EventStore {
     expected: StreamExpectation,
     projection: PlannedWrite | undefined,
   ): Promise<AppendResult> {
-    let outcome: AppendOutcome;
-    try {
-      outcome = await this.#context.backend.appendToStream({
-        tenant: this.#context.scope.tenant,
-        streamId,
-        events: writes,
-        expected,
-        ...(projection ? { projection: projection.write } : {}),
-      });
-    } catch (error) {
-      // The connection died while the append may have committed: the writer-made event ids
-      // tell. Found, it landed (once); not found, it did not, and may be tried again.
-      if (!(error instanceof TransientError) || !error.ambiguous) throw error;
-      const landed = await this.#landed(streamId, writes).catch(() => undefined);
-      if (landed) return landed;
-      if (landed === null)
-        throw new TransientError(error.message, { ambiguous: false, cause: error });
-      throw error;
-    }
+    // A lost reply is settled below by the append's token (see BackendRuntime).
+    const outcome = await this.#context.backend.appendToStream({
+      tenant: this.#context.scope.tenant,
+      streamId,
+      events: writes,
+      expected,
+      token: randomUUID(),
+      ...(projection ? { projection: projection.write } : {}),
+    });
     if (outcome.status === 'conflict') {
       throw new ConcurrencyError({
         streamId,
@@ -282,21 +262,6 @@ export class EventStore {
       position: outcome.firstPosition + BigInt(writes.length - 1),
       events,
     };
-  }
-
-  // The result of an append found stored by its events' ids; `null` when they are absent.
-  async #landed(streamId: string, writes: EventWrite[]): Promise<AppendResult | null> {
-    const tail = await this.#context.backend.readStream(this.#context.scope.tenant, streamId, {
-      from: 1,
-      to: Number.MAX_SAFE_INTEGER,
-      direction: 'backward',
-      limit: 10_000,
-    });
-    const ids = new Set(writes.map((w) => w.id));
-    const ours = tail.filter((e) => ids.has(e.id)).reverse();
-    if (ours.length === 0) return null;
-    const last = ours.at(-1) as StoredEvent;
-    return { version: last.version, position: last.position, events: ours.map(toRecorded) };
   }
 
   // With a projection the document must be folded from the exact version the append lands

@@ -1,21 +1,22 @@
-import type { Backend, StoredDocument } from '../backends/backend.js';
+import type { StoredDocument } from '../backends/backend.js';
 import type { ConflictRates, KeyedQueue } from '../concurrency/contention.js';
 import type { Policies } from '../concurrency/policy.js';
 import type { Projections } from '../events/projection.js';
 import type { Hooks } from '../observe/hooks.js';
+import type { BackendRuntime } from './backend-runtime.js';
 import type { Collection } from './collection.js';
-import { readRetrying } from './commit.js';
 import type { WriteScope } from './writes.js';
 
 /** A collection handle, or the name of a declared collection. */
 export type CollectionRef<T extends object> = Collection<T> | string;
 
 /**
- * What a store hands to the sessions it opens: the backend (migrated before first use),
+ * What a store hands to the sessions it opens: the backend behind its runtime (migrated
+ * before first use),
  * the collections it declared, and the scope its writes run in.
  */
 export interface StoreContext {
-  readonly backend: Backend;
+  readonly backend: BackendRuntime;
   readonly scope: WriteScope;
   resolve<T extends object>(ref: CollectionRef<T>): Collection<T>;
   /** Resolves once the backend's schema is in place; rejects if the store is closed. */
@@ -44,5 +45,5 @@ export async function readDocuments(
 ): Promise<Map<string, StoredDocument>> {
   await context.ready();
   if (ids.length === 0) return new Map();
-  return readRetrying(() => context.backend.read(context.scope.tenant, collection.name, ids));
+  return context.backend.read(context.scope.tenant, collection.name, ids);
 }

@@ -13,8 +13,9 @@ import { checkForStrategy } from '../concurrency/strategy.js';
 import { EventStore } from '../events/event-store.js';
 import { Projections } from '../events/projection.js';
 import type { Hooks, Operation } from '../observe/hooks.js';
+import { BackendRuntime } from './backend-runtime.js';
 import { Collection, type CollectionOptions } from './collection.js';
-import { commitPlanned, readRetrying } from './commit.js';
+import { commitPlanned } from './commit.js';
 import { type CollectionRef, type Runtime, readDocuments, type StoreContext } from './context.js';
 import type { DocumentMetadata, Version } from './metadata.js';
 import { policyFor } from './policy-for.js';
@@ -22,6 +23,7 @@ import { observerOf } from './resolve-batch.js';
 import { DocumentSession, QuerySession, type SessionOptions } from './session.js';
 import { type Mutation, runUpdate, type UpdateOptions } from './update.js';
 import { isPlainObject, optionsObject, validateId } from './validate.js';
+import { type WriteLogOptions, WriteLogPruner } from './write-log-pruner.js';
 import { type PlannedWrite, planDelete, planPut, type WriteScope } from './writes.js';
 
 /** Options of a `DocumentStore`. */
@@ -40,6 +42,8 @@ export interface DocumentStoreOptions {
   hooks?: Hooks;
   /** What policies see as `ctx.environment`, e.g. `'production'`. */
   environment?: string;
+  /** How long the record of each committed write is kept (see `WriteLogOptions`). */
+  writeLog?: WriteLogOptions;
 }
 
 /** Options of a one-call write. */
@@ -78,11 +82,13 @@ export interface ChangesPage {
 }
 
 const DEFAULT_MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
+const DEFAULT_CHANGES_BYTES = 4 * 1024 * 1024;
 const TENANT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 /** State shared by a store and the tenant views made from it. */
 interface Shared {
-  readonly backend: Backend;
+  readonly backend: BackendRuntime;
+  readonly pruner: WriteLogPruner;
   readonly collections: Map<string, Collection<object>>;
   readonly runtime: Runtime;
   migration: Promise<void> | undefined;
@@ -123,7 +129,8 @@ export class DocumentStore {
       throw new InvalidArgumentError('maxDocumentBytes is a positive integer');
     }
     this.#shared = shared ?? {
-      backend: options.backend,
+      backend: new BackendRuntime(options.backend),
+      pruner: new WriteLogPruner(options.writeLog),
       collections: new Map(),
       runtime: runtimeOf(options),
       migration: undefined,
@@ -164,7 +171,7 @@ export class DocumentStore {
   withTenant(tenant: string): DocumentStore {
     return new DocumentStore(
       {
-        backend: this.#shared.backend,
+        backend: this.#shared.backend.backend,
         tenant,
         ...(this.#scope.actor === null ? {} : { actor: this.#scope.actor }),
         maxDocumentBytes: this.#scope.maxDocumentBytes,
@@ -303,10 +310,21 @@ export class DocumentStore {
 
   /**
    * The changes feed: documents of this tenant written (or deleted) after `since`, in
-   * `seq` order, each once with its latest state. Start at 0; pass `last` on.
+   * `seq` order, each once with its latest state. Start at 0; pass `last` on; an empty
+   * page means no more changes. `collection` keeps one collection's (without declaring
+   * it); a page holds at most `limit` changes and `maxBytes` of document JSON (default
+   * 4 MiB), but always the first change, however large.
    */
-  async changes(options: { since?: number; limit?: number } = {}): Promise<ChangesPage> {
+  async changes(
+    options: { since?: number; limit?: number; collection?: string; maxBytes?: number } = {},
+  ): Promise<ChangesPage> {
     optionsObject(options, 'changes()');
+    const { collection, maxBytes = DEFAULT_CHANGES_BYTES } = options;
+    // Checked as a declaration would check it, without declaring it.
+    if (collection !== undefined) new Collection(collection);
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+      throw new InvalidArgumentError('changes() maxBytes is a positive integer');
+    }
     const since = options.since ?? 0;
     const limit = options.limit ?? 100;
     if (!Number.isSafeInteger(since) || since < 0) {
@@ -316,9 +334,10 @@ export class DocumentStore {
       throw new InvalidArgumentError('changes() limit is an integer from 1 to 10000');
     }
     await this.#context.ready();
-    const rows = await readRetrying(() =>
-      this.#shared.backend.changes(this.#scope.tenant, since, limit),
-    );
+    const rows = await this.#shared.backend.changes(this.#scope.tenant, since, limit, {
+      maxBytes,
+      ...(collection === undefined ? {} : { collection }),
+    });
     const changes = rows.map((row) => ({
       collection: row.collection,
       id: row.id,
@@ -349,6 +368,7 @@ export class DocumentStore {
     if (this.#shared.closed) return;
     this.#shared.closed = true;
     await this.#shared.migration?.catch(() => {});
+    await this.#shared.pruner.stop();
     await this.#shared.backend.close();
   }
 
@@ -429,10 +449,13 @@ export class DocumentStore {
       ready: () => {
         if (shared.closed) return Promise.reject(new StoreClosedError());
         // A failed migration is not cached, so the next call tries again.
-        shared.migration ??= shared.backend.migrate().catch((error: unknown) => {
-          shared.migration = undefined;
-          throw error;
-        });
+        shared.migration ??= shared.backend.migrate().then(
+          () => shared.pruner.start(shared.backend),
+          (error: unknown) => {
+            shared.migration = undefined;
+            throw error;
+          },
+        );
         return shared.migration;
       },
     };

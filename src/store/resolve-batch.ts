@@ -48,7 +48,8 @@ export async function commitResolving(
   let delay = 0;
   for (let attempt = 1; ; attempt++) {
     try {
-      return { outcomes: await commitPlanned(context.backend, planned), planned, resolved };
+      const outcomes = await commitPlanned(context.backend, planned, policy.signal);
+      return { outcomes, planned, resolved };
     } catch (error) {
       // Every conflict is reported, resolvable or not.
       for (const conflict of conflictsOf(error)) {

@@ -5,7 +5,6 @@ import {
   InvalidArgumentError,
   MergeConflictError,
   RetryExhaustedError,
-  TransientError,
 } from '../concurrency/errors.js';
 import type { ContentionMode, PolicyConfig, PolicyOptions } from '../concurrency/policy.js';
 import type { Resolver } from '../concurrency/resolvers.js';
@@ -98,25 +97,16 @@ export async function runUpdate<T extends object>(
     operation,
   });
   const key = `${scope.tenant}\u0000${c.name}\u0000${id}`;
-  // Tokens of this call's writes: if one is found stored after a lost connection, that
-  // attempt landed and the change must not be applied again.
-  const ours = new Set<string>();
   // After a conflict with a resolver: what this writer loaded and tried, to resolve
   // against whatever is current at the next attempt.
   let pending: { original: T; attempted: T; conflict: ConcurrencyError } | undefined;
   let lastBase: { original: T; attempted: T } | undefined;
   let outcome: Outcome = 'ok';
-  // The base of this call's last write: if a lost connection hid its landing, it is the
-  // base of the write found stored.
-  let landedBase = 0;
   let attempts = 0;
 
   const step = async (stored: StoredDocument | undefined, attempt: number): Promise<Step<T>> => {
     if (!stored) throw new DocumentNotFoundError(c.name, id);
     const loaded = c.toEntity(id, stored);
-    if (ours.has(stored.metadata.token)) {
-      return { result: loaded, planned: undefined, saved: stored.metadata, base: landedBase };
-    }
     let result: T | undefined;
     if (pending && resolver !== 'retry') {
       const decision = await resolver({
@@ -160,8 +150,6 @@ export async function runUpdate<T extends object>(
             config.condition,
           );
     const planned = planPut(scope, c as Collection<object>, result, check);
-    ours.add(planned.write.token);
-    landedBase = stored.metadata.revision;
     return { result, planned, base: stored.metadata.revision };
   };
 
@@ -170,7 +158,7 @@ export async function runUpdate<T extends object>(
     const stored = handoff ?? (await readDocuments(context, c as Collection<object>, [id])).get(id);
     const done = await step(stored, attempt);
     if (done.planned) {
-      const [landed] = await commitPlanned(context.backend, [done.planned]);
+      const [landed] = await commitPlanned(context.backend, [done.planned], policy.signal);
       if (landed?.status === 'ok') done.saved = landed.metadata;
     }
     return done;
@@ -188,6 +176,7 @@ export async function runUpdate<T extends object>(
         done = await step(stored, attempt);
         return done.planned?.write;
       },
+      policy.signal,
     );
     if (!done) throw new Error('lockedWrite() returned without deciding');
     if (done.planned && outcome) {
@@ -232,25 +221,8 @@ export async function runUpdate<T extends object>(
         observer.conflict(attempt, error);
         if (lastBase) pending = { ...lastBase, conflict: error };
       }
-      if (error instanceof TransientError && error.ambiguous) return settleAmbiguous(error);
       throw error;
     }
-  };
-
-  // The commit may have landed. Our token stored: it did. The revision still the one our
-  // write was checked against: it did not (a landed write moves it), so trying again is
-  // safe. Anything else (moved on by someone, our token gone): unknown, and said so.
-  const settleAmbiguous = async (error: TransientError): Promise<T> => {
-    const stored = (await readDocuments(context, c as Collection<object>, [id])).get(id);
-    if (stored && ours.has(stored.metadata.token)) {
-      const landed = c.toEntity(id, stored);
-      options.onSaved?.(stored.metadata, { base: landedBase });
-      return landed;
-    }
-    if (stored && stored.metadata.revision === landedBase) {
-      throw new TransientError(error.message, { ambiguous: false, cause: error });
-    }
-    throw error;
   };
 
   try {

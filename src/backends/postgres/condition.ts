@@ -1,27 +1,47 @@
 import type { NormalizedCondition } from '../../concurrency/condition.js';
+import { arrayIndexOf } from '../../concurrency/condition-path.js';
 import { type Bind, type ConditionDialect, compileConditionSql } from '../condition-sql.js';
 
-// `c.body` is the stored document, locked and read by the write's own statement.
-const at = (path: string) => `(c.body #> ${path})`;
+// The value a path addresses in `c.body` (the stored document, locked and read by the
+// write's own statement), SQL NULL when missing. A key takes `-> text`, which finds
+// nothing in an array; an index segment takes `#> '{n}'`, an index on an array and a key
+// on an object. `#>` is never given any other segment: it reads '-1', '01' and '+1' as
+// indexes too, counting '-1' from the end.
+function at(segments: string[], bind: Bind): string {
+  const steps = segments.map((segment) =>
+    arrayIndexOf(segment) === undefined
+      ? ` -> ${bind(segment)}::text`
+      : ` #> ${bind([segment])}::text[]`,
+  );
+  return `(c.body${steps.join('')})`;
+}
+
+// CASE, not AND, guards the casts: AND does not promise to test the type first.
+const ifType = (field: string, type: string, test: string) =>
+  `(CASE WHEN jsonb_typeof(${field}) = '${type}' THEN ${test} ELSE false END)`;
 
 const postgres: ConditionDialect = {
   equals(segments, value, bind) {
-    const field = at(`${bind(segments)}::text[]`);
+    const field = at(segments, bind);
     if (value === null) return `COALESCE(jsonb_typeof(${field}) = 'null', false)`;
     if (typeof value === 'boolean') return `COALESCE(${field} = '${value}'::jsonb, false)`;
     if (typeof value === 'string')
       return `COALESCE(${field} = to_jsonb(${bind(value)}::text), false)`;
-    return `COALESCE(jsonb_typeof(${field}) = 'number' AND (${field})::numeric = ${bind(value)}::numeric, false)`;
+    return ifType(field, 'number', `(${field})::numeric = ${bind(value)}::numeric`);
   },
   compare(segments, operator, value, bind) {
-    const field = at(`${bind(segments)}::text[]`);
+    const field = at(segments, bind);
     // COLLATE "C" compares strings by code point, as SQLite's binary order does.
     return typeof value === 'string'
-      ? `COALESCE(jsonb_typeof(${field}) = 'string' AND (${field} #>> '{}') COLLATE "C" ${operator} ${bind(value)}::text COLLATE "C", false)`
-      : `COALESCE(jsonb_typeof(${field}) = 'number' AND (${field})::numeric ${operator} ${bind(value)}::numeric, false)`;
+      ? ifType(
+          field,
+          'string',
+          `(${field} #>> '{}') COLLATE "C" ${operator} ${bind(value)}::text COLLATE "C"`,
+        )
+      : ifType(field, 'number', `(${field})::numeric ${operator} ${bind(value)}::numeric`);
   },
   exists(segments, present, bind) {
-    return `(${at(`${bind(segments)}::text[]`)} IS ${present ? 'NOT NULL' : 'NULL'})`;
+    return `(${at(segments, bind)} IS ${present ? 'NOT NULL' : 'NULL'})`;
   },
   false: 'false',
 };

@@ -43,11 +43,20 @@ export function transientOf(error: unknown, inFlight: boolean): TransientError |
       cause: error,
     });
   }
+  // Nothing was sent: the connection was never made.
+  if (
+    code === 'ECONNREFUSED' ||
+    code === '08001' ||
+    /timeout exceeded when trying to connect/i.test(message)
+  ) {
+    return new TransientError(`Could not connect to PostgreSQL: ${message}`, {
+      ambiguous: false,
+      cause: error,
+    });
+  }
   const lost =
     (typeof code === 'string' && (CONNECTION_LOST.has(code) || NETWORK.has(code))) ||
-    /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect/i.test(
-      message,
-    );
+    /Connection terminated|connection error|not queryable/i.test(message);
   if (!lost) return undefined;
   return new TransientError(`The connection to PostgreSQL was lost: ${message}`, {
     ambiguous: inFlight,

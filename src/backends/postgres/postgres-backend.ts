@@ -3,10 +3,13 @@ import pg from 'pg';
 import { InvalidArgumentError, TransientError } from '../../concurrency/errors.js';
 import type { DocumentMetadata } from '../../store/metadata.js';
 import {
+  AlreadyLandedError,
   type AppendOutcome,
   type Backend,
+  type ChangesFilter,
   type DocumentKey,
   isFailure,
+  type LandedWrite,
   missOutcome,
   type StoredChange,
   type StoredDocument,
@@ -34,8 +37,6 @@ export interface PostgresOptions {
   schema?: string;
   /** Connections in a pool noclobber creates. Default 10. */
   max?: number;
-  /** How many times a batch that raced with a concurrent insert of the same new id is re-run. Default 10. */
-  maxRaceRetries?: number;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -75,7 +76,6 @@ export class PostgresBackend implements Backend {
   readonly #ownsPool: boolean;
   readonly #schema: string;
   readonly #quoted: string;
-  readonly #maxRaceRetries: number;
   readonly #statements = new Map<string, string>();
   readonly #prepared = new Map<string, string>();
 
@@ -89,7 +89,6 @@ export class PostgresBackend implements Backend {
     this.#schema = schema;
     // Validated above to plain lowercase identifier characters, so quoting is exact.
     this.#quoted = `"${schema}"`;
-    this.#maxRaceRetries = options.maxRaceRetries ?? 10;
     if (options.pool) {
       this.#pool = options.pool;
       this.#ownsPool = false;
@@ -136,21 +135,8 @@ export class PostgresBackend implements Backend {
 
   async commit(writes: readonly Write[]): Promise<WriteOutcome[]> {
     const { text, values } = this.#batch(writes);
-    const rows = await this.#againIfRaced(() => this.#query<OutcomeRow>(text, values, true));
+    const rows = await this.#query<OutcomeRow>(text, values, true);
     return rows.map((row, i) => outcomeOf(writes[i] as Write, row));
-  }
-
-  // Runs a statement (or a whole transaction) again while it fails with RACED: it met a
-  // key that a concurrent insert created after the statement looked, and now will see it.
-  async #againIfRaced<R>(run: () => Promise<R>): Promise<R> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await run();
-      } catch (error) {
-        const raced = (error as Error).message?.includes(sql.RACED);
-        if (!raced || attempt > this.#maxRaceRetries) throw error;
-      }
-    }
   }
 
   async lockedWrite(
@@ -187,16 +173,16 @@ export class PostgresBackend implements Backend {
       append.events.map((e) => e.type),
       append.events.map((e) => e.data),
       append.events.map((e) => e.metadata),
+      append.token,
     ];
     const text = this.#sql('append', streams.append);
     const projection = append.projection;
     if (!projection) {
-      const [row] = await this.#againIfRaced(() => this.#query<AppendRow>(text, values, true));
+      const [row] = await this.#query<AppendRow>(text, values, true);
       return appendOutcomeOf(row as AppendRow);
     }
-    // With a projection, the document write joins the append's transaction. A RACED
-    // statement aborts that transaction, so the whole transaction is what runs again.
-    return this.#againIfRaced(() => this.#appendProjected(text, values, projection));
+    // With a projection, the document write joins the append's transaction.
+    return this.#appendProjected(text, values, projection);
   }
 
   #appendProjected(text: string, values: unknown[], projection: Write): Promise<AppendOutcome> {
@@ -289,10 +275,52 @@ export class PostgresBackend implements Backend {
     return new Map(rows.map((row) => [row.id, toMetadata(row)]));
   }
 
-  async changes(tenant: string, since: number, limit: number): Promise<StoredChange[]> {
+  async landed(tenant: string, tokens: readonly string[]): Promise<Map<string, LandedWrite>> {
+    const rows = await this.#query<{
+      token: string;
+      collection: string | null;
+      id: string;
+      revision: string;
+      seq: string;
+      at: string;
+    }>(this.#sql('landed', sql.landed), [tenant, tokens]);
+    return new Map(
+      rows.map((row) => [
+        row.token,
+        {
+          collection: row.collection,
+          id: row.id,
+          revision: Number(row.revision),
+          seq: BigInt(row.seq),
+          at: Number(row.at),
+        },
+      ]),
+    );
+  }
+
+  async pruneWrites(before: number, limit: number): Promise<number> {
+    const result = await this.#pool
+      .query(this.#sql('pruneWrites', sql.pruneWrites), [before, limit])
+      .catch((error: unknown) => {
+        throw transientOf(error, false) ?? error;
+      });
+    return result.rowCount ?? 0;
+  }
+
+  async changes(
+    tenant: string,
+    since: number,
+    limit: number,
+    filter: ChangesFilter = {},
+  ): Promise<StoredChange[]> {
+    const { collection, maxBytes = Number.MAX_SAFE_INTEGER } = filter;
+    const text =
+      collection === undefined
+        ? this.#sql('changes', sql.changes(false))
+        : this.#sql('changes_of_collection', sql.changes(true));
     const rows = await this.#query<
       MetadataRow & { collection: string; id: string; body: string | null; deleted: boolean }
-    >(this.#sql('changes', sql.changes), [tenant, since, limit]);
+    >(text, [tenant, since, limit, maxBytes, ...(collection === undefined ? [] : [collection])]);
     return rows.map((row) => ({
       collection: row.collection,
       id: row.id,
@@ -306,7 +334,9 @@ export class PostgresBackend implements Backend {
     if (this.#ownsPool) await this.#pool.end();
   }
 
-  // Every query goes through here, so connection failures become `TransientError`s.
+  // Every query goes through here, so connection failures become `TransientError`s, a
+  // statement that raced with a concurrent insert a `TransientError` that certainly did not
+  // commit, and a token already in the write log `AlreadyLandedError`.
   async #query<R extends pg.QueryResultRow>(
     text: string,
     values: unknown[],
@@ -319,7 +349,7 @@ export class PostgresBackend implements Backend {
     try {
       return (await on.query<R>(name ? { name, text, values } : { text, values })).rows;
     } catch (error) {
-      throw transientOf(error, writes) ?? error;
+      throw writeErrorOf(error) ?? transientOf(error, writes) ?? error;
     }
   }
 
@@ -372,6 +402,19 @@ export class PostgresBackend implements Backend {
       : this.#sql('commit', (s) => sql.commitBatch(s, 'false'));
     return { text, values: [...columns, ...extra] };
   }
+}
+
+// The failures of a write statement that say what certainly happened: nothing was written.
+function writeErrorOf(error: unknown): Error | undefined {
+  const e = error as { code?: unknown; constraint?: unknown; message?: unknown };
+  if (e?.code === '23505' && e.constraint === sql.TOKEN_CONSTRAINT) return new AlreadyLandedError();
+  if (typeof e?.message === 'string' && e.message.includes(sql.RACED)) {
+    return new TransientError('The write raced with a concurrent insert of the same id', {
+      ambiguous: false,
+      cause: error,
+    });
+  }
+  return undefined;
 }
 
 // One write's values, in the order of `sql.INPUT_COLUMNS`.

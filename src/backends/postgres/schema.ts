@@ -1,7 +1,8 @@
 import type { Pool } from 'pg';
+import { transientOf } from './errors.js';
 
 /** The schema version this code writes and reads. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 // Each entry upgrades from version index to index + 1; `S` is the quoted schema name.
 // Never edit a shipped entry: add one.
@@ -47,6 +48,23 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     CREATE INDEX events_tenant_position ON ${s}.events (tenant, position);
     CREATE TABLE ${s}.event_counter (id int PRIMARY KEY, value bigint NOT NULL);
     INSERT INTO ${s}.event_counter (id, value) VALUES (1, 0);`,
+  // 3: the write log. Every committed write (and append) records its writer-made token in
+  // the statement that commits it; the key makes a second commit of one token impossible,
+  // so a batch whose reply was lost can be sent again without landing twice, and "did my
+  // write land?" stays answerable after the document moved on. BRIN on the time keeps
+  // pruning cheap at almost no cost to inserts, which arrive in time order.
+  (s) => `
+    CREATE TABLE ${s}.writes (
+      tenant text NOT NULL,
+      token text NOT NULL,
+      collection text,
+      id text NOT NULL,
+      revision bigint NOT NULL,
+      seq bigint NOT NULL,
+      at bigint NOT NULL,
+      CONSTRAINT writes_token UNIQUE (tenant, token)
+    );
+    CREATE INDEX writes_at ON ${s}.writes USING brin (at);`,
 ];
 
 /**
@@ -54,6 +72,16 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
  * processes that start at once migrate one after the other and find the work done.
  */
 export async function migrate(pool: Pool, schema: string, quoted: string): Promise<void> {
+  try {
+    await migrateOnce(pool, schema, quoted);
+  } catch (error) {
+    // A lost or refused connection is worth another try (the store makes it); the
+    // transaction left nothing half done.
+    throw transientOf(error, false) ?? error;
+  }
+}
+
+async function migrateOnce(pool: Pool, schema: string, quoted: string): Promise<void> {
   const client = await pool.connect();
   // A connection that dies while checked out emits 'error'; the next query fails with it.
   let broken: Error | undefined;

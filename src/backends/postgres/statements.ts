@@ -111,7 +111,8 @@ inserted AS (
 ),
 written AS (
   SELECT * FROM updated UNION ALL SELECT * FROM inserted
-)
+),
+${logWrites(s, 'SELECT tenant, token, collection, id, revision, seq, last_modified FROM written')}
 SELECT j.ord, j.pass, j.live, j.cur_revision, j.cur_token, j.cur_seq, j.cur_last_modified,
   j.cur_last_modified_by, w.revision, w.token, w.seq, w.last_modified, w.last_modified_by,
   -- A key absent when locked but inserted by another writer before our insert: fail the
@@ -175,7 +176,8 @@ updated AS (
 ${canInsert ? insertOne(s) : ''}
 written AS (
   SELECT * FROM updated${canInsert ? ' UNION ALL SELECT * FROM inserted' : ''}
-)
+),
+${logWrites(s, 'SELECT $1::text, token, $2::text, $3::text, revision, seq, last_modified FROM written')}
 SELECT j.pass, j.live, j.cur_revision, j.cur_token, j.cur_seq, j.cur_last_modified,
   j.cur_last_modified_by, w.revision, w.token, w.seq, w.last_modified, w.last_modified_by,
   -- Absent when locked but inserted by another writer before our insert: as in commitBatch.
@@ -183,6 +185,32 @@ SELECT j.pass, j.live, j.cur_revision, j.cur_token, j.cur_seq, j.cur_last_modifi
     THEN CAST((SELECT '${RACED}'::text) AS integer) END AS raced
 FROM judged j LEFT JOIN written w ON true`;
 }
+
+/**
+ * The write log's CTE: records each written row's token in the statement that writes it.
+ * A token already recorded (this very write, committed by an earlier try whose reply was
+ * lost) violates `writes_token`, and the whole statement, write included, fails.
+ */
+export const logWrites = (s: string, rows: string) => `logged AS (
+  INSERT INTO ${s}.writes (tenant, token, collection, id, revision, seq, at)
+  ${rows}
+)`;
+
+/** The constraint that refuses a second commit of one token. */
+export const TOKEN_CONSTRAINT = 'writes_token';
+
+/** The write log's records of some tokens of one tenant: $1 tenant, $2 tokens. */
+export const landed = (s: string) => `
+SELECT w.token, w.collection, w.id, w.revision, w.seq, w.at
+FROM unnest($2::text[]) AS u(token)
+JOIN ${s}.writes w ON w.tenant = $1 AND w.token = u.token`;
+
+/** Deletes up to $2 write-log records older than $1 (ms); returns how many went. */
+export const pruneWrites = (s: string) => `
+WITH old AS (
+  SELECT ctid FROM ${s}.writes WHERE at < $1 LIMIT $2
+)
+DELETE FROM ${s}.writes w USING old WHERE w.ctid = old.ctid`;
 
 // The INSERT branch of `commitOne`: a key absent (never written) when locked.
 const insertOne = (s: string) => `inserted AS (
@@ -227,10 +255,30 @@ SELECT d.id, d.revision, d.token, d.seq, d.last_modified, d.last_modified_by
 FROM unnest($3::text[]) AS u(id)
 JOIN ${s}.documents d ON d.tenant = $1 AND d.collection = $2 AND d.id = u.id`;
 
-/** The changes feed of one tenant. */
-export const changes = (s: string) => `
-SELECT collection, id, body::text AS body, deleted, revision, token, seq, last_modified, last_modified_by
-FROM ${s}.documents
-WHERE tenant = $1 AND seq > $2
-ORDER BY seq
-LIMIT $3`;
+/**
+ * The changes feed of one tenant (`$4`: the byte budget), or with `byCollection` of one
+ * collection (`$5`). The page is walked one row at a time by seq, adding up the length of
+ * each body, so it stops at the budget without reading a body past the first one over it;
+ * the bodies are then read once more for the rows kept.
+ */
+export const changes = (byCollection: boolean) => (s: string) => {
+  const only = byCollection ? 'AND d.collection = $5' : '';
+  const next = (after: string) => `
+    SELECT d.seq, coalesce(octet_length(d.body::text), 0)::bigint AS size
+    FROM ${s}.documents d
+    WHERE d.tenant = $1 AND d.seq > ${after} ${only}
+    ORDER BY d.seq
+    LIMIT 1`;
+  return `
+WITH RECURSIVE page (seq, total, n) AS (
+  (SELECT first.seq, first.size, 1 FROM (${next('$2')}) first)
+  UNION ALL
+  SELECT nxt.seq, page.total + nxt.size, page.n + 1
+  FROM page CROSS JOIN LATERAL (${next('page.seq')}) nxt
+  WHERE page.n < $3 AND page.total + nxt.size <= $4
+)
+SELECT d.collection, d.id, d.body::text AS body, d.deleted, d.revision, d.token, d.seq,
+  d.last_modified, d.last_modified_by
+FROM page JOIN ${s}.documents d ON d.tenant = $1 AND d.seq = page.seq
+ORDER BY d.seq`;
+};

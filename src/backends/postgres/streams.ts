@@ -1,12 +1,13 @@
 import type { StreamExpectation } from '../backend.js';
-import { NOW_MS, RACED } from './statements.js';
+import { logWrites, NOW_MS, RACED } from './statements.js';
 
 /**
  * The append statement: one round trip that locks the stream row, judges the
  * expectation, moves the version (or creates the stream), takes positions from the
  * event counter and inserts the events, all or nothing. Parameters: $1 tenant, $2 stream
  * id, $3 event count, $4 expectation kind, $5 expected version, $6–$9 the events' ids,
- * types, data and metadata as arrays.
+ * types, data and metadata as arrays, $10 the append's token (recorded in the write log
+ * with the new version and the first position).
  *
  * The counter row is locked after the stream row and held to commit, so positions are
  * handed out in commit order and a reader of `readAll` never sees a later position
@@ -57,7 +58,13 @@ inserted AS (
     WITH ORDINALITY AS e(id, type, data, metadata, ord)
   WHERE EXISTS (SELECT 1 FROM head)
   RETURNING position
-)
+),
+${logWrites(
+  s,
+  `SELECT $1::text, $10::text, NULL, $2::text, (SELECT version FROM head),
+    (SELECT value FROM counter) - $3::bigint + 1, (SELECT ms FROM clock)
+  WHERE EXISTS (SELECT 1 FROM head)`,
+)}
 SELECT (SELECT cur_version FROM judged) AS cur_version,
   (SELECT version FROM head) AS version,
   (SELECT value FROM counter) AS last_position,

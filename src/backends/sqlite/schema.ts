@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 
 /** The schema version this code writes and reads. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 // Each entry upgrades the schema from version index to index + 1. Never edit a shipped
 // entry: add a new one, so files created by older releases upgrade in order.
@@ -53,6 +53,28 @@ const MIGRATIONS: readonly string[] = [
      UNIQUE (tenant, stream_id, version)
    );
    CREATE INDEX noclobber_events_tenant_position ON noclobber_events (tenant, position);`,
+  // 4: the write log (see the PostgreSQL schema). Triggers record every document write in
+  // the statement that makes it, so the key on the token refuses a second commit of one
+  // write; appends record theirs in their own transaction. Rows are in time order, so
+  // pruning deletes from the start of the rowid range.
+  `CREATE TABLE noclobber_writes (
+     tenant TEXT NOT NULL,
+     token TEXT NOT NULL,
+     collection TEXT,
+     id TEXT NOT NULL,
+     revision INTEGER NOT NULL,
+     seq INTEGER NOT NULL,
+     at INTEGER NOT NULL
+   );
+   CREATE UNIQUE INDEX noclobber_writes_token ON noclobber_writes (tenant, token);
+   CREATE TRIGGER noclobber_log_insert AFTER INSERT ON noclobber_documents
+   BEGIN INSERT INTO noclobber_writes (tenant, token, collection, id, revision, seq, at)
+     VALUES (NEW.tenant, NEW.token, NEW.collection, NEW.id, NEW.revision, NEW.seq, NEW.last_modified);
+   END;
+   CREATE TRIGGER noclobber_log_update AFTER UPDATE OF token ON noclobber_documents
+   BEGIN INSERT INTO noclobber_writes (tenant, token, collection, id, revision, seq, at)
+     VALUES (NEW.tenant, NEW.token, NEW.collection, NEW.id, NEW.revision, NEW.seq, NEW.last_modified);
+   END;`,
 ];
 
 /**

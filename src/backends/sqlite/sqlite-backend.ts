@@ -4,9 +4,12 @@ import { TransientError } from '../../concurrency/errors.js';
 import { sleep } from '../../concurrency/retry.js';
 import type { DocumentMetadata } from '../../store/metadata.js';
 import {
+  AlreadyLandedError,
   type AppendOutcome,
   type Backend,
+  type ChangesFilter,
   isFailure,
+  type LandedWrite,
   missOutcome,
   type StoredChange,
   type StoredDocument,
@@ -110,7 +113,7 @@ export class SqliteBackend implements Backend {
       return this.#append(append);
     } catch (error) {
       if (error instanceof AppendRolledBack) return error.outcome;
-      throw busyError(error) ?? error;
+      throw failureOf(error);
     }
   }
 
@@ -158,6 +161,13 @@ export class SqliteBackend implements Backend {
         now: head.now,
       });
       if (i === 0) firstPosition = BigInt(lastInsertRowid);
+    });
+    this.#statement(sql.logAppend).run({
+      ...key,
+      token: append.token,
+      version: head.version,
+      position: firstPosition,
+      now: head.now,
     });
     const ok = { status: 'ok', version: head.version, firstPosition, timestamp: head.now } as const;
     if (!append.projection) return ok;
@@ -229,7 +239,7 @@ export class SqliteBackend implements Backend {
       try {
         landed = this.#tryWrite(writes[0] as Write);
       } catch (error) {
-        throw busyError(error) ?? error;
+        throw failureOf(error);
       }
       if (landed) return [{ status: 'ok', metadata: landed }];
     }
@@ -237,7 +247,41 @@ export class SqliteBackend implements Backend {
       return this.#commit(writes);
     } catch (error) {
       if (error instanceof RolledBack) return error.outcomes;
-      throw busyError(error) ?? error;
+      throw failureOf(error);
+    }
+  }
+
+  async landed(tenant: string, tokens: readonly string[]): Promise<Map<string, LandedWrite>> {
+    const rows = this.#statement(sql.landed).all({
+      tenant,
+      tokens: JSON.stringify(tokens),
+    }) as {
+      token: string;
+      collection: string | null;
+      id: string;
+      revision: number;
+      seq: number;
+      at: number;
+    }[];
+    return new Map(
+      rows.map((row) => [
+        row.token,
+        {
+          collection: row.collection,
+          id: row.id,
+          revision: row.revision,
+          seq: BigInt(row.seq),
+          at: row.at,
+        },
+      ]),
+    );
+  }
+
+  async pruneWrites(before: number, limit: number): Promise<number> {
+    try {
+      return this.#statement(sql.pruneWrites).run({ before, limit }).changes;
+    } catch (error) {
+      throw failureOf(error);
     }
   }
 
@@ -250,18 +294,34 @@ export class SqliteBackend implements Backend {
     return new Map((rows as DocumentRow[]).map((row) => [row.id, toMetadata(row)]));
   }
 
-  async changes(tenant: string, since: number, limit: number): Promise<StoredChange[]> {
-    const rows = this.#statement(sql.changes).all({ tenant, since, limit }) as (DocumentRow & {
-      collection: string;
-      deleted: number;
-    })[];
-    return rows.map((row) => ({
-      collection: row.collection,
-      id: row.id,
-      deleted: row.deleted === 1,
-      body: row.deleted === 1 ? null : row.body,
-      metadata: toMetadata(row),
-    }));
+  async changes(
+    tenant: string,
+    since: number,
+    limit: number,
+    filter: ChangesFilter = {},
+  ): Promise<StoredChange[]> {
+    const { collection, maxBytes = Number.POSITIVE_INFINITY } = filter;
+    const rows = (
+      collection === undefined
+        ? this.#statement(sql.changes).iterate({ tenant, since, limit })
+        : this.#statement(sql.collectionChanges).iterate({ tenant, collection, since, limit })
+    ) as IterableIterator<DocumentRow & { collection: string; deleted: number }>;
+    const page: StoredChange[] = [];
+    let bytes = 0;
+    // Rows are read one by one, so a page of large documents stops at its byte budget.
+    for (const row of rows) {
+      const body = row.deleted === 1 ? null : row.body;
+      bytes += body === null ? 0 : Buffer.byteLength(body);
+      if (page.length > 0 && bytes > maxBytes) break;
+      page.push({
+        collection: row.collection,
+        id: row.id,
+        deleted: row.deleted === 1,
+        body,
+        metadata: toMetadata(row),
+      });
+    }
+    return page;
   }
 
   async close(): Promise<void> {
@@ -383,6 +443,16 @@ function guardOf(check: Exclude<NormalizedCheck, { kind: 'condition' }>): string
       // The store refuses these for deletes before a write reaches a backend.
       throw new Error(`${check.kind} cannot guard a delete`);
   }
+}
+
+// What a failed write statement means: its token already in the write log (an earlier try
+// of this very write committed), the database busy, or an error to pass on as it is.
+function failureOf(error: unknown): unknown {
+  const message = (error as Error)?.message;
+  if (typeof message === 'string' && message.includes(`${sql.WRITE_LOG}.token`)) {
+    return new AlreadyLandedError();
+  }
+  return busyError(error) ?? error;
 }
 
 // Another connection held the write lock past the busy timeout. SQLite reports this

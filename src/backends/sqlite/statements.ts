@@ -84,7 +84,34 @@ export const peek = `SELECT id, revision, token, seq, last_modified, last_modifi
   WHERE tenant = @tenant AND collection = @collection
     AND id IN (SELECT value FROM json_each(@ids))`;
 
-/** The changes feed of one tenant. */
-export const changes = `SELECT collection, id, body, deleted, revision, token, seq,
-    last_modified, last_modified_by
-  FROM ${TABLE} WHERE tenant = @tenant AND seq > @since ORDER BY seq LIMIT @limit`;
+const CHANGE_COLUMNS = `SELECT collection, id, body, deleted, revision, token, seq,
+    last_modified, last_modified_by FROM ${TABLE}`;
+
+/** The changes feed of one tenant; rows are read one at a time, up to the page's byte budget. */
+export const changes = `${CHANGE_COLUMNS}
+  WHERE tenant = @tenant AND seq > @since ORDER BY seq LIMIT @limit`;
+
+/** The changes feed of one collection of one tenant. */
+export const collectionChanges = `${CHANGE_COLUMNS}
+  WHERE tenant = @tenant AND collection = @collection AND seq > @since ORDER BY seq LIMIT @limit`;
+
+/** The write log (see the schema): one row per committed write or append, keyed by token. */
+export const WRITE_LOG = 'noclobber_writes';
+
+/** Records an append in the write log, inside its transaction. */
+export const logAppend = `INSERT INTO ${WRITE_LOG} (tenant, token, collection, id, revision, seq, at)
+  VALUES (@tenant, @token, NULL, @stream, @version, @position, @now)`;
+
+/** The write log's records of some tokens (`@tokens`, a JSON array) of one tenant. */
+export const landed = `SELECT token, collection, id, revision, seq, at FROM ${WRITE_LOG}
+  WHERE tenant = @tenant AND token IN (SELECT value FROM json_each(@tokens))`;
+
+/**
+ * Deletes up to `@limit` records older than `@before`. Rows were added in time order, so
+ * the old ones are the first rowids: the scan for the first young one reads only the old.
+ */
+export const pruneWrites = `DELETE FROM ${WRITE_LOG}
+  WHERE rowid < coalesce(
+      (SELECT rowid FROM ${WRITE_LOG} WHERE at >= @before ORDER BY rowid LIMIT 1),
+      (SELECT max(rowid) + 1 FROM ${WRITE_LOG}))
+    AND rowid < (SELECT min(rowid) FROM ${WRITE_LOG}) + @limit`;

@@ -1,0 +1,252 @@
+import {
+  AlreadyLandedError,
+  type AppendOutcome,
+  type Backend,
+  type ChangesFilter,
+  type DocumentKey,
+  type LandedWrite,
+  type StoredChange,
+  type StoredDocument,
+  type StoredEvent,
+  type StreamAppend,
+  type StreamRange,
+  type Write,
+  type WriteOutcome,
+} from '../backends/backend.js';
+import { TransientError } from '../concurrency/errors.js';
+import { sleep } from '../concurrency/retry.js';
+import type { DocumentMetadata } from './metadata.js';
+
+/** How the runtime tries again when the database fails (never when a check fails). */
+export interface TransientRetry {
+  /** Tries of one call in all. Default 6. */
+  readonly attempts: number;
+  /** The first pause, in ms; pauses double, with full jitter. Default 20. */
+  readonly delay: number;
+}
+
+const DEFAULT_RETRY: TransientRetry = { attempts: 6, delay: 20 };
+
+/**
+ * The one layer between the store and its backend that deals with failures of the
+ * database: backends report, this layer decides.
+ *
+ * - Reads are tried again on a `TransientError`; they are always safe to repeat.
+ * - A commit or append is sent again, with the same tokens, after a failure. That is
+ *   safe even when the first try committed and its reply was lost: the backend's write
+ *   log refuses a second commit of one token (`AlreadyLandedError`).
+ * - What landed is read from the write log, never guessed from the document, which
+ *   may have moved on since: a token found there committed, once.
+ * - Where the log cannot settle it (a re-send that failed its checks, and no record of
+ *   the first try), the caller gets the first ambiguous `TransientError`: the outcome
+ *   is unknown, and said so.
+ */
+export class BackendRuntime implements Backend {
+  readonly name: string;
+  readonly #backend: Backend;
+  readonly #retry: TransientRetry;
+
+  constructor(backend: Backend, retry: TransientRetry = DEFAULT_RETRY) {
+    this.#backend = backend;
+    this.#retry = retry;
+    this.name = backend.name;
+    // Only a backend with row locks offers the pessimistic path.
+    if (!backend.lockedWrite) this.lockedWrite = undefined;
+  }
+
+  /** The backend this runtime drives. */
+  get backend(): Backend {
+    return this.#backend;
+  }
+
+  migrate(): Promise<void> {
+    return this.#reading(() => this.#backend.migrate());
+  }
+
+  read(tenant: string, collection: string, ids: readonly string[]) {
+    return this.#reading(() => this.#backend.read(tenant, collection, ids));
+  }
+
+  peek(tenant: string, collection: string, ids: readonly string[]) {
+    return this.#reading(() => this.#backend.peek(tenant, collection, ids));
+  }
+
+  landed(tenant: string, tokens: readonly string[]): Promise<Map<string, LandedWrite>> {
+    return this.#reading(() => this.#backend.landed(tenant, tokens));
+  }
+
+  pruneWrites(before: number, limit: number): Promise<number> {
+    return this.#reading(() => this.#backend.pruneWrites(before, limit));
+  }
+
+  readStream(tenant: string, streamId: string, range: StreamRange): Promise<StoredEvent[]> {
+    return this.#reading(() => this.#backend.readStream(tenant, streamId, range));
+  }
+
+  readAll(tenant: string, after: bigint, limit: number): Promise<StoredEvent[]> {
+    return this.#reading(() => this.#backend.readAll(tenant, after, limit));
+  }
+
+  changes(
+    tenant: string,
+    since: number,
+    limit: number,
+    filter?: ChangesFilter,
+  ): Promise<StoredChange[]> {
+    return this.#reading(() => this.#backend.changes(tenant, since, limit, filter));
+  }
+
+  close(): Promise<void> {
+    return this.#backend.close();
+  }
+
+  /** Commits a batch: the backend's outcomes, exactly once, or a `TransientError`. */
+  commit(writes: readonly Write[], signal?: AbortSignal): Promise<WriteOutcome[]> {
+    if (writes.length === 0) return Promise.resolve([]);
+    return this.#sending(
+      () => this.#backend.commit(writes),
+      // Every write landed now with its token, so no earlier try recorded any of them.
+      (outcomes) => outcomes.every((o) => o.status === 'ok'),
+      async (records) => writes.map((w) => landedOutcome(w, records.get(w.token))),
+      writes[0]?.tenant as string,
+      writes.map((w) => w.token),
+      signal,
+    );
+  }
+
+  /** Appends to a stream: the backend's outcome, exactly once, or a `TransientError`. */
+  appendToStream(append: StreamAppend, signal?: AbortSignal): Promise<AppendOutcome> {
+    const projection = append.projection;
+    return this.#sending(
+      () => this.#backend.appendToStream(append),
+      (outcome) => outcome.status === 'ok',
+      async (records) => {
+        const own = records.get(append.token);
+        if (!own) return undefined;
+        return {
+          status: 'ok',
+          version: own.revision,
+          firstPosition: own.seq,
+          timestamp: own.at,
+          ...(projection
+            ? { projection: landedOutcome(projection, records.get(projection.token)) }
+            : {}),
+        };
+      },
+      append.tenant,
+      projection ? [append.token, projection.token] : [append.token],
+      signal,
+    );
+  }
+
+  /**
+   * The pessimistic path. `decide` runs again on each try (a fresh token each time), so
+   * only a failure that certainly did not commit is tried again; an ambiguous one is
+   * settled by the write log for the token decided last, or reported as unknown.
+   */
+  lockedWrite?: (
+    key: DocumentKey,
+    decide: (stored: StoredDocument | undefined) => Promise<Write | undefined>,
+    signal?: AbortSignal,
+  ) => Promise<WriteOutcome | undefined> = async (key, decide, signal) => {
+    const lockedWrite = this.#backend.lockedWrite?.bind(this.#backend);
+    if (!lockedWrite) throw new Error(`${this.name} has no row locks`);
+    for (let attempt = 1; ; attempt++) {
+      let decided: Write | undefined;
+      try {
+        return await lockedWrite(key, async (stored) => {
+          decided = await decide(stored);
+          return decided;
+        });
+      } catch (error) {
+        if (!(error instanceof TransientError)) throw error;
+        if (error.ambiguous) {
+          if (!decided) throw error;
+          const [outcome] = await this.#fromLog(error, key.tenant, [decided.token], (r) => [
+            landedOutcome(decided as Write, r.get((decided as Write).token)),
+          ]);
+          return outcome;
+        }
+        await this.#pause(attempt, error, signal);
+      }
+    }
+  };
+
+  // Sends a commit or append until it is settled. `settled` says whether an outcome after
+  // an ambiguous try is final on its own (it committed now, so the earlier try did not);
+  // anything else is settled by the write log, through `fromRecords`.
+  async #sending<R>(
+    send: () => Promise<R>,
+    settled: (result: R) => boolean,
+    fromRecords: (records: Map<string, LandedWrite>) => Promise<R | undefined>,
+    tenant: string,
+    tokens: readonly string[],
+    signal: AbortSignal | undefined,
+  ): Promise<R> {
+    let unresolved: TransientError | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await send();
+        if (!unresolved || settled(result)) return result;
+        return await this.#fromLog(unresolved, tenant, tokens, fromRecords);
+      } catch (error) {
+        if (error instanceof AlreadyLandedError) {
+          const cause = unresolved ?? new TransientError(error.message, { ambiguous: true });
+          return this.#fromLog(cause, tenant, tokens, fromRecords);
+        }
+        if (!(error instanceof TransientError)) throw error;
+        if (error.ambiguous) unresolved ??= error;
+        await this.#pause(attempt, unresolved ?? error, signal);
+      }
+    }
+  }
+
+  // What the write log says of an ambiguous try; `unresolved` when it says nothing.
+  async #fromLog<R>(
+    unresolved: TransientError,
+    tenant: string,
+    tokens: readonly string[],
+    fromRecords: (records: Map<string, LandedWrite>) => R | undefined | Promise<R | undefined>,
+  ): Promise<R> {
+    let records: Map<string, LandedWrite>;
+    try {
+      records = await this.landed(tenant, tokens);
+    } catch {
+      throw unresolved;
+    }
+    const result = records.size > 0 ? await fromRecords(records) : undefined;
+    if (result === undefined) throw unresolved;
+    return result;
+  }
+
+  async #reading<T>(read: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await read();
+      } catch (error) {
+        if (!(error instanceof TransientError)) throw error;
+        await this.#pause(attempt, error);
+      }
+    }
+  }
+
+  // Waits before the next try, or throws `error` when the tries are used up.
+  async #pause(attempt: number, error: Error, signal?: AbortSignal): Promise<void> {
+    if (attempt >= this.#retry.attempts) throw error;
+    await sleep(Math.random() * this.#retry.delay * 2 ** (attempt - 1), signal);
+  }
+}
+
+// A write of a batch that the log says committed: `ok` with its recorded metadata; a write
+// of that batch with no record was a silent miss (`skipped`) in the try that committed.
+function landedOutcome(write: Write, record: LandedWrite | undefined): WriteOutcome {
+  if (!record) return { status: 'skipped' };
+  const metadata: DocumentMetadata = {
+    revision: record.revision,
+    token: write.token,
+    seq: Number(record.seq),
+    lastModified: record.at,
+    lastModifiedBy: write.actor,
+  };
+  return { status: 'ok', metadata };
+}
