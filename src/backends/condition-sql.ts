@@ -4,8 +4,10 @@ import type { NormalizedCondition, Scalar } from '../concurrency/condition.js';
 export type Bind = (value: string | number | string[]) => string;
 
 /**
- * How one SQL dialect tests a single field. Each method returns an expression that is
- * true or false, never NULL (a missing field included), so `NOT` stays exact.
+ * How one SQL dialect tests a single field, with the meaning `evaluateCondition` gives
+ * it: paths as `resolvePath` walks them (`arrayIndexOf` says which segments may index an
+ * array), values compared by JSON type. Each method returns an expression that is true
+ * or false, never NULL (a missing field included), so `NOT` stays exact.
  */
 export interface ConditionDialect {
   equals(path: string[], value: Scalar, bind: Bind): string;
@@ -23,7 +25,8 @@ const OPERATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
 /**
  * Compiles a validated condition to a boolean SQL expression. Paths and values only ever
- * become bound parameters; the SQL text depends on the condition's shape alone.
+ * become bound parameters; the SQL text depends on the condition's shape and on which
+ * path segments may index an array, never on a value.
  */
 export function compileConditionSql(
   node: NormalizedCondition,

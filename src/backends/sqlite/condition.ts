@@ -1,4 +1,5 @@
 import type { NormalizedCondition } from '../../concurrency/condition.js';
+import { arrayIndexOf } from '../../concurrency/condition-path.js';
 import { type Bind, type ConditionDialect, compileConditionSql } from '../condition-sql.js';
 
 /** SQL text plus its named parameters. Parameter names are generated here, never taken from callers. */
@@ -8,27 +9,61 @@ export interface CompiledCondition {
 }
 
 // Segments were checked to hold no quotes, so quoting each one makes any name a plain key.
-const jsonPath = (segments: string[]) => `$${segments.map((s) => `."${s}"`).join('')}`;
+const jsonPath = (keys: string[]) => `$${keys.map((s) => `."${s}"`).join('')}`;
 
-// Guards a comparison with the JSON type of the stored value, so 1 never equals "1" or true.
-function typed(path: string, value: string | number, comparison: string): string {
-  const types = typeof value === 'string' ? `('text')` : `('integer', 'real')`;
-  return `COALESCE(json_type(body, ${path}) IN ${types} AND ${comparison}, 0)`;
+/**
+ * Where a path leads in `body`: a JSON text `doc` and a key path from it (bound), for
+ * `json_type` and `json_extract`. A JSON path names an array item (`[0]`) and an object
+ * key (`."0"`) differently, so each segment that may be either ends the path there: the
+ * value so far is taken as JSON text (`->`, which keeps a string quoted and a missing
+ * value NULL) once, in a subquery, and whichever of the two steps finds something is
+ * the next `doc`. Keys in a row share one path.
+ */
+function locate(segments: string[], bind: Bind): { doc: string; path: string } {
+  let doc = 'body';
+  let keys: string[] = [];
+  for (const segment of segments) {
+    const index = arrayIndexOf(segment);
+    if (index === undefined) {
+      keys.push(segment);
+      continue;
+    }
+    const item = bind(`${jsonPath(keys)}[${index}]`);
+    const member = bind(jsonPath([...keys, segment]));
+    doc = `(SELECT COALESCE(v -> ${item}, v -> ${member}) FROM (SELECT ${doc} AS v))`;
+    keys = [];
+  }
+  return { doc, path: bind(jsonPath(keys)) };
+}
+
+const field = (segments: string[], bind: Bind) => {
+  const { doc, path } = locate(segments, bind);
+  return { type: `json_type(${doc}, ${path})`, value: `json_extract(${doc}, ${path})` };
+};
+
+// Guards a comparison with the JSON type of the stored value, so 1 never equals "1" or
+// true (json_extract gives both as SQL values that compare equal to it).
+function typed(
+  stored: { type: string; value: string },
+  operand: string | number,
+  test: (value: string) => string,
+): string {
+  const types = typeof operand === 'string' ? `('text')` : `('integer', 'real')`;
+  return `COALESCE(${stored.type} IN ${types} AND ${test(stored.value)}, 0)`;
 }
 
 const sqlite: ConditionDialect = {
   equals(segments, value, bind) {
-    const path = bind(jsonPath(segments));
-    if (value === null) return `(json_type(body, ${path}) IS 'null')`;
-    if (typeof value === 'boolean') return `(json_type(body, ${path}) IS '${value}')`;
-    return typed(path, value, `json_extract(body, ${path}) = ${bind(value)}`);
+    const f = field(segments, bind);
+    if (value === null) return `(${f.type} IS 'null')`;
+    if (typeof value === 'boolean') return `(${f.type} IS '${value}')`;
+    return typed(f, value, (v) => `${v} = ${bind(value)}`);
   },
   compare(segments, operator, value, bind) {
-    const path = bind(jsonPath(segments));
-    return typed(path, value, `json_extract(body, ${path}) ${operator} ${bind(value)}`);
+    return typed(field(segments, bind), value, (v) => `${v} ${operator} ${bind(value)}`);
   },
   exists(segments, present, bind) {
-    return `(json_type(body, ${bind(jsonPath(segments))}) IS ${present ? 'NOT NULL' : 'NULL'})`;
+    return `(${field(segments, bind).type} IS ${present ? 'NOT NULL' : 'NULL'})`;
   },
   false: '0',
 };
