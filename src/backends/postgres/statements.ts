@@ -207,10 +207,8 @@ JOIN ${s}.writes w ON w.tenant = $1 AND w.token = u.token`;
 
 /** Deletes up to $2 write-log records older than $1 (ms); returns how many went. */
 export const pruneWrites = (s: string) => `
-WITH old AS (
-  SELECT ctid FROM ${s}.writes WHERE at < $1 LIMIT $2
-)
-DELETE FROM ${s}.writes w USING old WHERE w.ctid = old.ctid`;
+DELETE FROM ${s}.writes
+WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${s}.writes WHERE at < $1 LIMIT $2))`;
 
 // The INSERT branch of `commitOne`: a key absent (never written) when locked.
 const insertOne = (s: string) => `inserted AS (
