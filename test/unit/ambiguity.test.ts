@@ -1,34 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { StreamAppend, Write } from '../../src/backends/backend.js';
-import { SqliteBackend } from '../../src/backends/sqlite/index.js';
-import { DocumentStore, TransientError } from '../../src/index.js';
+import { DocumentStore } from '../../src/index.js';
 import { checkHistory, History } from '../../src/testing/index.js';
-
-// A backend whose next write (or append) commits and then loses its reply, as a
-// connection dying after COMMIT does; `meanwhile` runs before the loss is reported.
-class LostReply extends SqliteBackend {
-  meanwhile: (() => Promise<unknown>) | undefined;
-  armed = false;
-
-  override async commit(writes: readonly Write[]) {
-    const outcomes = await super.commit(writes);
-    await this.#lose();
-    return outcomes;
-  }
-
-  override async appendToStream(append: StreamAppend) {
-    const outcome = await super.appendToStream(append);
-    await this.#lose();
-    return outcome;
-  }
-
-  async #lose() {
-    if (!this.armed) return;
-    this.armed = false;
-    await this.meanwhile?.();
-    throw new TransientError('connection lost after COMMIT', { ambiguous: true });
-  }
-}
+import { LostReply } from '../support/lost-reply.js';
 
 describe('ambiguous commits', () => {
   it('update() settles a lost reply by the write log, even after its write was overwritten', async () => {
