@@ -43,6 +43,9 @@ export type NormalizedCheck =
  */
 export const MAX_SET_REVISION = 2 ** 52;
 
+/** The largest time a Date can hold, in ms either side of the epoch (ECMAScript 21.4.1.1). */
+const MAX_TIME = 8.64e15;
+
 /** Validates a caller's check against the collection's version kind. */
 export function normalizeCheck(check: Check, versionKind: VersionKind): NormalizedCheck {
   if (check === 'mustNotExist' || check === 'mustExist' || check === 'none') return { kind: check };
@@ -68,10 +71,14 @@ export function normalizeCheck(check: Check, versionKind: VersionKind): Normaliz
   if ('notModifiedSince' in check) {
     const value = check.notModifiedSince;
     const time = value instanceof Date ? value.getTime() : value;
-    if (typeof time !== 'number' || !Number.isFinite(time)) {
-      throw new InvalidArgumentError('notModifiedSince takes a valid Date or milliseconds');
+    // Within the range of a Date, so every backend can bind it as a 64-bit integer; whole
+    // milliseconds, as stored times are (rounding down keeps the meaning of `<=`).
+    if (typeof time !== 'number' || !Number.isFinite(time) || Math.abs(time) > MAX_TIME) {
+      throw new InvalidArgumentError(
+        `notModifiedSince takes a valid Date or milliseconds within ±${MAX_TIME}, got ${safeDescribe(time)}`,
+      );
     }
-    return { kind: 'notModifiedSince', time };
+    return { kind: 'notModifiedSince', time: Math.floor(time) };
   }
   if ('condition' in check) {
     return { kind: 'condition', condition: normalizeCondition(check.condition) };

@@ -255,28 +255,26 @@ JOIN ${s}.documents d ON d.tenant = $1 AND d.collection = $2 AND d.id = u.id`;
 
 /**
  * The changes feed of one tenant (`$4`: the byte budget), or with `byCollection` of one
- * collection (`$5`). The page is walked one row at a time by seq, adding up the length of
- * each body, so it stops at the budget without reading a body past the first one over it;
- * the bodies are then read once more for the rows kept.
+ * collection (`$5`). The page's rows are sized in the database (the length of their JSON
+ * text) and cut at the budget there, so bodies past it never leave the server; the first
+ * row is kept whatever its size.
  */
-export const changes = (byCollection: boolean) => (s: string) => {
-  const only = byCollection ? 'AND d.collection = $5' : '';
-  const next = (after: string) => `
-    SELECT d.seq, coalesce(octet_length(d.body::text), 0)::bigint AS size
-    FROM ${s}.documents d
-    WHERE d.tenant = $1 AND d.seq > ${after} ${only}
-    ORDER BY d.seq
-    LIMIT 1`;
-  return `
-WITH RECURSIVE page (seq, total, n) AS (
-  (SELECT first.seq, first.size, 1 FROM (${next('$2')}) first)
-  UNION ALL
-  SELECT nxt.seq, page.total + nxt.size, page.n + 1
-  FROM page CROSS JOIN LATERAL (${next('page.seq')}) nxt
-  WHERE page.n < $3 AND page.total + nxt.size <= $4
-)
+export const changes = (byCollection: boolean) => (s: string) =>
+  `
 SELECT d.collection, d.id, d.body::text AS body, d.deleted, d.revision, d.token, d.seq,
   d.last_modified, d.last_modified_by
-FROM page JOIN ${s}.documents d ON d.tenant = $1 AND d.seq = page.seq
+FROM (
+  SELECT p.seq,
+    row_number() OVER (ORDER BY p.seq) AS n,
+    sum(p.size) OVER (ORDER BY p.seq ROWS UNBOUNDED PRECEDING) AS upto
+  FROM (
+    SELECT seq, coalesce(octet_length(body::text), 0) AS size
+    FROM ${s}.documents
+    WHERE tenant = $1 AND seq > $2 ${byCollection ? 'AND collection = $5' : ''}
+    ORDER BY seq
+    LIMIT $3
+  ) p
+) page
+JOIN ${s}.documents d ON d.tenant = $1 AND d.seq = page.seq
+WHERE page.n = 1 OR page.upto <= $4
 ORDER BY d.seq`;
-};
