@@ -1,23 +1,41 @@
-// The benchmark suite: `npm run bench [-- --backend sqlite|postgres|all --scale N --json]`.
+// The benchmark suite: `npm run bench [-- --backend sqlite|postgres|all --runs N …]`.
 // Never part of `npm test`. PostgreSQL: DATABASE_URL / NOCLOBBER_PG_URL, else embedded.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startPostgres } from '../test/support/postgres-server.js';
+import { chartOf } from './chart.js';
+import { rowsOf, type SuiteRun } from './rows.js';
+import { formatSpread, spreadOfRuns } from './spread.js';
 import { postgresTarget, sqliteTarget } from './targets.js';
+import { w6 } from './w6.js';
 import { type Target, w1, w2, w3, w4 } from './workloads.js';
 
-const USAGE = `usage: npm run bench -- [--backend sqlite|postgres|all] [--scale N] [--json]
-  --backend  which database to run on (default all)
-  --scale    multiplies operation counts (default 1: W1 3,000 ops, W2 2,000 increments, W3 5 rounds, W4 2,000 appends)
-  --json     print only the JSON written to bench/results/latest.json
+const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'w6'];
+const LATEST = join(dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
+
+const USAGE = `usage: npm run bench -- [--backend sqlite|postgres|all] [--runs N] [--scale N]
+                        [--workloads w1,w2,w3,w4,w6] [--out FILE] [--json]
+  --backend    which database to run on (default all)
+  --runs       how many times the whole suite runs on each backend (default 3); every
+               ratio is reported as its median and range over the runs
+  --scale      multiplies operation counts (default 1: W1 3,000 ops, W2 2,000 increments,
+               W3 5 rounds, W4 2,000 appends, W6 4,000 ops)
+  --workloads  which workloads to run (default all)
+  --out        where the JSON goes (default bench/results/latest.json); the chart is
+               written next to it with the extension .html
+  --json       print only the JSON
 `;
 
 const { values } = parseArgs({
   options: {
     backend: { type: 'string', default: 'all' },
+    runs: { type: 'string', default: '3' },
     scale: { type: 'string', default: '1' },
+    workloads: { type: 'string', default: WORKLOADS.join(',') },
+    out: { type: 'string', default: LATEST },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -27,11 +45,17 @@ if (values.help) {
   process.exit(0);
 }
 const scale = Number(values.scale);
+const runs = Number(values.runs);
 const backends = values.backend === 'all' ? ['sqlite', 'postgres'] : [values.backend];
+const selected = new Set(values.workloads.split(',').map((w) => w.trim().toLowerCase()));
 if (
   !Number.isFinite(scale) ||
   scale <= 0 ||
   scale > 100 ||
+  !Number.isInteger(runs) ||
+  runs < 1 ||
+  runs > 50 ||
+  [...selected].some((w) => !WORKLOADS.includes(w)) ||
   backends.some((b) => b !== 'sqlite' && b !== 'postgres')
 ) {
   process.stderr.write(`bench: bad option\n${USAGE}`);
@@ -42,64 +66,144 @@ const log = (line: string) => {
 };
 const count = (n: number) => Math.max(1, Math.round(n * scale));
 
-async function runOn(target: Target) {
-  log(`\n${target.backend}`);
-  const r1 = await w1(target, 1000, count(3000));
-  log(
-    `  W1 load-modify-save, 1 client: noclobber ${r1.noclobber.opsPerSecond} ops/s (p50 ${r1.noclobber.p50} ms, p99 ${r1.noclobber.p99} ms) · raw ${r1.raw.opsPerSecond} ops/s (p50 ${r1.raw.p50}, p99 ${r1.raw.p99}) · ratio ${r1.ratio}`,
-  );
-  const r2 = await w2(target, 16, count(2000));
-  log(
-    `  W2 hot document, 16 writers: noclobber ${r2.noclobber.goodput}/s, ${r2.noclobber.conflicts} conflicts, p50 ${r2.noclobber.p50} ms, p99 ${r2.noclobber.p99} ms, lost ${r2.noclobber.lost} · raw checked ${r2.raw.goodput}/s, ${r2.raw.conflicts} conflicts, p99 ${r2.raw.p99} ms, lost ${r2.raw.lost} · raw atomic ${r2.rawAtomic.goodput}/s · ratio ${r2.ratio} (to atomic ${r2.ratioToAtomic})`,
-  );
-  for (const [mode, r] of Object.entries(r2.contention)) {
+async function runOn(target: Target): Promise<SuiteRun> {
+  const run: SuiteRun = {};
+  if (selected.has('w1')) {
+    const r = await w1(target, 1000, count(3000));
+    run.w1 = r;
     log(
-      `     contention '${mode}': ${r.goodput}/s, ${r.conflicts} conflicts, p50 ${r.p50} ms, p99 ${r.p99} ms, lost ${r.lost} · to atomic ${r.ratioToAtomic}`,
+      `  W1 load-modify-save, 1 client: noclobber ${r.noclobber.opsPerSecond} ops/s (p50 ${r.noclobber.p50} ms, p99 ${r.noclobber.p99} ms) · raw ${r.raw.opsPerSecond} ops/s (p50 ${r.raw.p50}, p99 ${r.raw.p99}) · ratio ${r.ratio}`,
+    );
+    if (r.naive) {
+      log(
+        `     naive raw (unprepared): ${r.naive.opsPerSecond} ops/s (p50 ${r.naive.p50}, p99 ${r.naive.p99}) · ratio ${r.ratioToNaive}`,
+      );
+    }
+  }
+  if (selected.has('w2')) {
+    const r = await w2(target, 16, count(2000));
+    run.w2 = r;
+    log(
+      `  W2 hot document, 16 writers: noclobber ${r.noclobber.goodput}/s, ${r.noclobber.conflicts} conflicts, p50 ${r.noclobber.p50} ms, p99 ${r.noclobber.p99} ms, lost ${r.noclobber.lost} · raw checked ${r.raw.goodput}/s, ${r.raw.conflicts} conflicts, p99 ${r.raw.p99} ms, lost ${r.raw.lost} · raw atomic ${r.rawAtomic.goodput}/s · ratio ${r.ratio} (to atomic ${r.ratioToAtomic})`,
+    );
+    for (const [mode, c] of Object.entries(r.contention)) {
+      log(
+        `     contention '${mode}': ${c.goodput}/s, ${c.conflicts} conflicts, p50 ${c.p50} ms, p99 ${c.p99} ms, lost ${c.lost} · to atomic ${c.ratioToAtomic}`,
+      );
+    }
+  }
+  if (selected.has('w3')) {
+    const r = await w3(target, 1000, count(5));
+    run.w3 = r;
+    log(
+      `  W3 batch of 1,000: noclobber ${r.noclobber.docsPerSecond} docs/s · raw ${r.raw.docsPerSecond} docs/s · ratio ${r.ratio}`,
+    );
+    if (r.naive) {
+      log(
+        `     naive raw (one UPDATE per document): ${r.naive.docsPerSecond} docs/s · ratio ${r.ratioToNaive}`,
+      );
+    }
+  }
+  if (selected.has('w4')) {
+    run.w4 = [];
+    for (const [writers, streams] of [
+      [1, 1],
+      [1, 1000],
+      [16, 1],
+      [16, 1000],
+    ] as const) {
+      const r = await w4(target, writers, count(2000), streams);
+      run.w4.push(r);
+      log(
+        `  W4 appends, ${writers} writer${writers > 1 ? 's' : ''}, ${streams === 1 ? 'one stream' : `${streams} streams`}: noclobber ${r.noclobber.goodput}/s (p99 ${r.noclobber.p99} ms) · raw ${r.raw.goodput}/s (p99 ${r.raw.p99} ms, ${r.raw.conflicts} retries) · ratio ${r.ratio}`,
+      );
+    }
+  }
+  if (selected.has('w6')) {
+    const r = await w6(target, 16, 64, count(4000));
+    run.w6 = r;
+    log(
+      `  W6 load-modify-save, 16 clients, own documents: noclobber ${r.noclobber.opsPerSecond} ops/s (p50 ${r.noclobber.p50} ms, p99 ${r.noclobber.p99} ms) · raw ${r.raw.opsPerSecond} ops/s (p50 ${r.raw.p50}, p99 ${r.raw.p99}) · ratio ${r.ratio}`,
     );
   }
-  const r3 = await w3(target, 1000, count(5));
-  log(
-    `  W3 batch of 1,000: noclobber ${r3.noclobber.docsPerSecond} docs/s · raw ${r3.raw.docsPerSecond} docs/s · ratio ${r3.ratio}`,
-  );
-  const r4 = [];
-  for (const [writers, streams] of [
-    [1, 1],
-    [1, 1000],
-    [16, 1],
-    [16, 1000],
-  ] as const) {
-    const r = await w4(target, writers, count(2000), streams);
-    r4.push(r);
-    log(
-      `  W4 appends, ${writers} writer${writers > 1 ? 's' : ''}, ${streams === 1 ? 'one stream' : `${streams} streams`}: noclobber ${r.noclobber.goodput}/s (p99 ${r.noclobber.p99} ms) · raw ${r.raw.goodput}/s (p99 ${r.raw.p99} ms, ${r.raw.conflicts} retries) · ratio ${r.ratio}`,
-    );
+  return run;
+}
+
+/** Every run on one backend, each on fresh tables (PostgreSQL) or files (SQLite). */
+async function runsOn(backend: string, dir: string): Promise<SuiteRun[]> {
+  const done: SuiteRun[] = [];
+  const server = backend === 'postgres' ? await startPostgres() : undefined;
+  try {
+    for (let i = 1; i <= runs; i++) {
+      log(`\n${backend}, run ${i} of ${runs}`);
+      if (server) {
+        const target = postgresTarget(server.url);
+        try {
+          done.push(await runOn(target));
+        } finally {
+          await target.cleanup();
+        }
+      } else {
+        const files = join(dir, `run-${i}`);
+        await mkdir(files);
+        try {
+          done.push(await runOn(sqliteTarget(files)));
+        } finally {
+          await rm(files, { recursive: true, force: true });
+        }
+      }
+    }
+  } finally {
+    await server?.stop();
   }
-  return { backend: target.backend, w1: r1, w2: r2, w3: r3, w4: r4 };
+  return done;
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'noclobber-bench-'));
 const results = [];
 try {
   for (const backend of backends) {
-    if (backend === 'sqlite') {
-      results.push(await runOn(sqliteTarget(dir)));
-    } else {
-      const server = await startPostgres();
-      const target = postgresTarget(server.url);
-      try {
-        results.push(await runOn(target));
-      } finally {
-        await target.cleanup();
-        await server.stop();
-      }
-    }
+    const done = await runsOn(backend, dir);
+    const rows = done.map(rowsOf);
+    results.push({
+      backend,
+      summary: spreadOfRuns(rows),
+      runs: done.map((run, i) => ({ ...run, rows: rows[i] })),
+    });
   }
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
-const report = { date: new Date().toISOString(), node: process.version, scale, results };
-const out = new URL('./results/', import.meta.url);
-await mkdir(out, { recursive: true });
-await writeFile(new URL('latest.json', out), `${JSON.stringify(report, null, 2)}\n`);
+
+for (const { backend, summary } of results) {
+  log(
+    `\n${backend}: noclobber over hand-written, median (min–max) of ${runs} run${runs > 1 ? 's' : ''}`,
+  );
+  for (const s of summary) {
+    log(
+      `  ${`${s.id}`.padEnd(14)} ${formatSpread(s.ratio).padEnd(20)} noclobber ${formatSpread(s.noclobber, 0)} · ${s.against} ${formatSpread(s.baseline, 0)} ${s.unit} · ${s.label}`,
+    );
+  }
+}
+
+const report = {
+  date: new Date().toISOString(),
+  node: process.version,
+  scale,
+  runs,
+  workloads: [...selected],
+  results,
+};
+const out = resolve(values.out);
+const chart = `${out.replace(/\.json$/, '')}.html`;
+await mkdir(dirname(out), { recursive: true });
+await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
+await writeFile(
+  chart,
+  chartOf(
+    `noclobber against hand-written code, ${report.date.slice(0, 10)}, ${runs} run${runs > 1 ? 's' : ''}, Node ${process.version}`,
+    results.map((r) => ({ backend: r.backend, runs: r.runs.map((run) => run.rows) })),
+  ),
+);
 if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-else log('\nwritten to bench/results/latest.json');
+else log(`\nwritten to ${out} and ${chart}`);

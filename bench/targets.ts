@@ -7,7 +7,7 @@ import { DocumentStore } from '../src/index.js';
 import { rawPostgres, rawSqlite } from './raw.js';
 import type { Target } from './workloads.js';
 
-/** SQLite files in `dir`, one per workload and side. */
+/** SQLite files in `dir`, one per workload and side; one folder per run of the suite. */
 export function sqliteTarget(dir: string): Target {
   return {
     backend: 'sqlite',
@@ -19,7 +19,10 @@ export function sqliteTarget(dir: string): Target {
   };
 }
 
-/** A PostgreSQL server: a fresh schema per workload for noclobber, a fresh table for raw. */
+/**
+ * A PostgreSQL server: a fresh schema per workload for noclobber, fresh tables for the
+ * hand-written drivers; one target per run of the suite.
+ */
 export function postgresTarget(url: string): Target & { cleanup(): Promise<void> } {
   const run = randomBytes(4).toString('hex');
   const names: string[] = [];
@@ -34,8 +37,13 @@ export function postgresTarget(url: string): Target & { cleanup(): Promise<void>
     },
     openRaw: (name, connections) => {
       const table = `bench_raw_${name}_${run}`;
-      names.push(`DROP TABLE IF EXISTS ${table}`);
+      names.push(`DROP TABLE IF EXISTS ${table}, ${table}_events`);
       return rawPostgres(url, table, connections);
+    },
+    openNaive: (name, connections) => {
+      const table = `bench_naive_${name}_${run}`;
+      names.push(`DROP TABLE IF EXISTS ${table}, ${table}_events`);
+      return rawPostgres(url, table, connections, { naive: true });
     },
     async cleanup() {
       const client = new pg.Client({ connectionString: url });

@@ -8,16 +8,22 @@ export interface Target {
   readonly backend: 'sqlite' | 'postgres';
   openStore(name: string, connections: number): DocumentStore;
   openRaw(name: string, connections: number): Promise<RawDriver>;
+  /** The hand-written driver as often written instead (see `rawPostgres`), where it differs. */
+  openNaive?(name: string, connections: number): Promise<RawDriver>;
 }
 
-async function seed(store: DocumentStore, raw: RawDriver, count: number) {
+/** Inserts documents `doc-0` … into the store and into every hand-written driver given. */
+export async function seed(store: DocumentStore, raws: (RawDriver | undefined)[], count: number) {
   const docs = store.collection<BenchDoc>('docs');
   const session = store.openSession();
   for (let i = 0; i < count; i++) session.insert(docs, makeDoc(i));
   await session.saveChanges();
-  await raw.insertAll(Array.from({ length: count }, (_, i) => makeDoc(i)));
+  for (const raw of raws) await raw?.insertAll(Array.from({ length: count }, (_, i) => makeDoc(i)));
   return docs;
 }
+
+/** `a / b`, rounded to two digits: noclobber's figure over the hand-written one. */
+export const ratio = (a: number, b: number) => round(a / b, 2);
 
 /**
  * Runs `op` untimed `count` times. Both sides of a workload warm up the same way before
@@ -26,42 +32,53 @@ async function seed(store: DocumentStore, raw: RawDriver, count: number) {
  * PostgreSQL the raw driver timed first ran at 1,660 ops/s, timed second at 2,290; on W3
  * SQLite a session round took 25 ms cold and 14 ms after about ten rounds of JIT warm-up.
  */
-async function warmUp(count: number, op: (i: number) => Promise<void>) {
+export async function warmUp(count: number, op: (i: number) => Promise<void>) {
   for (let i = 0; i < count; i++) await op(i);
+}
+
+/** The load-modify-save of W1 and W6 by hand: load, change, version-checked update. */
+export async function rawUpdate(raw: RawDriver, id: string) {
+  const { doc, version } = await raw.load(id);
+  doc.n += 1;
+  if (!(await raw.save(doc, version))) throw new Error(`raw update of ${id} met a conflict`);
 }
 
 /** W1: one client, load-modify-save on random ids. */
 export async function w1(target: Target, docs: number, ops: number) {
   const store = target.openStore('w1', 1);
   const raw = await target.openRaw('w1', 1);
+  const naive = await target.openNaive?.('w1', 1);
   try {
-    const collection = await seed(store, raw, docs);
+    const collection = await seed(store, [raw, naive], docs);
     const ids = randomIds(ops, docs).map((i) => `doc-${i}`);
     const noclobberOp = async (i: number) => {
       await store.update(collection, ids[i] as string, (doc) => {
         doc.n += 1;
       });
     };
-    const rawOp = async (i: number) => {
-      const { doc, version } = await raw.load(ids[i] as string);
-      doc.n += 1;
-      if (!(await raw.save(doc, version))) throw new Error('raw W1 met a conflict with one client');
-    };
+    const rawOp = (driver: RawDriver) => (i: number) => rawUpdate(driver, ids[i] as string);
     const warm = Math.min(ops, 1000);
     await warmUp(warm, noclobberOp);
-    await warmUp(warm, rawOp);
+    await warmUp(warm, rawOp(raw));
+    if (naive) await warmUp(warm, rawOp(naive));
     const noclobber = await timeEach(ops, noclobberOp);
-    const rawResult = await timeEach(ops, rawOp);
+    const rawResult = await timeEach(ops, rawOp(raw));
+    const naiveResult = naive ? await timeEach(ops, rawOp(naive)) : undefined;
     return {
       docs,
       ops,
       noclobber,
       raw: rawResult,
-      ratio: round(noclobber.opsPerSecond / rawResult.opsPerSecond, 2),
+      ratio: ratio(noclobber.opsPerSecond, rawResult.opsPerSecond),
+      ...(naiveResult && {
+        naive: naiveResult,
+        ratioToNaive: ratio(noclobber.opsPerSecond, naiveResult.opsPerSecond),
+      }),
     };
   } finally {
     await store.close();
     await raw.close();
+    await naive?.close();
   }
 }
 
@@ -69,7 +86,7 @@ export async function w1(target: Target, docs: number, ops: number) {
  * Runs `writers` loops until `target` increments are accepted, each claiming one
  * increment at a time; `increment` returns the attempts it took.
  */
-async function contend(writers: number, target: number, increment: () => Promise<number>) {
+export async function contend(writers: number, target: number, increment: () => Promise<number>) {
   let claimed = 0;
   let attempts = 0;
   const latencies: number[] = [];
@@ -138,7 +155,7 @@ export async function w2(target: Target, writers: number, accepted: number) {
       {};
     for (const mode of ['queue', 'lock', 'adaptive'] as const) {
       const result = await run(mode, `doc-${mode}`);
-      contention[mode] = { ...result, ratioToAtomic: round(result.goodput / atomic.goodput, 2) };
+      contention[mode] = { ...result, ratioToAtomic: ratio(result.goodput, atomic.goodput) };
     }
     return {
       writers,
@@ -146,8 +163,8 @@ export async function w2(target: Target, writers: number, accepted: number) {
       contention,
       raw: { ...checked, lost: accepted - rawFinal },
       rawAtomic: atomic,
-      ratio: round(noclobber.goodput / checked.goodput, 2),
-      ratioToAtomic: round(noclobber.goodput / atomic.goodput, 2),
+      ratio: ratio(noclobber.goodput, checked.goodput),
+      ratioToAtomic: ratio(noclobber.goodput, atomic.goodput),
     };
   } finally {
     await store.close();
@@ -159,8 +176,9 @@ export async function w2(target: Target, writers: number, accepted: number) {
 export async function w3(target: Target, docs: number, rounds: number) {
   const store = target.openStore('w3', 1);
   const raw = await target.openRaw('w3', 1);
+  const naive = await target.openNaive?.('w3', 1);
   try {
-    const collection: Collection<BenchDoc> = await seed(store, raw, docs);
+    const collection: Collection<BenchDoc> = await seed(store, [raw, naive], docs);
     const ids = Array.from({ length: docs }, (_, i) => `doc-${i}`);
     const noclobberRound = async () => {
       const session = store.openSession();
@@ -170,26 +188,38 @@ export async function w3(target: Target, docs: number, rounds: number) {
       }
       await session.saveChanges();
     };
-    const rawRound = async () => {
-      const items = await raw.loadMany(ids);
+    const rawRound = (driver: RawDriver) => async () => {
+      const items = await driver.loadMany(ids);
+      if (items.length !== docs) throw new Error('raw W3 loaded the wrong documents');
       for (const item of items) item.doc.n += 1;
-      if (!(await raw.saveMany(items))) throw new Error('raw W3 met a conflict with one client');
+      if (!(await driver.saveMany(items))) throw new Error('raw W3 met a conflict with one client');
     };
     await warmUp(10, noclobberRound);
-    await warmUp(10, rawRound);
+    await warmUp(10, rawRound(raw));
+    if (naive) await warmUp(10, rawRound(naive));
     const noclobber = await timeEach(rounds, noclobberRound);
-    const rawResult = await timeEach(rounds, rawRound);
-    const perSecond = (r: { opsPerSecond: number }) => round(r.opsPerSecond * docs, 0);
+    const rawResult = await timeEach(rounds, rawRound(raw));
+    const naiveResult = naive ? await timeEach(rounds, rawRound(naive)) : undefined;
+    const perSecond = (r: { opsPerSecond: number; p50: number; p99: number }) => ({
+      docsPerSecond: round(r.opsPerSecond * docs, 0),
+      p50: r.p50,
+      p99: r.p99,
+    });
     return {
       docs,
       rounds,
-      noclobber: { docsPerSecond: perSecond(noclobber), p50: noclobber.p50, p99: noclobber.p99 },
-      raw: { docsPerSecond: perSecond(rawResult), p50: rawResult.p50, p99: rawResult.p99 },
-      ratio: round(noclobber.opsPerSecond / rawResult.opsPerSecond, 2),
+      noclobber: perSecond(noclobber),
+      raw: perSecond(rawResult),
+      ratio: ratio(noclobber.opsPerSecond, rawResult.opsPerSecond),
+      ...(naiveResult && {
+        naive: perSecond(naiveResult),
+        ratioToNaive: ratio(noclobber.opsPerSecond, naiveResult.opsPerSecond),
+      }),
     };
   } finally {
     await store.close();
     await raw.close();
+    await naive?.close();
   }
 }
 
@@ -221,7 +251,7 @@ export async function w4(target: Target, writers: number, appends: number, strea
       appends,
       noclobber,
       raw: rawResult,
-      ratio: round(noclobber.goodput / rawResult.goodput, 2),
+      ratio: ratio(noclobber.goodput, rawResult.goodput),
     };
   } finally {
     await store.close();
