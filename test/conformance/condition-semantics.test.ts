@@ -9,8 +9,8 @@ import { describeConformance } from './fixture.js';
 
 // One seed for the documents and the conditions: set CONDITION_SEED to replay a failure.
 const SEED = Number(process.env.CONDITION_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const DOCUMENTS = 150;
-const CONDITIONS = 400;
+const DOCUMENTS = 200;
+const CONDITIONS = 600;
 
 // Shapes the random ones may miss: a numeric segment on an array and on an object, keys
 // that look like negative or padded indexes, and look-alikes of every type.

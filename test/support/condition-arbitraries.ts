@@ -85,23 +85,51 @@ function pathsIn(value: unknown, prefix: string[] = [], found = new Map<string, 
   return found;
 }
 
+// The double `steps` units in the last place above `n` (below, when negative), so
+// comparisons meet numbers that differ in their last bit only.
+function ulps(n: number, steps: number): number {
+  const bits = new BigInt64Array(new Float64Array([n]).buffer);
+  bits[0] = (bits[0] as bigint) + BigInt(n < 0 ? -steps : steps);
+  const next = new Float64Array(bits.buffer)[0] as number;
+  return Number.isFinite(next) ? next : n;
+}
+
+// A stored path with one numeric segment written as something that only looks like it
+// ('-1' for the last item, '01', '+1'): an object key, never an array index.
+const lookAlike = (path: string) => {
+  const segments = path.split('.');
+  const numeric = segments.flatMap((s, i) => (/^[0-9]+$/.test(s) ? [i] : []));
+  if (numeric.length === 0) return fc.constant(path);
+  return fc
+    .tuple(fc.constantFrom(...numeric), fc.constantFrom('-1', '-2', '01', '00', '+1', ' 1', '1e0'))
+    .map(([i, swapped]) => segments.map((s, j) => (j === i ? swapped : s)).join('.'));
+};
+
 /**
  * Conditions in the caller's syntax over `documents`: field tests under `$and`, `$or` and
- * `$not`, up to three deep. Two paths in three are ones the documents hold (ending at any
- * value, containers included) and the rest are random, which mostly address nothing; the
- * values are often the very ones stored at the path.
+ * `$not`, up to three deep. Most paths are ones the documents hold (ending at any value,
+ * containers included), some with an index written as a look-alike; the rest are random
+ * and mostly address nothing. Values are often the very ones stored at the path.
  */
 export function conditionOver(documents: readonly unknown[]): fc.Arbitrary<Condition> {
   const found = new Map<string, Scalar[]>();
   for (const doc of documents) pathsIn(doc, [], found);
   const known = [...found.keys()];
   const path = fc.oneof(
-    { arbitrary: fc.constantFrom(...known), weight: 2 },
-    { arbitrary: randomPath.map((p) => p.join('.')), weight: 1 },
+    { arbitrary: fc.constantFrom(...known), weight: 4 },
+    { arbitrary: fc.constantFrom(...known).chain(lookAlike), weight: 1 },
+    { arbitrary: randomPath.map((p) => p.join('.')), weight: 2 },
   );
   const value = (field: string) => {
     const stored = found.get(field) ?? [];
-    return stored.length ? fc.oneof(scalar, fc.constantFrom(...stored)) : scalar;
+    if (stored.length === 0) return scalar;
+    const numbers = stored.filter((v): v is number => typeof v === 'number');
+    const near = numbers.length
+      ? fc
+          .tuple(fc.constantFrom(...numbers), fc.integer({ min: -3, max: 3 }))
+          .map(([n, k]) => ulps(n, k))
+      : scalar;
+    return fc.oneof(scalar, fc.constantFrom(...stored), near);
   };
   const ordered = (field: string) =>
     value(field).filter(

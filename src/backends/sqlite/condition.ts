@@ -1,6 +1,7 @@
 import type { NormalizedCondition } from '../../concurrency/condition.js';
 import { arrayIndexOf } from '../../concurrency/condition-path.js';
 import { type Bind, type ConditionDialect, compileConditionSql } from '../condition-sql.js';
+import { compareNumberSql } from './number-order.js';
 
 /** SQL text plus its named parameters. Parameter names are generated here, never taken from callers. */
 export interface CompiledCondition {
@@ -36,20 +37,28 @@ function locate(segments: string[], bind: Bind): { doc: string; path: string } {
   return { doc, path: bind(jsonPath(keys)) };
 }
 
+// The stored value's JSON type, its SQL value (strings as text) and its JSON text.
 const field = (segments: string[], bind: Bind) => {
   const { doc, path } = locate(segments, bind);
-  return { type: `json_type(${doc}, ${path})`, value: `json_extract(${doc}, ${path})` };
+  return {
+    type: `json_type(${doc}, ${path})`,
+    value: `json_extract(${doc}, ${path})`,
+    text: `(${doc} -> ${path})`,
+  };
 };
 
-// Guards a comparison with the JSON type of the stored value, so 1 never equals "1" or
-// true (json_extract gives both as SQL values that compare equal to it).
-function typed(
-  stored: { type: string; value: string },
-  operand: string | number,
-  test: (value: string) => string,
-): string {
-  const types = typeof operand === 'string' ? `('text')` : `('integer', 'real')`;
-  return `COALESCE(${stored.type} IN ${types} AND ${test(stored.value)}, 0)`;
+type Field = ReturnType<typeof field>;
+
+// A test of the stored value against an operand of the same JSON type, false on any other
+// type, so 1 never equals "1" or true (json_extract gives both as SQL values equal to 1).
+// CASE tests the type first: numbers are compared through their JSON text, which only a
+// number has (see number-order.ts).
+function typed(stored: Field, operand: string | number, operator: string, bind: Bind): string {
+  if (typeof operand === 'string') {
+    return `(CASE WHEN ${stored.type} = 'text' THEN ${stored.value} ${operator} ${bind(operand)} ELSE 0 END)`;
+  }
+  const order = compareNumberSql(stored.text, operand, bind);
+  return `(CASE WHEN ${stored.type} IN ('integer', 'real') THEN ${order} ${operator} 0 ELSE 0 END)`;
 }
 
 const sqlite: ConditionDialect = {
@@ -57,10 +66,10 @@ const sqlite: ConditionDialect = {
     const f = field(segments, bind);
     if (value === null) return `(${f.type} IS 'null')`;
     if (typeof value === 'boolean') return `(${f.type} IS '${value}')`;
-    return typed(f, value, (v) => `${v} = ${bind(value)}`);
+    return typed(f, value, '=', bind);
   },
   compare(segments, operator, value, bind) {
-    return typed(field(segments, bind), value, (v) => `${v} ${operator} ${bind(value)}`);
+    return typed(field(segments, bind), value, operator, bind);
   },
   exists(segments, present, bind) {
     return `(${field(segments, bind).type} IS ${present ? 'NOT NULL' : 'NULL'})`;
