@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startPostgres } from '../test/support/postgres-server.js';
 import { chartOf } from './chart.js';
-import { rowsOf, type SuiteRun } from './rows.js';
+import { type Row, rowsOf, type SuiteRun } from './rows.js';
 import { formatSpread, spreadOfRuns } from './spread.js';
 import { postgresTarget, sqliteTarget } from './targets.js';
 import { w6 } from './w6.js';
@@ -164,11 +164,11 @@ const results = [];
 try {
   for (const backend of backends) {
     const done = await runsOn(backend, dir);
-    const rows = done.map(rowsOf);
+    const rows = done.map((run) => rowsOf(run));
     results.push({
       backend,
       summary: spreadOfRuns(rows),
-      runs: done.map((run, i) => ({ ...run, rows: rows[i] })),
+      runs: done.map((run, i) => ({ ...run, rows: rows[i] as Row[] })),
     });
   }
 } finally {

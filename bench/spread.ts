@@ -10,13 +10,10 @@ export interface Spread {
 /** The spread of `values` (at least one). */
 export function spreadOf(values: number[]): Spread {
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length / 2;
-  const median = sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return {
-    min: sorted[0] as number,
-    median: Number((median as number).toFixed(2)),
-    max: sorted[sorted.length - 1] as number,
-  };
+  const at = (i: number) => sorted[i] as number;
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
+  return { min: at(0), median: Number(median.toFixed(2)), max: at(sorted.length - 1) };
 }
 
 /** One comparison over every run: the spread of noclobber's figure, the baseline's and the ratio. */
