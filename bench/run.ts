@@ -22,7 +22,7 @@ const USAGE = `usage: npm run bench -- [--backend sqlite|postgres|all] [--runs N
   --runs       how many times the whole suite runs on each backend (default 3); every
                ratio is reported as its median and range over the runs
   --scale      multiplies operation counts (default 1: W1 3,000 ops, W2 2,000 increments,
-               W3 5 rounds, W4 2,000 appends, W6 4,000 ops)
+               W3 10 rounds, W4 2,000 appends, W6 4,000 ops)
   --workloads  which workloads to run (default all)
   --out        where the JSON goes (default bench/results/latest.json); the chart is
                written next to it with the extension .html
@@ -93,7 +93,7 @@ async function runOn(target: Target): Promise<SuiteRun> {
     }
   }
   if (selected.has('w3')) {
-    const r = await w3(target, 1000, count(5));
+    const r = await w3(target, 1000, count(10));
     run.w3 = r;
     log(
       `  W3 batch of 1,000: noclobber ${r.noclobber.docsPerSecond} docs/s · raw ${r.raw.docsPerSecond} docs/s · ratio ${r.ratio}`,

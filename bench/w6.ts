@@ -1,31 +1,30 @@
 import type { DocumentStore } from '../src/index.js';
 import { type BenchDoc, randomIds } from './docs.js';
-import { percentiles, round } from './stats.js';
+import { interleave, round, type Timing } from './stats.js';
 import { ratio, rawUpdate, seed, type Target } from './workloads.js';
 
 /**
- * Runs `clients` concurrent loops of `perClient` operations each (`op(client, i)`);
- * throughput over the wall time of all of them and the latency of each operation.
+ * Runs `clients` concurrent loops, client c doing `op(c, i)` for i from `from` to `to - 1`:
+ * the wall time until all are done and the latency of each operation.
  */
 async function inParallel(
   clients: number,
-  perClient: number,
   op: (client: number, i: number) => Promise<void>,
-) {
+  from: number,
+  to: number,
+): Promise<Timing> {
   const latencies: number[] = [];
   const start = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async (_, client) => {
-      for (let i = 0; i < perClient; i++) {
+      for (let i = from; i < to; i++) {
         const t = performance.now();
         await op(client, i);
         latencies.push(performance.now() - t);
       }
     }),
   );
-  const seconds = (performance.now() - start) / 1000;
-  const ops = clients * perClient;
-  return { ops, opsPerSecond: round(ops / seconds, 1), ...percentiles(latencies) };
+  return { seconds: (performance.now() - start) / 1000, latencies };
 }
 
 /**
@@ -55,16 +54,26 @@ export async function w6(target: Target, clients: number, owned: number, ops: nu
     // Untimed, with every client at once, so every connection of both pools is open and
     // has prepared its statements before timing.
     const warm = Math.min(perClient, 100);
-    await inParallel(clients, warm, noclobberOp);
-    await inParallel(clients, warm, rawOp);
-    const noclobber = await inParallel(clients, perClient, noclobberOp);
-    const rawResult = await inParallel(clients, perClient, rawOp);
+    await inParallel(clients, noclobberOp, 0, warm);
+    await inParallel(clients, rawOp, 0, warm);
+    // Interleaved in slices of every client's operations, as in W1; counted per client
+    // round, so the throughput is the operations of all clients over the time.
+    const timed = await interleave(perClient, 10, {
+      noclobber: (from, to) => inParallel(clients, noclobberOp, from, to),
+      raw: (from, to) => inParallel(clients, rawOp, from, to),
+    });
+    const perOp = (r: (typeof timed)['raw']) => ({
+      ops: r.ops * clients,
+      opsPerSecond: round(r.opsPerSecond * clients, 1),
+      p50: r.p50,
+      p99: r.p99,
+    });
     return {
       clients,
       owned,
-      noclobber,
-      raw: rawResult,
-      ratio: ratio(noclobber.opsPerSecond, rawResult.opsPerSecond),
+      noclobber: perOp(timed.noclobber),
+      raw: perOp(timed.raw),
+      ratio: ratio(timed.noclobber.opsPerSecond, timed.raw.opsPerSecond),
     };
   } finally {
     await store.close();

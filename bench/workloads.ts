@@ -1,7 +1,7 @@
 import type { Collection, ContentionMode, DocumentStore } from '../src/index.js';
 import { type BenchDoc, makeDoc, randomIds } from './docs.js';
 import type { RawDriver } from './raw.js';
-import { percentiles, round, timeEach } from './stats.js';
+import { interleave, percentiles, round, type Throughput, timeRange } from './stats.js';
 
 /** A database to benchmark on: fresh noclobber stores and raw drivers, each on its own tables. */
 export interface Target {
@@ -61,9 +61,18 @@ export async function w1(target: Target, docs: number, ops: number) {
     await warmUp(warm, noclobberOp);
     await warmUp(warm, rawOp(raw));
     if (naive) await warmUp(warm, rawOp(naive));
-    const noclobber = await timeEach(ops, noclobberOp);
-    const rawResult = await timeEach(ops, rawOp(raw));
-    const naiveResult = naive ? await timeEach(ops, rawOp(naive)) : undefined;
+    const sides = {
+      noclobber: (from: number, to: number) => timeRange(noclobberOp, from, to),
+      raw: (from: number, to: number) => timeRange(rawOp(raw), from, to),
+    };
+    const timed: Record<'noclobber' | 'raw', Throughput> & { naive?: Throughput } = naive
+      ? await interleave(ops, 20, {
+          ...sides,
+          naive: (f: number, t: number) => timeRange(rawOp(naive), f, t),
+        })
+      : await interleave(ops, 20, sides);
+    const { noclobber, raw: rawResult } = timed;
+    const naiveResult = timed.naive;
     return {
       docs,
       ops,
@@ -197,9 +206,19 @@ export async function w3(target: Target, docs: number, rounds: number) {
     await warmUp(10, noclobberRound);
     await warmUp(10, rawRound(raw));
     if (naive) await warmUp(10, rawRound(naive));
-    const noclobber = await timeEach(rounds, noclobberRound);
-    const rawResult = await timeEach(rounds, rawRound(raw));
-    const naiveResult = naive ? await timeEach(rounds, rawRound(naive)) : undefined;
+    // One round per slice: the sides take turns round by round.
+    const sides = {
+      noclobber: (from: number, to: number) => timeRange(noclobberRound, from, to),
+      raw: (from: number, to: number) => timeRange(rawRound(raw), from, to),
+    };
+    const timed: Record<'noclobber' | 'raw', Throughput> & { naive?: Throughput } = naive
+      ? await interleave(rounds, rounds, {
+          ...sides,
+          naive: (f: number, t: number) => timeRange(rawRound(naive), f, t),
+        })
+      : await interleave(rounds, rounds, sides);
+    const { noclobber, raw: rawResult } = timed;
+    const naiveResult = timed.naive;
     const perSecond = (r: { opsPerSecond: number; p50: number; p99: number }) => ({
       docsPerSecond: round(r.opsPerSecond * docs, 0),
       p50: r.p50,
