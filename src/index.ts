@@ -23,6 +23,7 @@ export {
   MergeConflictError,
   NoclobberError,
   PatchTestFailedError,
+  PatchTooLargeError,
   RetryExhaustedError,
   StoreClosedError,
   TransientError,
@@ -45,6 +46,7 @@ export {
   type DocumentPatch,
   type JsonPatchOperation,
   type MergePatch,
+  type PatchLimits,
 } from './concurrency/patch.js';
 export {
   type ContentionMode,

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'TRANSIENT_FAILURE'
   | 'MERGE_CONFLICT'
   | 'INVALID_PATCH'
+  | 'PATCH_TOO_LARGE'
   | 'PATCH_TEST_FAILED';
 
 /** Base class of every error noclobber throws on purpose. Switch on `code`, not on messages. */
@@ -211,7 +212,8 @@ export class InvalidArgumentError extends NoclobberError {
     | 'INVALID_VERSION'
     | 'INVALID_DOCUMENT'
     | 'INVALID_CONDITION'
-    | 'INVALID_PATCH' = 'INVALID_ARGUMENT';
+    | 'INVALID_PATCH'
+    | 'PATCH_TOO_LARGE' = 'INVALID_ARGUMENT';
 }
 
 /** An id is empty, not a string, too long or holds characters no id may hold. */
@@ -283,6 +285,33 @@ export class MergeConflictError extends NoclobberError {
 /** A JSON Patch (RFC 6902) that is malformed or cannot apply to the document. Nothing was written. */
 export class InvalidPatchError extends InvalidArgumentError {
   override readonly code = 'INVALID_PATCH' as const;
+}
+
+/**
+ * A patch was refused for its cost before anything was written: a JSON Patch of more
+ * operations than `maxPatchOperations`, or a patch that made the document larger than
+ * `maxDocumentBytes` (refused at the operation that passed the limit, not after the
+ * whole patch ran).
+ */
+export class PatchTooLargeError extends InvalidArgumentError {
+  override readonly code = 'PATCH_TOO_LARGE' as const;
+  /** Which limit the patch passed. */
+  readonly limit: 'maxDocumentBytes' | 'maxPatchOperations';
+  /** The limit's value. */
+  readonly max: number;
+  /** What the patch reached: bytes of JSON of the document, or its number of operations. */
+  readonly actual: number;
+
+  constructor(limit: 'maxDocumentBytes' | 'maxPatchOperations', max: number, actual: number) {
+    super(
+      limit === 'maxDocumentBytes'
+        ? `The patch makes the document ${actual} bytes of JSON, more than the limit of ${max}: nothing was applied`
+        : `The JSON Patch has ${actual} operations, more than the limit of ${max}: nothing was applied`,
+    );
+    this.limit = limit;
+    this.max = max;
+    this.actual = actual;
+  }
 }
 
 /** A JSON Patch `test` operation did not hold; the patch was not applied at all. */

@@ -8,6 +8,7 @@ import {
   MergeConflictError,
   NoclobberError,
   PatchTestFailedError,
+  PatchTooLargeError,
   RetryExhaustedError,
   UnknownCollectionError,
 } from '../concurrency/errors.js';
@@ -80,6 +81,14 @@ export function problemOf(error: unknown, preconditioned: boolean, expectedETag?
   }
   if (error instanceof UnknownCollectionError) {
     return problem(404, 'unknown-collection', 'Not Found', error.message);
+  }
+  if (error instanceof PatchTooLargeError) {
+    // Too many operations, or a result past the document limit: the request asks for more
+    // than the server takes, whatever its bytes.
+    return problem(413, 'patch-too-large', 'Content Too Large', error.message, {
+      limit: error.limit,
+      max: error.max,
+    });
   }
   if (error instanceof InvalidPatchError) {
     return problem(422, 'invalid-patch', 'Unprocessable Content', error.message);

@@ -359,7 +359,7 @@ async function patch(ctx: Context, id: string): Promise<Response> {
   );
   if (verdict !== 'proceed') return preconditionFailed(`The precondition does not hold for ${id}`);
   if (!found) return noDocument(id);
-  const apply = documentPatcher(change, ctx.c.idField);
+  const apply = documentPatcher(change, ctx.c, ctx.store.patchLimits);
   const document = apply(found.document);
   if ((document as Record<string, unknown>)[ctx.c.idField] !== id) {
     throw new InvalidArgumentError(`A patch cannot change the id of ${ctx.c.name}/${id}`);

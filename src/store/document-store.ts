@@ -7,7 +7,12 @@ import {
   StoreClosedError,
   UnknownCollectionError,
 } from '../concurrency/errors.js';
-import { type DocumentPatch, documentPatcher } from '../concurrency/patch.js';
+import {
+  DEFAULT_MAX_PATCH_OPERATIONS,
+  type DocumentPatch,
+  documentPatcher,
+  type PatchLimits,
+} from '../concurrency/patch.js';
 import { Policies, type PolicyOptions } from '../concurrency/policy.js';
 import { checkForStrategy } from '../concurrency/strategy.js';
 import { EventStore } from '../events/event-store.js';
@@ -36,6 +41,8 @@ export interface DocumentStoreOptions {
   actor?: string;
   /** Largest document accepted, in bytes of JSON. Default 16 MiB. */
   maxDocumentBytes?: number;
+  /** Most operations one JSON Patch given to `patch()` may hold. Default 1,000. */
+  maxPatchOperations?: number;
   /** Rules choosing checks, retries, resolvers and contention handling per operation. */
   policies?: Policies;
   /** Callbacks on conflicts, retries, resolutions and give-ups. */
@@ -109,6 +116,7 @@ export class DocumentStore {
   readonly #shared: Shared;
   readonly #scope: WriteScope;
   readonly #context: StoreContext;
+  readonly #patchLimits: Required<PatchLimits>;
   #events: EventStore | undefined;
 
   constructor(options: DocumentStoreOptions);
@@ -128,6 +136,11 @@ export class DocumentStore {
     if (!Number.isSafeInteger(maxDocumentBytes) || maxDocumentBytes < 2) {
       throw new InvalidArgumentError('maxDocumentBytes is a positive integer');
     }
+    const maxPatchOperations = options.maxPatchOperations ?? DEFAULT_MAX_PATCH_OPERATIONS;
+    if (!Number.isSafeInteger(maxPatchOperations) || maxPatchOperations < 1) {
+      throw new InvalidArgumentError('maxPatchOperations is a positive integer');
+    }
+    this.#patchLimits = { maxDocumentBytes, maxPatchOperations };
     this.#shared = shared ?? {
       backend: new BackendRuntime(options.backend),
       pruner: new WriteLogPruner(options.writeLog),
@@ -138,6 +151,11 @@ export class DocumentStore {
     };
     this.#scope = { tenant, actor: actorOf(options.actor) ?? null, maxDocumentBytes };
     this.#context = this.#contextFor(this.#scope);
+  }
+
+  /** What one patch may cost here: `maxDocumentBytes` and `maxPatchOperations`. */
+  get patchLimits(): Required<PatchLimits> {
+    return this.#patchLimits;
   }
 
   /** The tenant this store's operations run in. */
@@ -175,6 +193,7 @@ export class DocumentStore {
         tenant,
         ...(this.#scope.actor === null ? {} : { actor: this.#scope.actor }),
         maxDocumentBytes: this.#scope.maxDocumentBytes,
+        maxPatchOperations: this.#patchLimits.maxPatchOperations,
       },
       this.#shared,
     );
@@ -278,7 +297,7 @@ export class DocumentStore {
     const c = this.#context.resolve(collection);
     validateId(id);
     optionsObject(options, 'patch()');
-    const apply = documentPatcher(patch, c.idField) as unknown as (document: T) => T;
+    const apply = documentPatcher(patch, c, this.#patchLimits) as unknown as (document: T) => T;
     const context = this.#contextFor(this.#scopeFor(options.actor));
     return runUpdate(context, c, id, apply, options, 'patch');
   }
