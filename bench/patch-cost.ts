@@ -86,6 +86,11 @@ const cases: Case[] = [
     patch: ops(1000, () => ({ op: 'remove', path: '/a/1' })),
   },
   {
+    name: '1,000 inserts in the middle of a 4M-item array (~8 MB; shifts the array each time)',
+    document: () => ({ id: 'd', a: repeat(4_000_000, (i) => i % 10) }),
+    patch: ops(1000, (i) => ({ op: 'add', path: '/a/2000000', value: i })),
+  },
+  {
     name: '1,000 adds of 1 KB values (a 1 MiB patch)',
     document: smallDocument,
     patch: ops(1000, (i) => ({ op: 'add', path: `/n${i}`, value: 'v'.repeat(1000) })),
