@@ -144,7 +144,8 @@ function parsePath(key: string): string[] {
 }
 
 function scalar(value: unknown): Scalar {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'string') return storable(value);
+  if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   throw new InvalidConditionError(
     `Conditions compare with JSON scalars (string, finite number, boolean, null), got ${safeDescribe(value)}`,
@@ -152,10 +153,20 @@ function scalar(value: unknown): Scalar {
 }
 
 function ordered(value: unknown): number | string {
-  if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) {
-    return value;
-  }
+  if (typeof value === 'string') return storable(value);
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
   throw new InvalidConditionError(
     `Comparisons take a finite number or a string, got ${safeDescribe(value)}`,
   );
+}
+
+// No stored document holds a NUL character or a lone surrogate (see the document rules),
+// and PostgreSQL refuses them even as parameters: such a value is a mistake, said so.
+function storable(value: string): string {
+  if (value.includes('\u0000') || !value.isWellFormed()) {
+    throw new InvalidConditionError(
+      'A condition string holds a NUL character or a lone surrogate, which no document can hold',
+    );
+  }
+  return value;
 }

@@ -227,6 +227,10 @@ describeConformance('checks', (fixture) => {
       { 'a"b': 1 },
       { total: { $gt: Number.NaN } },
       { lines: [1] },
+      // No document can hold these; PostgreSQL refused the NUL with a raw error.
+      { status: 'a\u0000b' },
+      { status: { $in: ['ok', '\ud800'] } },
+      { status: { $gt: 'a\u0000' } },
       [],
       'status = 1',
     ];
