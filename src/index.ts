@@ -1,3 +1,6 @@
+// First, so an unsupported Node.js is named before anything else can fail on it.
+import './runtime/node-version.js';
+
 export type {
   Backend,
   StoredChange,
@@ -93,6 +96,8 @@ export type {
   RetryEvent,
   WriteEvent,
 } from './observe/hooks.js';
+export { MissingDriverError } from './runtime/load-driver.js';
+export { UnsupportedNodeError } from './runtime/node-version.js';
 export { Collection, type CollectionOptions } from './store/collection.js';
 export type { CollectionRef } from './store/context.js';
 export {

@@ -18,7 +18,9 @@ export type ErrorCode =
   | 'MERGE_CONFLICT'
   | 'INVALID_PATCH'
   | 'PATCH_TOO_LARGE'
-  | 'PATCH_TEST_FAILED';
+  | 'PATCH_TEST_FAILED'
+  | 'MISSING_DRIVER'
+  | 'UNSUPPORTED_NODE';
 
 /** Base class of every error noclobber throws on purpose. Switch on `code`, not on messages. */
 export abstract class NoclobberError extends Error {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { InvalidArgumentError, TransientError } from '../../concurrency/errors.js';
 import type { DocumentMetadata } from '../../store/metadata.js';
 import {
@@ -20,19 +20,25 @@ import {
   type WriteOutcome,
 } from '../backend.js';
 import { compileCondition } from './condition.js';
+import { checkConnectionOptions } from './connection-options.js';
+import { nodePostgres } from './driver.js';
 import { transientOf } from './errors.js';
+import type { PostgresPool, PostgresPoolConfig } from './pool.js';
 import { migrate } from './schema.js';
 import * as sql from './statements.js';
 import * as streams from './streams.js';
 
-/** Options of the PostgreSQL backend. Give one of `connectionString`, `pool` or `poolConfig`. */
+/**
+ * Options of the PostgreSQL backend. Give `connectionString` or `poolConfig` (or both:
+ * `poolConfig` adds to the connection string), or else `pool`.
+ */
 export interface PostgresOptions {
-  /** e.g. `postgres://user:password@localhost:5432/app`. */
+  /** e.g. `postgres://user:password@localhost:5432/app`; a non-empty string when given. */
   connectionString?: string;
-  /** The application's own pool. noclobber never ends it. */
-  pool?: pg.Pool;
-  /** Options for a pool noclobber creates (and ends on `close()`). */
-  poolConfig?: pg.PoolConfig;
+  /** The application's own pool (a `pg.Pool`). noclobber never ends it. */
+  pool?: PostgresPool;
+  /** Options for a pool noclobber creates (and ends on `close()`), as `pg.PoolConfig` takes them. */
+  poolConfig?: PostgresPoolConfig;
   /** Where noclobber's tables live. Default `'noclobber'`. */
   schema?: string;
   /** Connections in a pool noclobber creates. Default 10. */
@@ -79,7 +85,8 @@ export class PostgresBackend implements Backend {
   readonly #statements = new Map<string, string>();
   readonly #prepared = new Map<string, string>();
 
-  constructor(options: PostgresOptions = {}) {
+  constructor(options: PostgresOptions) {
+    checkConnectionOptions(options);
     const schema = options.schema ?? 'noclobber';
     if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
       throw new InvalidArgumentError(
@@ -90,10 +97,11 @@ export class PostgresBackend implements Backend {
     // Validated above to plain lowercase identifier characters, so quoting is exact.
     this.#quoted = `"${schema}"`;
     if (options.pool) {
-      this.#pool = options.pool;
+      // Typed by what noclobber calls on it; at run time it is the application's pg.Pool.
+      this.#pool = options.pool as pg.Pool;
       this.#ownsPool = false;
     } else {
-      this.#pool = new pg.Pool({
+      this.#pool = new nodePostgres.Pool({
         ...(options.connectionString === undefined
           ? {}
           : { connectionString: options.connectionString }),
@@ -107,8 +115,8 @@ export class PostgresBackend implements Backend {
     }
   }
 
-  /** The pool, for the application's own queries. */
-  get pool(): pg.Pool {
+  /** The pool (a `pg.Pool`), for the application's own queries. */
+  get pool(): PostgresPool {
     return this.#pool;
   }
 

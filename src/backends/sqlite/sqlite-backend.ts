@@ -1,4 +1,4 @@
-import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { NormalizedCheck } from '../../concurrency/check.js';
 import { TransientError } from '../../concurrency/errors.js';
 import { sleep } from '../../concurrency/retry.js';
@@ -20,6 +20,9 @@ import {
   type WriteOutcome,
 } from '../backend.js';
 import { compileCondition } from './condition.js';
+import type { SqliteDatabase } from './database.js';
+import { Sqlite } from './driver.js';
+import { checkFilename } from './filename.js';
 import { migrate } from './schema.js';
 import * as sql from './statements.js';
 import * as streams from './streams.js';
@@ -28,8 +31,8 @@ import * as streams from './streams.js';
 export interface SqliteOptions {
   /** The database file, created if missing; `':memory:'` for a private in-memory store. */
   filename?: string;
-  /** An already open better-sqlite3 connection to use instead of `filename`. Not closed by `close()`. */
-  database?: Database;
+  /** An already open better-sqlite3 `Database` to use instead of `filename`. Not closed by `close()`. */
+  database?: SqliteDatabase;
   /** How long a writer waits for another process's write lock, in ms. Default 5000. */
   busyTimeout?: number;
 }
@@ -75,18 +78,19 @@ export class SqliteBackend implements Backend {
 
   constructor(options: SqliteOptions = {}) {
     if (options.database) {
-      this.#db = options.database;
+      // Typed by what noclobber calls on it; at run time it is the application's Database.
+      this.#db = options.database as Database;
       this.#ownsDatabase = false;
     } else {
-      this.#db = new BetterSqlite3(options.filename ?? ':memory:');
+      this.#db = new Sqlite(checkFilename(options.filename ?? ':memory:'));
       this.#ownsDatabase = true;
     }
     this.#busyTimeout = Math.max(0, Math.trunc(options.busyTimeout ?? 5000));
     this.#db.pragma(`busy_timeout = ${this.#busyTimeout}`);
   }
 
-  /** The underlying connection, for the application's own queries. */
-  get database(): Database {
+  /** The underlying connection (a better-sqlite3 `Database`), for the application's own queries. */
+  get database(): SqliteDatabase {
     return this.#db;
   }
 
