@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Backend } from '../backends/backend.js';
 import { PostgresBackend } from '../backends/postgres/index.js';
 import { SqliteBackend } from '../backends/sqlite/index.js';
 import { toNodeListener } from '../http/adapters/node.js';
@@ -13,6 +14,8 @@ A document server over HTTP: GET/HEAD/PUT/PATCH/DELETE /:collection/:id,
 POST /:collection, GET /:collection/_changes?since=. Conditional requests
 (If-Match, If-None-Match, If-Unmodified-Since, If-Modified-Since) are checked
 in the database with the write. Any valid collection name is served.
+The database is connected and migrated before the server listens; every
+5xx answer is logged to stderr as one JSON line with its cause.
 
 Options:
   --db <file>        SQLite database file (default ./noclobber.db)
@@ -23,6 +26,38 @@ Options:
                      take the tenant from this request header
   -h, --help         show this help
 `;
+
+function openBackend(postgres: string | undefined, db: string | undefined): Backend {
+  if (postgres === undefined) return new SqliteBackend({ filename: db ?? './noclobber.db' });
+  // A bound on connecting, so an unreachable server is reported, not waited on for minutes.
+  return new PostgresBackend({
+    connectionString: postgres,
+    poolConfig: { connectionTimeoutMillis: CONNECT_TIMEOUT },
+  });
+}
+
+const CONNECT_TIMEOUT = 10_000;
+
+// The URL without its password, for messages.
+function redacted(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'given with --postgres';
+  }
+}
+
+// The error and its causes in one line: a driver's reason is often in the cause.
+function reasonOf(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error; e !== undefined && parts.length < 4; e = (e as Error).cause) {
+    parts.push(e instanceof Error ? e.message : String(e));
+    if (!(e instanceof Error)) break;
+  }
+  return parts.filter((p, i) => p && parts.indexOf(p) === i).join(': ');
+}
 
 /** `noclobber serve`: the document resource on node:http, SQLite by default. */
 export const serve: Command = {
@@ -45,9 +80,21 @@ export const serve: Command = {
       throw new UsageError('give --db or --postgres, not both');
     }
     const port = integerOption('port', options.port, 3000, 0, 65535);
-    const backend = options.postgres
-      ? new PostgresBackend({ connectionString: options.postgres })
-      : new SqliteBackend({ filename: options.db ?? './noclobber.db' });
+    const backend = openBackend(options.postgres, options.db);
+    // Connected and migrated before listening: a database that cannot be reached or
+    // used stops the server here with its reason, rather than a server answering 500.
+    try {
+      await backend.migrate();
+    } catch (error) {
+      await backend.close().catch(() => {});
+      const where = options.postgres
+        ? redacted(options.postgres)
+        : (options.db ?? './noclobber.db');
+      process.stderr.write(
+        `noclobber serve: cannot use the database ${where}: ${reasonOf(error)}\n`,
+      );
+      return 1;
+    }
     const store = new DocumentStore({ backend });
     const header = options['tenant-header']?.toLowerCase();
     const handler = createHandler(store, {

@@ -1,7 +1,12 @@
 export { expressHandler } from './adapters/express.js';
 export { fastifyPlugin } from './adapters/fastify.js';
 export { honoHandler } from './adapters/hono.js';
-export { serveNode, toNodeListener, writeResponse } from './adapters/node.js';
+export {
+  type NodeListenerOptions,
+  serveNode,
+  toNodeListener,
+  writeResponse,
+} from './adapters/node.js';
 export { MalformedHeaderError } from './errors.js';
 export {
   type EntityTag,
@@ -22,4 +27,5 @@ export {
   type Verdict,
 } from './preconditions.js';
 export { type Problem, problemOf, problemResponse } from './problem.js';
+export { type ErrorReporter, reportToStderr } from './report.js';
 export { createHandler, type FetchHandler, type HandlerOptions } from './resource.js';

@@ -88,7 +88,11 @@ export function evaluatePreconditions(
       : current !== undefined && p.ifMatch.tags.some((tag) => strongMatch(tag, current.etag));
     if (!ok) return 'failed';
   } else if (p.ifUnmodifiedSince !== undefined && current !== undefined) {
-    if (seconds(current.lastModified) > p.ifUnmodifiedSince) return 'failed';
+    // Stricter than RFC 9110 13.1.4 on purpose: a date names a whole second, and a second
+    // write within it cannot be told from the one the client saw. So a document modified
+    // at any time in that second (or later) fails: a needless 412 at worst, never a write
+    // over one the client has not seen.
+    if (current.lastModified >= p.ifUnmodifiedSince) return 'failed';
   }
   if (p.ifNoneMatch !== undefined) {
     const matched = p.ifNoneMatch.any

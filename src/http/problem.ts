@@ -6,10 +6,10 @@ import {
   InvalidArgumentError,
   InvalidPatchError,
   MergeConflictError,
-  NoclobberError,
   PatchTestFailedError,
   PatchTooLargeError,
   RetryExhaustedError,
+  TransientError,
   UnknownCollectionError,
 } from '../concurrency/errors.js';
 import { formatETag } from './etag.js';
@@ -24,13 +24,23 @@ export interface Problem {
   readonly [extension: string]: unknown;
 }
 
-/** The response for a problem: `application/problem+json`. */
+/** How long a client should wait before trying again after a 503, in seconds. */
+const RETRY_AFTER = '1';
+
+/**
+ * The response for a problem: `application/problem+json`; a 503 says when to try again
+ * (`Retry-After`).
+ */
 export function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {
   const { code, ...rest } = problem;
   const body = { type: `urn:noclobber:problem:${code}`, ...rest };
   return new Response(JSON.stringify(body), {
     status: problem.status,
-    headers: { 'content-type': 'application/problem+json', ...headers },
+    headers: {
+      'content-type': 'application/problem+json',
+      ...(problem.status === 503 ? { 'retry-after': RETRY_AFTER } : {}),
+      ...headers,
+    },
   });
 }
 
@@ -48,7 +58,10 @@ export function problem(
 /**
  * Maps a store error to its problem. Conflicts a precondition asked about are 412 with
  * the expected and actual ETags; conflicts the server could not resolve itself are 409.
- * Anything unknown is rethrown (a 500 is the server's own business, not a client's).
+ * A database failure is 503 `unavailable` (nothing was written: try again) unless the
+ * write may have landed: then 500 `outcome-unknown` with `ambiguous: true`, never the
+ * answer of a write that certainly did not happen. Anything unknown is rethrown (a 500 is
+ * the server's own business, not a client's).
  */
 export function problemOf(error: unknown, preconditioned: boolean, expectedETag?: string): Problem {
   if (error instanceof ConcurrencyError || error instanceof DuplicateDocumentError) {
@@ -101,8 +114,16 @@ export function problemOf(error: unknown, preconditioned: boolean, expectedETag?
       error.message,
     );
   }
-  if (error instanceof NoclobberError && error.code === 'TRANSIENT_FAILURE') {
-    return problem(503, 'unavailable', 'Service Unavailable', error.message);
+  if (error instanceof TransientError) {
+    return error.ambiguous
+      ? problem(
+          500,
+          'outcome-unknown',
+          'Outcome Unknown',
+          `The database failed while committing; the write may or may not have landed. Read the document before trying again. (${error.message})`,
+          { ambiguous: true },
+        )
+      : problem(503, 'unavailable', 'Service Unavailable', error.message, { ambiguous: false });
   }
   throw error;
 }

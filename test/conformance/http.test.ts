@@ -1,51 +1,10 @@
-import { afterEach, expect, it } from 'vitest';
-import { createHandler } from '../../src/http/index.js';
-import { ADAPTERS, type Adapter, startServer, type TestServer } from '../support/http-server.js';
+import { expect, it } from 'vitest';
+import { ADAPTERS } from '../support/http-server.js';
 import { order } from '../support/model.js';
-import { describeConformance, type Fixture } from './fixture.js';
+import { describeConformance } from './fixture.js';
+import { expectProblem, useServers } from './http-support.js';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-/** Serves the fixture's store (orders, tokened; tenant from X-Tenant) through `adapter`. */
-async function serve(fixture: Fixture, adapter: Adapter = 'node', options = {}) {
-  const { store, c } = fixture;
-  const server = await startServer(adapter, (basePath) =>
-    createHandler(store, {
-      collections: [c.orders, c.tokened],
-      basePath,
-      tenant: (request) => request.headers.get('x-tenant') ?? undefined,
-      ...options,
-    }),
-  );
-  servers.push(server);
-  const call = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, init);
-  const json = (
-    method: string,
-    path: string,
-    body: unknown,
-    headers: Record<string, string> = {},
-  ) =>
-    call(path, {
-      method,
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-    });
-  return { call, json, url: server.url };
-}
-
-/** Asserts an RFC 9457 problem response and returns its body. */
-async function expectProblem(response: Response, status: number, code?: string) {
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toBe('application/problem+json');
-  const body = (await response.json()) as Record<string, unknown>;
-  expect(body).toMatchObject({ status, type: expect.stringMatching(/^urn:noclobber:problem:/) });
-  if (code) expect(body.type).toBe(`urn:noclobber:problem:${code}`);
-  return body;
-}
+const serve = useServers();
 
 describeConformance('http resource', (fixture) => {
   for (const adapter of ADAPTERS) {

@@ -5,7 +5,8 @@ import { serveNode } from './node.js';
 /**
  * Express (5) middleware: `app.use('/docs', expressHandler(handler))`. Express strips the
  * mount path, so the handler needs no `basePath`. Mount it before body parsers such as
- * `express.json()`: it reads the raw body itself.
+ * `express.json()`: it reads the raw body itself. Errors the handler does not answer go
+ * to `next(error)`, so the application's error handlers see them.
  */
 export function expressHandler(
   handler: FetchHandler,

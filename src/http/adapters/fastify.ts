@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FetchHandler } from '../resource.js';
-import { serveNode } from './node.js';
+import { respond, writeResponse } from './node.js';
 
 /** The parts of a Fastify instance the plugin uses (Fastify 5). */
 interface FastifyLike {
@@ -54,15 +54,26 @@ export function fastifyPlugin(
       request: { raw: IncomingMessage; body?: unknown },
       reply: { raw: ServerResponse; hijack(): void },
     ) => {
-      reply.hijack();
       const url = request.raw.url ?? '/';
       const path = url.startsWith(fastify.prefix) ? url.slice(fastify.prefix.length) || '/' : url;
       const body = request.body instanceof Uint8Array ? request.body : undefined;
-      await serveNode(handler, request.raw, reply.raw, body ?? new Uint8Array(), path);
+      // The reply is taken over only once there is a response: until then, an error the
+      // handler does not answer goes through Fastify's error handlers like any other.
+      const response = await respond(handler, request.raw, body ?? new Uint8Array(), path);
+      reply.hijack();
+      try {
+        await writeResponse(reply.raw, response);
+      } catch (error) {
+        reply.raw.destroy();
+        throw error;
+      }
     };
-    // Fastify's own refusals (a body past the limit, a broken stream) as problem details too.
+    // Fastify's own refusals (a body past the limit, a broken stream) as problem details
+    // too; a server error is passed on to the application's error handler (by default,
+    // Fastify's, which logs it) rather than answered here.
     fastify.setErrorHandler((error, _request, reply) => {
-      const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+      if (!error.statusCode || error.statusCode >= 500) throw error;
+      const status = error.statusCode >= 400 ? error.statusCode : 500;
       const code = status === 413 ? 'content-too-large' : status < 500 ? 'bad-request' : 'internal';
       return reply
         .code(status)
@@ -72,7 +83,7 @@ export function fastifyPlugin(
         );
     });
     fastify.route({
-      method: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'POST'],
+      method: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'POST', 'OPTIONS', 'TRACE'],
       url: '/*',
       handler: serve,
     });

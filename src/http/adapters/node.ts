@@ -1,20 +1,40 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { type ErrorReporter, reportToStderr, safely } from '../report.js';
 import type { FetchHandler } from '../resource.js';
+
+/** Options of `toNodeListener()`. */
+export interface NodeListenerOptions {
+  /**
+   * Told of every error the listener answers with 500 itself (the handler rejected, or
+   * the response broke off), with its cause. Default: a JSON line on stderr.
+   */
+  onError?: ErrorReporter;
+}
 
 /**
  * Serves a Fetch handler from Node's `http` server: `http.createServer(toNodeListener(handler))`.
- * The request URL is taken from the path only (never from the Host header).
+ * The request URL is taken from the path only (never from the Host header). An error the
+ * handler does not answer is reported to `onError` and answered 500, never dropped.
  */
 export function toNodeListener(
   handler: FetchHandler,
+  options: NodeListenerOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  const report = options.onError ?? reportToStderr;
   return (req, res) => {
-    void serveNode(handler, req, res);
+    serveNode(handler, req, res).catch((error: unknown) => {
+      safely(report, error, req);
+      answerInternal(res);
+    });
   };
 }
 
-/** Runs one Node request through a Fetch handler; `body` when a framework already read it. */
+/**
+ * Runs one Node request through a Fetch handler; `body` when a framework already read it.
+ * Rejects when the handler does, or when the response cannot be written (the connection
+ * is then destroyed), so the caller's error handling sees every failure.
+ */
 export async function serveNode(
   handler: FetchHandler,
   req: IncomingMessage,
@@ -22,38 +42,46 @@ export async function serveNode(
   body?: Uint8Array,
   path: string = req.url ?? '/',
 ): Promise<void> {
+  const response = await respond(handler, req, body, path);
   try {
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-      else if (value !== undefined) headers.set(name, value);
-    }
-    const method = req.method ?? 'GET';
-    const withBody = method !== 'GET' && method !== 'HEAD';
-    // Appended, not resolved: a path like '//host/x' must stay a path, not become a host.
-    const request = new Request(`http://localhost${path.startsWith('/') ? path : `/${path}`}`, {
-      method,
-      headers,
-      ...(withBody
-        ? { body: body ?? (Readable.toWeb(req) as ReadableStream<Uint8Array>), duplex: 'half' }
-        : {}),
-    } as RequestInit);
-    await writeResponse(res, await handler(request));
-  } catch {
-    if (!res.headersSent) {
-      res.statusCode = 500;
-      res.setHeader('content-type', 'application/problem+json');
-      res.end(
-        JSON.stringify({
-          type: 'urn:noclobber:problem:internal',
-          title: 'Internal Server Error',
-          status: 500,
-        }),
-      );
-    } else {
-      res.destroy();
-    }
+    await writeResponse(res, response);
+  } catch (error) {
+    res.destroy();
+    throw error;
   }
+}
+
+// Methods a Fetch `Request` cannot carry (the Fetch standard forbids them).
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+/**
+ * The handler's response to a Node request, without writing it. Methods the Fetch API
+ * cannot carry are answered 501 here: the handler never sees them.
+ */
+export async function respond(
+  handler: FetchHandler,
+  req: IncomingMessage,
+  body?: Uint8Array,
+  path: string = req.url ?? '/',
+): Promise<Response> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  if (FORBIDDEN_METHODS.has(method)) return notImplemented(method);
+  // Built from the raw lines: Node keeps only the first of some repeated headers (e.g.
+  // If-Unmodified-Since), and a repeated condition must be refused, not half read.
+  const headers = new Headers();
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
+  }
+  const withBody = method !== 'GET' && method !== 'HEAD';
+  // Appended, not resolved: a path like '//host/x' must stay a path, not become a host.
+  const request = new Request(`http://localhost${path.startsWith('/') ? path : `/${path}`}`, {
+    method,
+    headers,
+    ...(withBody
+      ? { body: body ?? (Readable.toWeb(req) as ReadableStream<Uint8Array>), duplex: 'half' }
+      : {}),
+  } as RequestInit);
+  return handler(request);
 }
 
 /** Writes a Fetch `Response` to a Node response. */
@@ -68,7 +96,42 @@ export async function writeResponse(res: ServerResponse, response: Response): Pr
   }
   for await (const chunk of response.body) {
     // Respect backpressure: a slow client must not make the whole body pile up in memory.
-    if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+    if (!res.write(chunk)) {
+      await new Promise((resolve) => {
+        res.once('drain', resolve);
+        res.once('close', resolve);
+      });
+    }
+    // A client that went away reads no more: leaving the loop cancels the body.
+    if (res.destroyed) return;
   }
   res.end();
 }
+
+/** Answers 500 as a problem detail if nothing was sent yet; else cuts the connection. */
+export function answerInternal(res: ServerResponse): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.statusCode = 500;
+  res.setHeader('content-type', 'application/problem+json');
+  res.end(
+    JSON.stringify({
+      type: 'urn:noclobber:problem:internal',
+      title: 'Internal Server Error',
+      status: 500,
+    }),
+  );
+}
+
+const notImplemented = (method: string) =>
+  new Response(
+    JSON.stringify({
+      type: 'urn:noclobber:problem:not-implemented',
+      title: 'Not Implemented',
+      status: 501,
+      detail: `${method} is not supported`,
+    }),
+    { status: 501, headers: { 'content-type': 'application/problem+json' } },
+  );

@@ -1,0 +1,52 @@
+import { InvalidArgumentError } from '../../concurrency/errors.js';
+import type { ChangesPage } from '../../store/document-store.js';
+import type { Context } from '../context.js';
+
+/**
+ * `GET`/`HEAD /:collection/_changes?since=&limit=`: one page of the collection's changes
+ * feed, `{ "changes": [...], "last": n }`. The collection is filtered in the database, so
+ * an empty page means there is nothing more after `since`. A page holds at most `limit`
+ * changes (default 100, at most 10,000) and the store's byte budget of documents (4 MiB
+ * by default; a larger document comes alone), and is written out change by change.
+ */
+export async function changes(ctx: Context): Promise<Response> {
+  const params = new URL(ctx.request.url).searchParams;
+  const number = (name: string, fallback: number) => {
+    const value = params.get(name);
+    if (value === null) return fallback;
+    if (!/^[0-9]{1,15}$/.test(value)) {
+      throw new InvalidArgumentError(`${name} is a non-negative integer`);
+    }
+    return Number(value);
+  };
+  const page = await ctx.store.changes({
+    since: number('since', 0),
+    limit: number('limit', 100),
+    collection: ctx.c.name,
+  });
+  const body = ctx.request.method === 'HEAD' ? null : pageStream(page);
+  return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+}
+
+// The page's JSON, one change at a time: each is serialized when the client can take it,
+// and let go of once written, so the text of a whole page is never held at once.
+function pageStream(page: ChangesPage): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const pending: (ChangesPage['changes'][number] | undefined)[] = page.changes;
+  let next = -1;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (next === -1) {
+        controller.enqueue(encoder.encode('{"changes":['));
+      } else if (next < pending.length) {
+        const text = JSON.stringify(pending[next]);
+        pending[next] = undefined;
+        controller.enqueue(encoder.encode(next === 0 ? text : `,${text}`));
+      } else {
+        controller.enqueue(encoder.encode(`],"last":${page.last}}`));
+        controller.close();
+      }
+      next++;
+    },
+  });
+}

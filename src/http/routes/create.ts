@@ -1,0 +1,19 @@
+import { type Context, documentResponse } from '../context.js';
+import { documentOf } from '../document-body.js';
+import { readPreconditions } from '../preconditions.js';
+
+/**
+ * `POST /:collection`: creates a document with a generated id (201, `Location`). A new id
+ * can match no ETag, so conditional headers have nothing to say here, but a malformed one
+ * is still refused with 400, as on every route.
+ */
+export async function create(ctx: Context): Promise<Response> {
+  readPreconditions(ctx.request.headers, ctx.request.method);
+  const document = await documentOf(ctx, undefined);
+  if (document instanceof Response) return document;
+  const result = await ctx.store.insert(ctx.c, document);
+  if (!result.written) throw new Error('An insert always writes');
+  return documentResponse(ctx, 201, document, result.metadata, {
+    location: `${encodeURIComponent(ctx.c.name)}/${encodeURIComponent(result.id)}`,
+  });
+}

@@ -1,0 +1,93 @@
+import { InvalidArgumentError } from '../../concurrency/errors.js';
+import { type DocumentPatch, documentPatcher } from '../../concurrency/patch.js';
+import type { DocumentMetadata } from '../../store/metadata.js';
+import { readJson } from '../body.js';
+import {
+  type Context,
+  currentOf,
+  documentResponse,
+  failure,
+  isAbsence,
+  lookup,
+  noDocument,
+  pinned,
+  preconditionFailed,
+} from '../context.js';
+import {
+  evaluatePreconditions,
+  hasWritePrecondition,
+  readPreconditions,
+} from '../preconditions.js';
+import { problem, problemResponse } from '../problem.js';
+
+const MERGE_PATCH = 'application/merge-patch+json';
+const JSON_PATCH = 'application/json-patch+json';
+
+/** The patch formats a document takes, as `Accept-Patch` lists them (RFC 5789 3.1). */
+export const ACCEPT_PATCH = `${MERGE_PATCH}, ${JSON_PATCH}`;
+
+/**
+ * `PATCH /:collection/:id`: a JSON Merge Patch or a JSON Patch. Without preconditions it is
+ * applied server-side to the current version, with retries; with them, strictly to the
+ * version they name. A missing document is 404 whatever the preconditions.
+ */
+export async function patch(ctx: Context, id: string): Promise<Response> {
+  const p = readPreconditions(ctx.request.headers, ctx.request.method);
+  const type = (ctx.request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  const body = await readJson(ctx.request, [MERGE_PATCH, JSON_PATCH], ctx.settings.maxBodyBytes);
+  if (!body.ok) {
+    // A 415 names the formats that would do (RFC 5789 2.2).
+    const accept: Record<string, string> =
+      body.problem.status === 415 ? { 'accept-patch': ACCEPT_PATCH } : {};
+    return problemResponse(body.problem, { ...body.headers, ...accept });
+  }
+  const jsonPatch = type === JSON_PATCH;
+  if (jsonPatch !== Array.isArray(body.value)) {
+    return problemResponse(
+      problem(
+        422,
+        'invalid-patch',
+        'Unprocessable Content',
+        jsonPatch ? 'A JSON Patch is an array' : 'A merge patch of a document is an object',
+      ),
+    );
+  }
+  const change = body.value as DocumentPatch;
+  if (!hasWritePrecondition(p)) return patchCurrent(ctx, id, change);
+  const found = await lookup(ctx, id);
+  // Without its conditions this request would be a 404, so they are ignored (RFC 9110 13.2.1).
+  if (!found) return noDocument(id);
+  const verdict = evaluatePreconditions(p, 'PATCH', currentOf(ctx.c, found.metadata));
+  if (verdict !== 'proceed') return preconditionFailed(`The precondition does not hold for ${id}`);
+  const apply = documentPatcher(change, ctx.c, ctx.store.patchLimits);
+  const document = apply(found.document);
+  if ((document as Record<string, unknown>)[ctx.c.idField] !== id) {
+    throw new InvalidArgumentError(`A patch cannot change the id of ${ctx.c.name}/${id}`);
+  }
+  try {
+    const result = await ctx.store.put(ctx.c, document, { check: pinned(ctx.c, found.metadata) });
+    if (!result.written) throw new Error('A pinned put always writes');
+    return documentResponse(ctx, 200, document, result.metadata);
+  } catch (error) {
+    return failure(ctx, error, true);
+  }
+}
+
+// The seed's endpoint: applied server-side to the current version, with retries.
+async function patchCurrent(ctx: Context, id: string, change: DocumentPatch): Promise<Response> {
+  if (ctx.empty) return noDocument(id);
+  let metadata: DocumentMetadata | undefined;
+  try {
+    const saved = await ctx.store.patch(ctx.c, id, change, {
+      ...(ctx.settings.retry ? { retry: ctx.settings.retry } : {}),
+      onSaved: (m) => {
+        metadata = m;
+      },
+    });
+    if (!metadata) throw new Error('patch() saved without metadata');
+    return documentResponse(ctx, 200, saved, metadata);
+  } catch (error) {
+    if (isAbsence(error)) return noDocument(id);
+    return failure(ctx, error, false);
+  }
+}

@@ -1,0 +1,93 @@
+import type { Check } from '../../concurrency/check.js';
+import {
+  absentPrecondition,
+  type Context,
+  currentOf,
+  documentResponse,
+  failure,
+  isAbsence,
+  locationOf,
+  lookup,
+  lookupMetadata,
+  pinned,
+  preconditionFailed,
+} from '../context.js';
+import { documentOf } from '../document-body.js';
+import {
+  directCheck,
+  evaluatePreconditions,
+  hasWritePrecondition,
+  readPreconditions,
+} from '../preconditions.js';
+import { problem, problemResponse } from '../problem.js';
+
+/**
+ * `PUT /:collection/:id`: creates (201) or replaces (200) the document, with its
+ * preconditions checked by the database in the write itself.
+ */
+export async function replace(ctx: Context, id: string): Promise<Response> {
+  const p = readPreconditions(ctx.request.headers, ctx.request.method);
+  const document = await documentOf(ctx, id);
+  if (document instanceof Response) return document;
+  const save = async (check: Check, preconditioned: boolean, creates?: boolean) => {
+    try {
+      const result = await ctx.store.put(ctx.c, document, { check });
+      if (!result.written) throw new Error('A put with this check always writes');
+      const created = creates ?? check === 'mustNotExist';
+      const extra: Record<string, string> = created ? { location: locationOf(id) } : {};
+      return documentResponse(ctx, created ? 201 : 200, document, result.metadata, extra);
+    } catch (error) {
+      if (preconditioned && isAbsence(error)) return absentPrecondition(ctx, id);
+      return failure(ctx, error, preconditioned);
+    }
+  };
+  if (!hasWritePrecondition(p)) {
+    if (!ctx.settings.requirePreconditions) {
+      const existed = (await lookupMetadata(ctx, id)) !== null;
+      return save('none', false, !existed);
+    }
+    return saveNew(ctx, id, document);
+  }
+  const direct = directCheck(p, ctx.c.versionKind);
+  if (direct === 'failed') {
+    return preconditionFailed(`No version of ${ctx.c.name}/${id} has that ETag`);
+  }
+  if (direct) {
+    // Only a create can pass with nothing there, so an empty collection need not be asked.
+    if (ctx.empty && direct !== 'mustNotExist') return absentPrecondition(ctx, id);
+    return save(direct, true);
+  }
+  const found = await lookup(ctx, id);
+  const verdict = evaluatePreconditions(
+    p,
+    'PUT',
+    found ? currentOf(ctx.c, found.metadata) : undefined,
+  );
+  if (verdict !== 'proceed') return preconditionFailed(`The precondition does not hold for ${id}`);
+  return save(pinned(ctx.c, found?.metadata), true);
+}
+
+// A PUT without preconditions creates, and only creates: an existing document needs them.
+async function saveNew(ctx: Context, id: string, document: object): Promise<Response> {
+  try {
+    const result = await ctx.store.insert(ctx.c, document);
+    if (!result.written) throw new Error('An insert always writes');
+    return documentResponse(ctx, 201, document, result.metadata, { location: locationOf(id) });
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'DUPLICATE_DOCUMENT') {
+      return failure(ctx, error, false);
+    }
+    return preconditionRequired(ctx, id);
+  }
+}
+
+/** 428 for an unconditional write of an existing document. */
+export const preconditionRequired = (ctx: Context, id: string): Response =>
+  problemResponse(
+    problem(
+      428,
+      'precondition-required',
+      'Precondition Required',
+      `${ctx.c.name}/${id} exists: send If-Match with its ETag (or If-None-Match: * to create only)`,
+    ),
+  );
