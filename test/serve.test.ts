@@ -1,16 +1,40 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, inject, it } from 'vitest';
 
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGTERM');
+afterEach(async () => {
+  await stopAll();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+/** Stops every server started so far and waits for each to exit. */
+async function stopAll(): Promise<void> {
+  await Promise.all(
+    children.splice(0).map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+// A port with nothing listening: bind one, note it, close it.
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 /** Starts `noclobber serve` with `args` and resolves to the URL it prints. */
 function start(args: string[]): Promise<string> {
@@ -59,6 +83,41 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     expect(await got.json()).toMatchObject({ id, text: 'two' });
   }, 60_000);
 }
+
+for (const backend of ['sqlite', 'postgres'] as const) {
+  it(`noclobber serve on ${backend}: documents are served after a restart, their collections known from the database`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'noclobber-serve-'));
+    dirs.push(dir);
+    const args =
+      backend === 'sqlite' ? ['--db', join(dir, 'data.db')] : ['--postgres', inject('postgresUrl')];
+    const collection = `notes${randomUUID().slice(0, 8)}`;
+    const first = await start(args);
+    const created = await fetch(`${first}${collection}/a`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', 'if-none-match': '*' },
+      body: JSON.stringify({ text: 'kept' }),
+    });
+    expect(created.status).toBe(201);
+    await stopAll();
+    const second = await start(args);
+    const got = await fetch(`${second}${collection}/a`);
+    expect(got.status).toBe(200);
+    expect(await got.json()).toMatchObject({ text: 'kept' });
+    const feed = await fetch(`${second}${collection}/_changes`);
+    expect(((await feed.json()) as { changes: unknown[] }).changes).toHaveLength(1);
+  }, 60_000);
+}
+
+it('noclobber serve with a PostgreSQL it cannot use exits 1 with the reason, never serving', async () => {
+  const port = await closedPort();
+  const failed = await start(['--postgres', `postgres://postgres:secret@127.0.0.1:${port}/test`])
+    .then(() => 'served')
+    .catch((error: Error) => error.message);
+  expect(failed).toMatch(/exited with 1/);
+  expect(failed).toMatch(/cannot use the database postgres:\/\/postgres:\*\*\*@127\.0\.0\.1/);
+  expect(failed).toMatch(/ECONNREFUSED|refused/i);
+  expect(failed).not.toMatch(/serving|secret/);
+}, 60_000);
 
 it('noclobber serve refuses bad options', async () => {
   await expect(start(['--port', 'eighty'])).rejects.toThrow(/exited with 2/);

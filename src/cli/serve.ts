@@ -56,7 +56,8 @@ function reasonOf(error: unknown): string {
     parts.push(e instanceof Error ? e.message : String(e));
     if (!(e instanceof Error)) break;
   }
-  return parts.filter((p, i) => p && parts.indexOf(p) === i).join(': ');
+  // A cause already quoted by the message before it is not repeated.
+  return parts.filter((p, i) => p && !parts.slice(0, i).some((q) => q.includes(p))).join(': ');
 }
 
 /** `noclobber serve`: the document resource on node:http, SQLite by default. */

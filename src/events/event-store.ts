@@ -73,7 +73,10 @@ export class EventStore {
     return this.#append(streamId, writes, expected, undefined);
   }
 
-  /** Reads a stream's events in order; an unknown stream reads as empty. */
+  /**
+   * Reads a stream's events in order; an unknown stream reads as empty. At most `limit`
+   * events, 1,000 by default: read a long stream page by page.
+   */
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     validateId(streamId);
     optionsObject(options, 'readStream()');
@@ -83,10 +86,9 @@ export class EventStore {
     }
     const first = optionalVersion(options.from, 'from');
     const last = optionalVersion(options.to, 'to');
-    const limit =
-      options.limit === undefined
-        ? Number.MAX_SAFE_INTEGER
-        : count(options.limit, 'limit', Number.MAX_SAFE_INTEGER);
+    // One page by default, so a long stream is never loaded whole by accident; read on
+    // from the last version + 1 (forward) or - 1 (backward).
+    const limit = count(options.limit ?? PAGE, 'limit', Number.MAX_SAFE_INTEGER);
     const [low, high] =
       direction === 'forward'
         ? [first ?? 1, last ?? Number.MAX_SAFE_INTEGER]

@@ -56,7 +56,7 @@ export interface ReadStreamOptions {
   /** Last version to read, inclusive. Default: the end (forward) or the start (backward). */
   to?: number;
   direction?: 'forward' | 'backward';
-  /** At most this many events. Default: all. */
+  /** At most this many events. Default 1,000: a long stream is read page by page. */
   limit?: number;
 }
 
