@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { NoclobberError } from '../concurrency/errors.js';
 import { MissingDriverError } from '../runtime/load-driver.js';
 import { type Command, UsageError } from './command.js';
 
@@ -72,8 +73,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return await run(name, await load(), args);
   } catch (error) {
-    // A missing driver is an installation matter: its message says what to install.
-    if (error instanceof MissingDriverError) {
+    // Loading a command can fail only on the installation (a missing driver, an old
+    // Node.js), and the error's message says what to do about it.
+    if (error instanceof NoclobberError) {
       process.stderr.write(`noclobber${name ? ` ${name}` : ''}: ${error.message}\n`);
       return 1;
     }
