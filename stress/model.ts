@@ -8,6 +8,8 @@ import type { Model } from '../src/testing/index.js';
 export type Change =
   | { readonly t: 'inc'; readonly tag: string }
   | { readonly t: 'ins'; readonly tag: string }
+  /** A whole-document replace (or upsert), by an unpinned put. */
+  | { readonly t: 'put'; readonly tag: string }
   | { readonly t: 'del' }
   | { readonly t: 'set'; readonly field: string; readonly value: number };
 
@@ -33,6 +35,7 @@ export const model: Model<State, Change> = {
           h: chain(String(state?.h ?? ''), change.tag),
         };
       case 'ins':
+      case 'put':
         return { n: 1, h: chain('', change.tag) };
       case 'del':
         return undefined;
@@ -43,9 +46,12 @@ export const model: Model<State, Change> = {
   equals: (a, b) => canonical(a) === canonical(b),
 };
 
-/** A state as sorted JSON, without the id and version fields the store adds. */
+// Kept by the store (id, version) or by the audit (the mark of an HTTP write), not the model.
+const IGNORED = new Set(['id', 'version', 'mark']);
+
+/** A state as sorted JSON, without the fields the model does not track. */
 export function canonical(state: State | undefined): string {
   if (state === undefined) return 'absent';
-  const entries = Object.entries(state).filter(([k]) => k !== 'id' && k !== 'version');
+  const entries = Object.entries(state).filter(([k]) => !IGNORED.has(k));
   return JSON.stringify(entries.sort(([a], [b]) => (a < b ? -1 : 1)));
 }

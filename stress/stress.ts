@@ -12,8 +12,15 @@ import {
   History,
   type RecordedOperation,
 } from '../src/testing/index.js';
+import { type Audit, installAudit } from '../test/support/audit.js';
 import { type BackendConfig, openBackend } from '../test/support/open-backend.js';
+import { registerCleanup } from './cleanup.js';
+import type { Doc } from './context.js';
+import { injectTerminations, restartLater } from './faults.js';
+import { type LostReplyProxy, startLostReplyProxy } from './lost-reply-proxy.js';
 import { type Change, chain, model, type State } from './model.js';
+import { random } from './random.js';
+import { checkStreams } from './streams.js';
 import type { WorkerReport, WorkerTask } from './worker.js';
 
 /** One stress run's settings. */
@@ -28,51 +35,86 @@ export interface StressOptions {
   readonly workers: number;
   /** PostgreSQL: terminate the workers' server connections at random while they run. */
   readonly faults: boolean;
+  /**
+   * The share of requests whose reply is lost after the server ran them (0: none): on
+   * PostgreSQL through a proxy that resets the connection, on SQLite by a backend that
+   * commits and then throws an ambiguous `TransientError`.
+   */
+  readonly lostReplies: number;
   readonly seed: number;
   /** Stops and starts the PostgreSQL server; called once, `restartAfter` ms into the run. */
   readonly restart?: () => Promise<void>;
   readonly restartAfter?: number;
 }
 
-/** What a run did and what the checker found. */
+/** A broken promise the run found, by kind. */
+export interface StressViolation {
+  readonly kind: string;
+  readonly key: string;
+  readonly message: string;
+}
+
+/** What a run did and what the checkers found. */
 export interface StressReport {
   readonly backend: string;
   readonly seed: number;
   readonly seconds: number;
   readonly operations: number;
+  /** Document writes by how they ended. */
   readonly byStatus: CheckResult['counts'];
   readonly appends: number;
+  /** Document writes and appends whose outcome was reported unknown. */
+  readonly unknown: number;
+  /** Connections terminated by the fault injector. */
   readonly faults: number;
+  /** Replies lost on purpose. */
+  readonly lostReplies: number;
   /** Server restarts during the run. */
   readonly restarts: number;
-  readonly violations: readonly { kind: string; key: string; message: string }[];
+  readonly violations: readonly StressViolation[];
+  /** Violations that are an accepted write missing, and writes applied more than once. */
+  readonly lost: number;
+  readonly appliedTwice: number;
 }
 
 const HOT = 3;
 const COLD = 200;
 const STREAMS = 5;
 
+// How each kind of violation reads in a summary.
+const LOST = new Set(['lost-write', 'lost-update', 'final-revision', 'lost-append']);
+const TWICE = new Set([
+  'applied-twice',
+  'gap',
+  'duplicate-revision',
+  'append-twice',
+  'duplicate-event',
+]);
+
 /**
- * Runs worker threads over a few hot and many cold documents (updates, resolver merges,
- * session batches, deletes and re-inserts, event appends), then checks every document's
- * history against its final state and every stream's events against the accepted appends.
+ * Runs worker threads over a few hot and many cold documents (pinned and unpinned
+ * writes, sessions, patches, deletes and re-inserts, appends, and the same through HTTP),
+ * with faults, then checks every document's history against its final state and every
+ * stream against the recorded appends.
  */
 export async function runStress(options: StressOptions): Promise<StressReport> {
   const target = await prepare(options);
+  const workers: Worker[] = [];
+  let audit: Audit | undefined;
+  let faults: ReturnType<typeof injectTerminations> | undefined;
+  let restarting: ReturnType<typeof restartLater> | undefined;
   try {
     const history = new History<Change>();
-    await seed(target.config, history);
+    audit = await seed(target.config, history);
+    // Faults start once the schema and the seed documents are in place.
+    if (options.faults && options.url) faults = injectTerminations(options.url, target.appName);
+    if (options.restart) restarting = restartLater(options.restart, options.restartAfter ?? 3000);
     const started = Date.now();
     const deadline = started + options.seconds * 1000;
-    const faults =
-      options.faults && target.url ? injectFaults(target.url, target.appName) : undefined;
-    const restarting = options.restart
-      ? restartLater(options.restart, options.restartAfter ?? 3000)
-      : undefined;
     const reports = await Promise.all(
       Array.from({ length: options.workers }, (_, worker) =>
-        runWorker({
-          config: target.config,
+        runWorker(workers, {
+          config: target.workerConfig,
           worker,
           ops: Math.ceil(options.ops / options.workers),
           deadline,
@@ -80,60 +122,99 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
           hot: HOT,
           cold: COLD,
           streams: STREAMS,
+          lostReplies: options.backend === 'sqlite' ? options.lostReplies : 0,
         }),
       ),
     );
     const restarts = (await restarting?.done()) ?? 0;
-    const injected = (await faults?.stop()) ?? 0;
+    const terminated = (await faults?.stop()) ?? 0;
     const seconds = (Date.now() - started) / 1000;
     for (const report of reports) history.merge(report.operations as RecordedOperation<Change>[]);
-    const result = checkHistory(history, await finals(target.config), model);
-    const streamViolations = await checkStreams(target.config, reports);
+    const result = checkHistory(history, await finals(target.config, audit), model);
+    const appends = reports.flatMap((r) => r.appends);
+    const violations = [
+      ...result.violations.map(({ kind, key, message }) => ({ kind, key, message })),
+      ...(await checkStreams(target.config, STREAMS, appends)),
+    ];
     return {
       backend: options.backend,
       seed: options.seed,
       seconds: Math.round(seconds * 10) / 10,
       operations: reports.reduce((n, r) => n + r.done, 0),
       byStatus: result.counts,
-      appends: reports.reduce((n, r) => n + r.appends.length, 0),
-      faults: injected,
+      appends: appends.length,
+      unknown: result.counts.unknown + appends.filter((a) => a.status === 'unknown').length,
+      faults: terminated,
+      lostReplies: (target.proxy?.lost ?? 0) + reports.reduce((n, r) => n + r.lostReplies, 0),
       restarts,
-      violations: [...result.violations, ...streamViolations].map(({ kind, key, message }) => ({
-        kind,
-        key,
-        message,
-      })),
+      violations,
+      lost: violations.filter((v) => LOST.has(v.kind)).length,
+      appliedTwice: violations.filter((v) => TWICE.has(v.kind)).length,
     };
   } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+    await restarting?.done().catch(() => {});
+    await faults?.stop();
+    await audit?.close();
     await target.cleanup();
   }
 }
 
-async function prepare(options: StressOptions) {
+/** A one-line summary of a report. */
+export function summary(report: StressReport): string {
+  const { ok, fail } = report.byStatus;
+  const v = report.violations.length;
+  const other = v - report.lost - report.appliedTwice;
+  return `${report.backend}: ${report.operations} operations in ${report.seconds} s (${ok} writes accepted, ${fail} refused), ${report.appends} appends, ${report.lostReplies} lost replies injected, ${report.faults} connections terminated, ${report.restarts} server restarts, ${report.unknown} unknown outcomes, violations: ${v} (lost ${report.lost}, applied twice ${report.appliedTwice}${other > 0 ? `, other ${other}` : ''}), seed ${report.seed}`;
+}
+
+interface Target {
+  readonly config: BackendConfig;
+  /** What the workers connect to: through the lost-reply proxy, when there is one. */
+  readonly workerConfig: BackendConfig;
+  readonly appName: string;
+  readonly proxy: LostReplyProxy | undefined;
+  cleanup(): Promise<void>;
+}
+
+async function prepare(options: StressOptions): Promise<Target> {
   if (options.backend === 'sqlite') {
     const dir = await mkdtemp(join(tmpdir(), 'noclobber-stress-'));
-    return {
-      config: { kind: 'sqlite', filename: join(dir, 'stress.db') } as BackendConfig,
-      url: undefined,
-      appName: '',
-      cleanup: () => rm(dir, { recursive: true, force: true }),
-    };
+    const config: BackendConfig = { kind: 'sqlite', filename: join(dir, 'stress.db') };
+    const cleanup = registerCleanup(() => rm(dir, { recursive: true, force: true }));
+    return { config, workerConfig: config, appName: '', proxy: undefined, cleanup };
   }
-  if (!options.url) throw new Error('A PostgreSQL stress run needs a server URL');
+  const server = options.url;
+  if (!server) throw new Error('A PostgreSQL stress run needs a server URL');
   const schema = `nc_stress_${randomBytes(5).toString('hex')}`;
   const appName = `noclobber-stress-${schema}`;
-  const url = new URL(options.url);
-  url.searchParams.set('application_name', appName);
-  return {
-    config: { kind: 'postgres', url: url.href, schema, max: 4 } as BackendConfig,
-    url: options.url,
-    appName,
-    cleanup: async () => {
-      const client = new pg.Client({ connectionString: options.url });
-      await client.connect();
+  const proxy =
+    options.lostReplies > 0
+      ? await startLostReplyProxy(server, options.lostReplies, random(options.seed ^ 0x1057))
+      : undefined;
+  const withApp = (url: string) => {
+    const named = new URL(url);
+    named.searchParams.set('application_name', appName);
+    return named.href;
+  };
+  const config = { kind: 'postgres', url: withApp(server), schema, max: 4 } as const;
+  const cleanup = registerCleanup(async () => {
+    await proxy?.close();
+    const client = new pg.Client({ connectionString: server });
+    client.on('error', () => {});
+    await client.connect();
+    try {
       await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    } finally {
       await client.end();
-    },
+    }
+  });
+  return {
+    config,
+    workerConfig: proxy ? { ...config, url: withApp(proxy.url) } : config,
+    appName,
+    proxy,
+    cleanup,
   };
 }
 
@@ -143,24 +224,33 @@ const keys = () => [
   ...Array.from({ length: HOT }, (_, i) => `merge-${i}`),
 ];
 
-// Every document starts with a recorded insert, so the model replays it from nothing.
-async function seed(config: BackendConfig, history: History<Change>) {
+// Migrates, installs the audit (a trigger that copies every committed row version), and
+// starts every document with a recorded insert, so the model replays it from nothing.
+async function seed(config: BackendConfig, history: History<Change>): Promise<Audit> {
   const store = new DocumentStore({ backend: openBackend(config) });
-  const docs = store.collection<State & { id: string }>('docs', { versionField: 'version' });
-  const session = store.openSession();
-  const invocations = keys().map((id) => {
-    session.insert(docs, { id, n: 1, h: chain('', 'seed') });
-    return history.invoke('seed', `docs/${id}`, { t: 'ins', tag: 'seed' } as Change, 0);
-  });
-  await session.saveChanges();
-  for (const inv of invocations) inv.ok({ revision: 1, base: 0 });
-  await store.close();
+  try {
+    const docs = store.collection<Doc>('docs', { versionField: 'version' });
+    await store.getMetadata(docs, 'hot-0');
+    const audit = await installAudit(config);
+    const session = store.openSession({ actor: 'seed' });
+    const invocations = keys().map((id) => {
+      session.insert(docs, { id, n: 1, h: chain('', 'seed') });
+      const change: Change = { t: 'ins', tag: 'seed' };
+      return history.invoke('seed', `docs/${id}`, change, 0, 'seed');
+    });
+    await session.saveChanges();
+    for (const inv of invocations) inv.ok({ revision: 1, base: 0 });
+    return audit;
+  } finally {
+    await store.close();
+  }
 }
 
-function runWorker(task: WorkerTask): Promise<WorkerReport> {
+function runWorker(workers: Worker[], task: WorkerTask): Promise<WorkerReport> {
   const worker = new Worker(new URL('../test/support/boot-worker.mjs', import.meta.url), {
     workerData: { entry: new URL('./worker.ts', import.meta.url).href, ...task },
   });
+  workers.push(worker);
   return new Promise((resolve, reject) => {
     worker.once('message', (report: WorkerReport) => {
       resolve(report);
@@ -174,115 +264,39 @@ function runWorker(task: WorkerTask): Promise<WorkerReport> {
   });
 }
 
-// Reads every document's final revision and state; a deleted one keeps its delete's revision.
-async function finals(config: BackendConfig) {
+// Reads every document's final revision and state (a deleted one keeps its delete's
+// revision) and its committed versions, each marked by its writer's actor or, for a write
+// through HTTP, the `mark` in its body.
+async function finals(config: BackendConfig, audit: Audit) {
   const backend = openBackend(config);
   const store = new DocumentStore({ backend });
-  const docs = store.collection<State & { id: string }>('docs', { versionField: 'version' });
-  const ids = keys();
-  await store.get(docs, ids[0] as string);
-  const live = await backend.read('default', 'docs', ids);
-  const stored = await backend.peek('default', 'docs', ids);
-  const result = new Map<string, FinalState<State> | null>();
-  for (const id of ids) {
-    const metadata = stored.get(id);
-    const doc = live.get(id);
-    result.set(
-      `docs/${id}`,
-      metadata
-        ? { revision: metadata.revision, state: doc ? (JSON.parse(doc.body) as State) : undefined }
-        : null,
-    );
-  }
-  await store.close();
-  return result;
-}
-
-async function checkStreams(config: BackendConfig, reports: WorkerReport[]) {
-  const store = new DocumentStore({ backend: openBackend(config) });
-  const violations: { kind: string; key: string; message: string }[] = [];
   try {
-    for (let s = 0; s < STREAMS; s++) {
-      const stream = `stream-${s}`;
-      const events = await store.events.readStream(stream);
-      const versions = events.map((e) => e.version);
-      if (versions.some((v, i) => v !== i + 1)) {
-        violations.push({
-          kind: 'gap',
-          key: stream,
-          message: `${stream} versions are not 1..${events.length}`,
-        });
-      }
-      if (new Set(events.map((e) => e.id)).size !== events.length) {
-        violations.push({
-          kind: 'duplicate-revision',
-          key: stream,
-          message: `${stream} holds an event twice`,
-        });
-      }
-      const byVersion = new Map(events.map((e) => [e.version, e.id]));
-      for (const report of reports) {
-        for (const a of report.appends.filter((x) => x.stream === stream)) {
-          if (byVersion.get(a.version) !== a.id) {
-            violations.push({
-              kind: 'lost-update',
-              key: stream,
-              message: `The accepted append ${a.id} is not at version ${a.version} of ${stream}`,
-            });
-          }
-        }
-      }
+    const docs = store.collection<State & { id: string }>('docs', { versionField: 'version' });
+    const ids = keys();
+    await store.get(docs, ids[0] as string);
+    const live = await backend.read('default', 'docs', ids);
+    const stored = await backend.peek('default', 'docs', ids);
+    const result = new Map<string, FinalState<State> | null>();
+    for (const id of ids) {
+      const metadata = stored.get(id);
+      const doc = live.get(id);
+      const versions = (await audit.rows('docs', id)).map((row) => ({
+        revision: row.revision,
+        mark: row.actor ?? row.mark,
+      }));
+      result.set(
+        `docs/${id}`,
+        metadata
+          ? {
+              revision: metadata.revision,
+              state: doc ? (JSON.parse(doc.body) as State) : undefined,
+              versions,
+            }
+          : null,
+      );
     }
+    return result;
   } finally {
     await store.close();
   }
-  return violations;
-}
-
-// Terminates some of the workers' server connections every 150 ms. Each round has a
-// connection of its own, so a server restart in between costs one round, not the loop.
-function injectFaults(url: string, appName: string) {
-  let killed = 0;
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const client = new pg.Client({ connectionString: url });
-      client.on('error', () => {});
-      try {
-        await client.connect();
-        const { rows } = await client.query<{ killed: boolean }>(
-          `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
-           WHERE application_name = $1 AND pid <> pg_backend_pid() AND random() < 0.3`,
-          [appName],
-        );
-        killed += rows.filter((r) => r.killed).length;
-      } catch {
-        // The server is restarting: try again next round.
-      } finally {
-        await client.end().catch(() => {});
-      }
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return killed;
-    },
-  };
-}
-
-// Restarts the server once, `after` ms into the run, while the workers write.
-function restartLater(restart: () => Promise<void>, after: number) {
-  let restarted: Promise<number> = Promise.resolve(0);
-  const timer = setTimeout(() => {
-    restarted = restart().then(() => 1);
-  }, after);
-  return {
-    async done() {
-      clearTimeout(timer);
-      return restarted;
-    },
-  };
 }

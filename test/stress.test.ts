@@ -2,11 +2,13 @@ import { expect, it } from 'vitest';
 import { runStress } from '../stress/stress.js';
 import { startPostgres } from './support/postgres-server.js';
 
-// The short run of `npm run stress`: random writers, faults on PostgreSQL (and, on an
-// embedded server, a restart mid-run), every history checked. The full run
-// (`npm run stress`) does 100,000 operations per backend.
+// The short run of `npm run stress`: random writers (pinned and unpinned, through the API
+// and HTTP), 5 % of replies lost after the database ran the request, terminated
+// connections on PostgreSQL (and, on an embedded server, a restart mid-run), every
+// committed version audited. The full run (`npm run stress`) does 100,000 operations per
+// backend.
 for (const backend of ['sqlite', 'postgres'] as const) {
-  it(`stress on ${backend}: no lost, duplicated or double-applied write`, async () => {
+  it(`stress on ${backend}: every accepted write once, none applied twice, with lost replies`, async () => {
     // A server of its own, so restarting it disturbs no other test.
     const server = backend === 'postgres' ? await startPostgres() : undefined;
     try {
@@ -14,20 +16,22 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         backend,
         ...(server ? { url: server.url } : {}),
         ...(server?.restart ? { restart: server.restart, restartAfter: 2000 } : {}),
-        ops: 12_000,
-        seconds: 25,
+        ops: 4_000,
+        seconds: 15,
         workers: 4,
         faults: true,
+        lostReplies: 0.05,
         seed: Math.floor(Math.random() * 1e9),
       });
       expect(report.violations, `seed ${report.seed}`).toEqual([]);
-      expect(report.operations).toBeGreaterThan(2_000);
-      expect(report.byStatus.ok).toBeGreaterThan(1_000);
+      expect(report.operations).toBeGreaterThan(1_000);
+      expect(report.byStatus.ok).toBeGreaterThan(500);
       expect(report.byStatus.pending).toBe(0);
+      expect(report.lostReplies).toBeGreaterThan(0);
       if (backend === 'postgres') expect(report.faults).toBeGreaterThan(0);
       if (server?.restart) expect(report.restarts).toBe(1);
     } finally {
       await server?.stop();
     }
-  }, 180_000);
+  }, 120_000);
 }

@@ -6,6 +6,8 @@
  * operations involved.
  */
 
+import { checkMarks } from './marks.js';
+
 /** How a recorded operation ended. */
 export type OperationStatus = 'pending' | 'ok' | 'fail' | 'unknown';
 
@@ -22,18 +24,28 @@ export interface RecordedOperation<Value = unknown> {
   status: OperationStatus;
   /** The revision it read before writing (0: it created the document), when known. */
   base?: number;
-  /** The revision its write produced, once ok. */
+  /**
+   * The revision its write produced, once ok. An ok write without one (its caller could
+   * not learn it: an HTTP DELETE answers 204 without an ETag) must still account for
+   * exactly one revision of its key that no other accepted write claims.
+   */
   revision?: number;
   /** The writer-made token of its write, once ok. */
   token?: string;
   /** Why it failed or is unknown. */
   error?: unknown;
+  /**
+   * A mark unique to this write that it leaves in what it commits (its actor, a field of
+   * its body), so that an audit of committed versions tells which write made each.
+   */
+  mark?: string;
 }
 
 /** The handle of an invoked operation: end it exactly once. */
 export interface Invocation<Value> {
   readonly operation: RecordedOperation<Value>;
-  ok(result: { revision: number; token?: string; base?: number }): void;
+  /** It landed, once; give the revision it produced whenever the caller learnt it. */
+  ok(result: { revision?: number; token?: string; base?: number }): void;
   fail(error: unknown): void;
   unknown(error: unknown): void;
 }
@@ -42,8 +54,17 @@ export interface Invocation<Value> {
 export class History<Value = unknown> {
   readonly #operations: RecordedOperation<Value>[] = [];
 
-  /** Records that `process` starts writing `key` with `value`. */
-  invoke(process: string, key: string, value: Value, base?: number): Invocation<Value> {
+  /**
+   * Records that `process` starts writing `key` with `value`, having read revision `base`
+   * (when it did), leaving `mark` in what it commits (when it does).
+   */
+  invoke(
+    process: string,
+    key: string,
+    value: Value,
+    base?: number,
+    mark?: string,
+  ): Invocation<Value> {
     const operation: RecordedOperation<Value> = {
       index: this.#operations.length,
       process,
@@ -51,6 +72,7 @@ export class History<Value = unknown> {
       value,
       status: 'pending',
       ...(base === undefined ? {} : { base }),
+      ...(mark === undefined ? {} : { mark }),
     };
     this.#operations.push(operation);
     const end = (status: OperationStatus, fields: Partial<RecordedOperation<Value>>) => {
@@ -84,6 +106,18 @@ export class History<Value = unknown> {
 export interface FinalState<State> {
   readonly revision: number;
   readonly state: State | undefined;
+  /**
+   * Every committed version of the key, oldest first, with the mark of the write that made
+   * it (`null`: none), e.g. from an audit trigger. With them each marked write is found
+   * exactly: accepted ones once, unknown ones at most once, refused ones never.
+   */
+  readonly versions?: readonly CommittedVersion[];
+}
+
+/** One committed version of a key, as an audit saw it. */
+export interface CommittedVersion {
+  readonly revision: number;
+  readonly mark: string | null;
 }
 
 /** How to replay accepted writes: what a key holds after each, and when two states agree. */
@@ -101,7 +135,10 @@ export interface Violation<Value = unknown> {
     | 'gap'
     | 'final-revision'
     | 'final-state'
-    | 'pending';
+    | 'pending'
+    | 'applied-twice'
+    | 'lost-write'
+    | 'phantom-write';
   readonly key: string;
   readonly message: string;
   readonly operations: readonly RecordedOperation<Value>[];
@@ -122,10 +159,12 @@ export interface CheckResult<Value = unknown> {
  *   state: nothing it did not see was overwritten);
  * - revisions are gapless: every revision up to the final one was produced by exactly one
  *   accepted write, or by an operation whose outcome is unknown (each of which can
- *   account for at most one revision);
+ *   account for at most one revision); an accepted write recorded without its revision
+ *   accounts for exactly one of the revisions left (fewer left: it was lost);
  * - the final revision is the highest produced, and with a `model`, the final state equals
  *   the accepted writes (and the unknown ones the gaps require) applied in revision order;
- * - no operation is still pending.
+ * - no operation is still pending;
+ * - with `versions` in the finals, each write by its mark (see `checkMarks`).
  */
 export function checkHistory<State, Value>(
   history: History<Value> | readonly RecordedOperation<Value>[],
@@ -164,9 +203,12 @@ function checkKey<State, Value>(
   model: Model<State, Value> | undefined,
   violations: Violation<Value>[],
 ): void {
+  if (final?.versions) violations.push(...checkMarks(key, operations, final.versions));
   const accepted = operations
     .filter((op) => op.status === 'ok' && op.revision !== undefined)
     .sort((a, b) => (a.revision as number) - (b.revision as number));
+  // Accepted writes whose revision is not known must each fill one gap; unknown ones may.
+  const placeless = operations.filter((op) => op.status === 'ok' && op.revision === undefined);
   const unknown = operations.filter((op) => op.status === 'unknown');
   const byRevision = new Map<number, RecordedOperation<Value>>();
   for (const op of accepted) {
@@ -204,12 +246,20 @@ function checkKey<State, Value>(
   const first = accepted.reduce((min, op) => Math.min(min, op.revision as number), end + 1);
   const gaps: number[] = [];
   for (let r = Math.min(first, 1); r <= end; r++) if (r >= 1 && !byRevision.has(r)) gaps.push(r);
-  if (gaps.length > unknown.length) {
+  if (gaps.length < placeless.length) {
+    violations.push({
+      kind: 'lost-update',
+      key,
+      message: `${key} has ${placeless.length} accepted writes without a revision but only ${gaps.length} revisions for them: an accepted write is missing`,
+      operations: placeless,
+    });
+  }
+  if (gaps.length > placeless.length + unknown.length) {
     violations.push({
       kind: 'gap',
       key,
-      message: `${key} has ${gaps.length} revisions (${gaps.slice(0, 5).join(', ')}${gaps.length > 5 ? ', …' : ''}) no write accounts for, and only ${unknown.length} unknown operations`,
-      operations: unknown,
+      message: `${key} has ${gaps.length} revisions (${gaps.slice(0, 5).join(', ')}${gaps.length > 5 ? ', …' : ''}) no write accounts for, and only ${unknown.length} unknown operations${placeless.length > 0 ? ` and ${placeless.length} accepted ones without a revision` : ''}`,
+      operations: [...placeless, ...unknown],
     });
   }
   if (!model || final === undefined) return;
@@ -217,12 +267,13 @@ function checkKey<State, Value>(
   // operations, and the final state must be reachable that way.
   const equals = model.equals ?? ((a, b) => JSON.stringify(a) === JSON.stringify(b));
   if (gaps.length > 0) {
-    if (!replaysWithUnknowns(accepted, unknown, gaps, end, model, equals, final)) {
+    const fillers = { required: placeless, optional: unknown };
+    if (!replaysWithUnknowns(accepted, fillers, gaps, end, model, equals, final)) {
       violations.push({
         kind: 'final-state',
         key,
         message: `The final state of ${key} is not the accepted writes applied in order (with any choice of the unknown ones for the ${gaps.length} gaps)`,
-        operations: [...accepted, ...unknown],
+        operations: [...accepted, ...placeless, ...unknown],
       });
     }
     return;
@@ -239,11 +290,11 @@ function checkKey<State, Value>(
   }
 }
 
-// With gaps, try every assignment of distinct unknown operations to them (bounded): each
-// unknown one landed at most once, so it can fill at most one gap.
+// With gaps, try every assignment of distinct operations to them (bounded): each accepted
+// one without a revision fills exactly one gap, each unknown one at most one.
 function replaysWithUnknowns<State, Value>(
   accepted: RecordedOperation<Value>[],
-  unknown: RecordedOperation<Value>[],
+  fillers: { required: RecordedOperation<Value>[]; optional: RecordedOperation<Value>[] },
   gaps: number[],
   end: number,
   model: Model<State, Value>,
@@ -258,6 +309,8 @@ function replaysWithUnknowns<State, Value>(
     filled: Map<number, RecordedOperation<Value>>,
   ): boolean => {
     if (--budget < 0) return true; // too many combinations to rule out: give the benefit of doubt
+    const missing = fillers.required.filter((op) => !used.has(op.index)).length;
+    if (missing > gaps.length - gap) return false;
     if (gap === gaps.length) {
       let state: State | undefined;
       for (let r = 1; r <= end; r++) {
@@ -266,7 +319,7 @@ function replaysWithUnknowns<State, Value>(
       }
       return equals(state, final?.state);
     }
-    for (const op of unknown) {
+    for (const op of [...fillers.required, ...fillers.optional]) {
       if (used.has(op.index)) continue;
       used.add(op.index);
       filled.set(gaps[gap] as number, op);

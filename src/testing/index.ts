@@ -9,4 +9,5 @@ export {
   type RecordedOperation,
   type Violation,
 } from './history.js';
+export { type LostReplyBackend, type LostReplyOptions, withLostReplies } from './lost-replies.js';
 export { recordUpdate } from './record.js';

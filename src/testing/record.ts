@@ -8,7 +8,8 @@ import type { History } from './history.js';
  * Runs `store.update()` and records it in `history` as one operation of `process` on
  * `collection/id` carrying `value` (what the model applies): ok with the revision it read
  * and the one it produced, failed, or unknown when the database failed in a way that
- * leaves the outcome open. Wrap your own update paths with it to check them.
+ * leaves the outcome open. An `actor` in the options is recorded as the operation's mark
+ * (an audit sees it as `lastModifiedBy`). Wrap your own update paths with it to check them.
  */
 export async function recordUpdate<T extends object, Value>(
   history: History<Value>,
@@ -21,7 +22,7 @@ export async function recordUpdate<T extends object, Value>(
   options: UpdateOptions<NoInfer<T>> = {},
 ): Promise<T | undefined> {
   const name = typeof collection === 'string' ? collection : collection.name;
-  const invocation = history.invoke(process, `${name}/${id}`, value);
+  const invocation = history.invoke(process, `${name}/${id}`, value, undefined, options.actor);
   let saved: { revision: number; token: string; base: number } | undefined;
   try {
     const result = await store.update(collection, id, mutate, {

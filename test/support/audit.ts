@@ -72,8 +72,9 @@ function sqliteAudit(filename: string): Audit {
 }
 
 async function postgresAudit(config: { url: string; schema: string }): Promise<Audit> {
-  const client = new pg.Client({ connectionString: config.url });
-  await client.connect();
+  // A pool, so the audit outlives connections a fault or a server restart ends.
+  const client = new pg.Pool({ connectionString: config.url, max: 1 });
+  client.on('error', () => {});
   const s = `"${config.schema}"`;
   await client.query(`
     CREATE TABLE ${s}.audit (n bigserial PRIMARY KEY, tenant text, collection text, id text,

