@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, inject, it } from 'vitest';
+import { closedPort } from './support/closed-port.js';
 
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
@@ -25,15 +25,6 @@ async function stopAll(): Promise<void> {
         }),
     ),
   );
-}
-
-// A port with nothing listening: bind one, note it, close it.
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Starts `noclobber serve` with `args` and resolves to the URL it prints. */

@@ -29,20 +29,21 @@ interface Case {
   check: (m: DocumentMetadata | undefined) => Check;
 }
 
+type Meta = DocumentMetadata | undefined;
 const near = fc.integer({ min: -1, max: 2 });
 const revision = (m: DocumentMetadata | undefined, d: number) =>
   Math.max(1, (m?.revision ?? 1) + d);
 const check: fc.Arbitrary<Case['check']> = fc.oneof(
   fc.constantFrom<Check>('mustNotExist', 'mustExist', 'none').map((c) => () => c),
-  near.map((d) => (m) => ({ version: revision(m, d) })),
-  fc.boolean().map((same) => (m) => ({ token: same && m ? m.token : 'not-a-stored-token' })),
+  near.map((d) => (m: Meta) => ({ version: revision(m, d) })),
+  fc.boolean().map((same) => (m: Meta) => ({ token: same && m ? m.token : 'not-a-stored-token' })),
   fc
     .constantFrom(-1, 0, 1, 1e9)
-    .map((d) => (m) => ({ notModifiedSince: (m?.lastModified ?? Date.now()) + d })),
+    .map((d) => (m: Meta) => ({ notModifiedSince: (m?.lastModified ?? Date.now()) + d })),
   fc.constantFrom('x', 'y').map((tag) => () => ({ condition: { tag } })),
   fc.tuple(near, fc.boolean()).map(
     ([d, silent]) =>
-      (m) =>
+      (m: Meta) =>
         silent ? { tryRevisionAbove: revision(m, d) } : { revisionAbove: revision(m, d) },
   ),
 );

@@ -97,7 +97,7 @@ describeConformance('condition semantics', (fixture) => {
 
           const session = store.openSession();
           for (const [, doc] of entries)
-            session.store(collection, doc, { check: { condition: given } });
+            session.store(collection, doc as object, { check: { condition: given } });
           const failed = await session
             .saveChanges()
             .then(() => new Set<string>())

@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import Database from 'better-sqlite3';
 import express from 'express';
 import Fastify from 'fastify';
@@ -14,6 +13,7 @@ import {
   toNodeListener,
 } from '../../src/http/index.js';
 import { type Backend, DocumentStore, TransientError } from '../../src/index.js';
+import { closedPort } from '../support/closed-port.js';
 import { CutProxy } from '../support/cut-proxy.js';
 import { order } from '../support/model.js';
 import { describeConformance, type Fixture } from './fixture.js';
@@ -25,15 +25,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   vi.restoreAllMocks();
 });
-
-// A port with nothing listening: bind one, note it, close it.
-async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 /**
  * A store on the fixture's database whose writes fail for certain, as databases do:

@@ -296,7 +296,7 @@ interface HttpCase {
 
 const UNMODIFIED = new Date(FUTURE).toUTCString();
 const HTTP_CASES: readonly HttpCase[] = [
-  ...(['PUT', 'PATCH', 'DELETE'] as const).flatMap((method) => [
+  ...(['PUT', 'PATCH', 'DELETE'] as const).flatMap((method): HttpCase[] => [
     { method, precondition: 'If-Match: "1"', headers: { 'if-match': '"1"' }, seeded: true },
     { method, precondition: 'If-Match: *', headers: { 'if-match': '*' }, seeded: true },
     {

@@ -1,16 +1,7 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { PostgresBackend } from '../../src/backends/postgres/index.js';
 import { DocumentStore, TransientError } from '../../src/index.js';
-
-// A port with nothing listening: bind one, note it, close it.
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
-}
+import { closedPort } from '../support/closed-port.js';
 
 describe('PostgreSQL that cannot be reached', () => {
   it('a refused connection is a TransientError that certainly wrote nothing, from the first-use migration on', async () => {

@@ -60,7 +60,7 @@ function sqliteAudit(filename: string): Audit {
   );
   return {
     rows: async (collection, id) =>
-      (rows.all(collection, id) as (AuditRow & { deleted: number })[]).map((row) => ({
+      (rows.all(collection, id) as (Omit<AuditRow, 'deleted'> & { deleted: number })[]).map((row) => ({
         ...row,
         deleted: row.deleted === 1,
       })),

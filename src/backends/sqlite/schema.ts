@@ -56,7 +56,8 @@ const MIGRATIONS: readonly string[] = [
   // 4: the write log (see the PostgreSQL schema). Triggers record every document write in
   // the statement that makes it, so the key on the token refuses a second commit of one
   // write; appends record theirs in their own transaction. Rows are in time order, so
-  // pruning deletes from the start of the rowid range.
+  // pruning deletes from the start of the rowid range. The index on (tenant, collection,
+  // seq) lets a collection's feed read only that collection's rows.
   `CREATE TABLE noclobber_writes (
      tenant TEXT NOT NULL,
      token TEXT NOT NULL,
@@ -67,6 +68,8 @@ const MIGRATIONS: readonly string[] = [
      at INTEGER NOT NULL
    );
    CREATE UNIQUE INDEX noclobber_writes_token ON noclobber_writes (tenant, token);
+   CREATE INDEX noclobber_documents_tenant_collection_seq
+     ON noclobber_documents (tenant, collection, seq);
    CREATE TRIGGER noclobber_log_insert AFTER INSERT ON noclobber_documents
    BEGIN INSERT INTO noclobber_writes (tenant, token, collection, id, revision, seq, at)
      VALUES (NEW.tenant, NEW.token, NEW.collection, NEW.id, NEW.revision, NEW.seq, NEW.last_modified);

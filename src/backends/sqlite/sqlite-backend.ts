@@ -96,7 +96,12 @@ export class SqliteBackend implements Backend {
 
   async migrate(): Promise<void> {
     await this.#enableWal();
-    migrate(this.#db);
+    try {
+      migrate(this.#db);
+    } catch (error) {
+      // Another connection held the write lock past the busy timeout: nothing changed.
+      throw failureOf(error);
+    }
     this.#commit = this.#db.transaction((writes: readonly Write[]) => {
       const outcomes = writes.map((write) => this.#write(write));
       if (outcomes.some(isFailure)) {
