@@ -1,8 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Backend } from '../backends/backend.js';
-import { PostgresBackend } from '../backends/postgres/index.js';
-import { SqliteBackend } from '../backends/sqlite/index.js';
 import { toNodeListener } from '../http/adapters/node.js';
 import { createHandler } from '../http/resource.js';
 import { DocumentStore } from '../store/document-store.js';
@@ -27,8 +25,13 @@ Options:
   -h, --help         show this help
 `;
 
-function openBackend(postgres: string | undefined, db: string | undefined): Backend {
-  if (postgres === undefined) return new SqliteBackend({ filename: db ?? './noclobber.db' });
+// Only the chosen backend is loaded, so its driver is the only one that must be installed.
+async function openBackend(postgres: string | undefined, db: string | undefined): Promise<Backend> {
+  if (postgres === undefined) {
+    const { SqliteBackend } = await import('../backends/sqlite/index.js');
+    return new SqliteBackend({ filename: db ?? './noclobber.db' });
+  }
+  const { PostgresBackend } = await import('../backends/postgres/index.js');
   // A bound on connecting, so an unreachable server is reported, not waited on for minutes.
   return new PostgresBackend({
     connectionString: postgres,
@@ -81,7 +84,7 @@ export const serve: Command = {
       throw new UsageError('give --db or --postgres, not both');
     }
     const port = integerOption('port', options.port, 3000, 0, 65535);
-    const backend = openBackend(options.postgres, options.db);
+    const backend = await openBackend(options.postgres, options.db);
     // Connected and migrated before listening: a database that cannot be reached or
     // used stops the server here with its reason, rather than a server answering 500.
     try {
