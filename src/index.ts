@@ -1,5 +1,5 @@
 // First, so an unsupported Node.js is named before anything else can fail on it.
-import './runtime/node-version.js';
+import './core/node-version.js';
 
 export type {
   Backend,
@@ -7,32 +7,9 @@ export type {
   StoredDocument,
   Write,
   WriteOutcome,
-} from './backends/backend.js';
+} from './backends/kit/backend.js';
 export type { Check } from './concurrency/check.js';
 export type { Condition, FieldOperators, Scalar } from './concurrency/condition.js';
-export {
-  BatchWriteError,
-  ConcurrencyError,
-  DocumentNotFoundError,
-  DuplicateDocumentError,
-  type ErrorCode,
-  type Expectation,
-  InvalidArgumentError,
-  InvalidConditionError,
-  InvalidDocumentError,
-  InvalidIdError,
-  InvalidPatchError,
-  InvalidVersionError,
-  MergeConflictError,
-  NoclobberError,
-  PatchTestFailedError,
-  PatchTooLargeError,
-  RetryExhaustedError,
-  StoreClosedError,
-  TransientError,
-  UnknownCollectionError,
-  type WriteFailure,
-} from './concurrency/errors.js';
 export {
   type ArrayIdentity,
   type ConflictChoice,
@@ -72,7 +49,34 @@ export {
 } from './concurrency/resolvers.js';
 export type { RetryOptions } from './concurrency/retry.js';
 export type { Strategy } from './concurrency/strategy.js';
+export {
+  BatchWriteError,
+  ConcurrencyError,
+  DocumentNotFoundError,
+  DuplicateDocumentError,
+  type ErrorCode,
+  type Expectation,
+  InvalidArgumentError,
+  InvalidConditionError,
+  InvalidDocumentError,
+  InvalidIdError,
+  InvalidPatchError,
+  InvalidVersionError,
+  MergeConflictError,
+  NoclobberError,
+  PatchTestFailedError,
+  PatchTooLargeError,
+  RetryExhaustedError,
+  StoreClosedError,
+  TransientError,
+  UnknownCollectionError,
+  type WriteFailure,
+} from './core/errors.js';
+export { MissingDriverError } from './core/load-driver.js';
+export type { DocumentMetadata, Version, VersionKind } from './core/metadata.js';
+export { UnsupportedNodeError } from './core/node-version.js';
 export { AggregateRoot } from './events/aggregate-root.js';
+export { DocumentStore } from './events/document-store.js';
 export { EventStore } from './events/event-store.js';
 export type { InlineProjection } from './events/projection.js';
 export type {
@@ -96,19 +100,15 @@ export type {
   RetryEvent,
   WriteEvent,
 } from './observe/hooks.js';
-export { MissingDriverError } from './runtime/load-driver.js';
-export { UnsupportedNodeError } from './runtime/node-version.js';
 export { Collection, type CollectionOptions } from './store/collection.js';
 export type { CollectionRef } from './store/context.js';
-export {
-  type Change,
-  type ChangesPage,
-  DocumentStore,
-  type DocumentStoreOptions,
-  type WriteOptions,
-  type WriteResult,
+export type {
+  Change,
+  ChangesPage,
+  DocumentStoreOptions,
+  WriteOptions,
+  WriteResult,
 } from './store/document-store.js';
-export type { DocumentMetadata, Version, VersionKind } from './store/metadata.js';
 export {
   DocumentSession,
   QuerySession,

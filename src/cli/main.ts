@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { NoclobberError } from '../concurrency/errors.js';
-import { MissingDriverError } from '../runtime/load-driver.js';
+import { NoclobberError } from '../core/errors.js';
+import { MissingDriverError } from '../core/load-driver.js';
 import { type Command, UsageError } from './command.js';
 
 // One line per subcommand; `noclobber --help` lists them in this order. Each is imported

@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Backend } from '../backends/backend.js';
+import type { Backend } from '../backends/kit/backend.js';
+import { DocumentStore } from '../events/document-store.js';
 import { toNodeListener } from '../http/adapters/node.js';
 import { createHandler } from '../http/resource.js';
-import { DocumentStore } from '../store/document-store.js';
 import { type Command, integerOption, parseCommandArgs, UsageError } from './command.js';
 
 const USAGE = `Usage: noclobber serve [options]

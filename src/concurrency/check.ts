@@ -1,6 +1,7 @@
-import type { Version, VersionKind } from '../store/metadata.js';
+import { InvalidArgumentError, InvalidVersionError } from '../core/errors.js';
+import { safeDescribe } from '../core/json.js';
+import type { Version, VersionKind } from '../core/metadata.js';
 import { type Condition, type NormalizedCondition, normalizeCondition } from './condition.js';
-import { InvalidArgumentError, InvalidVersionError } from './errors.js';
 
 /**
  * The one check a write carries (DESIGN.md 2). Strings name the checks without an argument.
@@ -114,14 +115,4 @@ function validateRevision(value: unknown): number {
     );
   }
   return value;
-}
-
-/** Describes a value for an error message without calling its own code or printing much. */
-export function safeDescribe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value.slice(0, 50));
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : typeof value;
 }

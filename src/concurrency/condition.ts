@@ -1,6 +1,5 @@
-import { hasControlCharacter, isPlainObject } from '../store/validate.js';
-import { safeDescribe } from './check.js';
-import { InvalidConditionError } from './errors.js';
+import { InvalidConditionError } from '../core/errors.js';
+import { hasControlCharacter, isPlainObject, safeDescribe } from '../core/json.js';
 
 /** A JSON scalar a condition can compare with. */
 export type Scalar = string | number | boolean | null;

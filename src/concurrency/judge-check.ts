@@ -1,5 +1,5 @@
+import { InvalidArgumentError } from '../core/errors.js';
 import type { NormalizedCheck } from './check.js';
-import { InvalidArgumentError } from './errors.js';
 import { evaluateCondition } from './evaluate-condition.js';
 
 /** The stored metadata a check is judged by (the store's `DocumentMetadata` has these and more). */

@@ -1,4 +1,4 @@
-import { InvalidDocumentError } from './errors.js';
+import { InvalidDocumentError } from '../core/errors.js';
 
 /** A JSON value as documents hold it. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };

@@ -1,8 +1,7 @@
-import type { Operation } from '../observe/hooks.js';
-import { stripUndefined } from '../store/validate.js';
-import { safeDescribe } from './check.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { safeDescribe, stripUndefined } from '../core/json.js';
+import type { Operation } from '../core/operation.js';
 import type { Condition } from './condition.js';
-import { InvalidArgumentError } from './errors.js';
 import type { ResolveContext } from './resolvers.js';
 import type { RetryOptions } from './retry.js';
 import { STRATEGIES, type Strategy } from './strategy.js';

@@ -1,5 +1,5 @@
-import type { DocumentMetadata } from '../store/metadata.js';
-import { MergeConflictError } from './errors.js';
+import { MergeConflictError } from '../core/errors.js';
+import type { DocumentMetadata } from '../core/metadata.js';
 import { type ArrayIdentity, type ConflictChoice, mergeAdditive, mergeThreeWay } from './merge.js';
 
 /** What a resolver is told about a conflict. */

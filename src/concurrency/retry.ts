@@ -1,5 +1,6 @@
-import { stripUndefined } from '../store/validate.js';
-import { ConcurrencyError, InvalidArgumentError, RetryExhaustedError } from './errors.js';
+import { ConcurrencyError, InvalidArgumentError, RetryExhaustedError } from '../core/errors.js';
+import { stripUndefined } from '../core/json.js';
+import { sleep } from '../core/sleep.js';
 
 /** How `update()` spaces its attempts after a conflict. */
 export interface RetryOptions {
@@ -121,20 +122,4 @@ export async function retryOnConflict<T>(
       await sleep(delay, policy.signal);
     }
   }
-}
-
-/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

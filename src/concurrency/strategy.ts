@@ -1,4 +1,4 @@
-import type { DocumentMetadata, Version, VersionKind } from '../store/metadata.js';
+import type { DocumentMetadata, Version, VersionKind } from '../core/metadata.js';
 import type { NormalizedCheck } from './check.js';
 import { type Condition, normalizeCondition } from './condition.js';
 

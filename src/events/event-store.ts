@@ -1,25 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { EventWrite, StoredEvent, StreamExpectation } from '../backends/backend.js';
-import { safeDescribe } from '../concurrency/check.js';
-import {
-  ConcurrencyError,
-  InvalidArgumentError,
-  InvalidDocumentError,
-} from '../concurrency/errors.js';
+import type { EventWrite, StoredEvent, StreamExpectation } from '../backends/kit/backend.js';
 import { resolveRetry, retryOnConflict } from '../concurrency/retry.js';
+import { ConcurrencyError, InvalidArgumentError, InvalidDocumentError } from '../core/errors.js';
+import { hasControlCharacter, isPlainObject, optionsObject, safeDescribe } from '../core/json.js';
 import type { Collection } from '../store/collection.js';
 import { settleOutcomes } from '../store/commit.js';
 import { readDocuments, type StoreContext } from '../store/context.js';
-import {
-  hasControlCharacter,
-  isPlainObject,
-  optionsObject,
-  serializeDocument,
-  validateId,
-} from '../store/validate.js';
+import { serializeDocument, validateId } from '../store/validate.js';
 import { type PlannedWrite, planPut } from '../store/writes.js';
 import { AggregateRoot } from './aggregate-root.js';
-import { type InlineProjection, initialStateOf, type Projections } from './projection.js';
+import {
+  type InlineProjection,
+  initialStateOf,
+  type Projections,
+  projectionsOf,
+} from './projection.js';
 import type {
   Aggregate,
   AppendOptions,
@@ -51,7 +46,7 @@ export class EventStore {
   /** @internal made by `DocumentStore`. */
   constructor(context: StoreContext) {
     this.#context = context;
-    this.#projections = context.runtime.projections;
+    this.#projections = projectionsOf(context.runtime);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Collection } from '../store/collection.js';
+import type { Runtime } from '../store/context.js';
 import type { Aggregate, EventInput } from './types.js';
 
 /**
@@ -33,6 +34,20 @@ export class Projections {
   for(streamId: string): InlineProjection | undefined {
     return this.#list.find((p) => p.streams?.(streamId) ?? true);
   }
+}
+
+// A store's projections, kept with the runtime its tenant views share, so that a
+// projection registered through one tenant's `events` applies to every tenant's appends.
+const registries = new WeakMap<Runtime, Projections>();
+
+/** The projections of the store whose runtime is `runtime`. */
+export function projectionsOf(runtime: Runtime): Projections {
+  let found = registries.get(runtime);
+  if (!found) {
+    found = new Projections();
+    registries.set(runtime, found);
+  }
+  return found;
 }
 
 /** The starting state of an aggregate. */

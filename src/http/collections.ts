@@ -1,6 +1,6 @@
-import { UnknownCollectionError } from '../concurrency/errors.js';
+import { UnknownCollectionError } from '../core/errors.js';
+import type { DocumentStore } from '../events/document-store.js';
 import { Collection } from '../store/collection.js';
-import type { DocumentStore } from '../store/document-store.js';
 
 /** A request's collection, and whether its tenant has nothing in it (see `Context.empty`). */
 export interface Served {

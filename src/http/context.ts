@@ -1,9 +1,9 @@
 import type { Check } from '../concurrency/check.js';
-import { ConcurrencyError, DocumentNotFoundError } from '../concurrency/errors.js';
 import type { RetryOptions } from '../concurrency/retry.js';
+import { ConcurrencyError, DocumentNotFoundError } from '../core/errors.js';
+import type { DocumentMetadata } from '../core/metadata.js';
+import type { DocumentStore } from '../events/document-store.js';
 import type { Collection } from '../store/collection.js';
-import type { DocumentStore } from '../store/document-store.js';
-import type { DocumentMetadata } from '../store/metadata.js';
 import { validateId } from '../store/validate.js';
 import { formatETag } from './etag.js';
 import { formatHttpDate } from './http-date.js';

@@ -1,4 +1,4 @@
-import { isPlainObject } from '../store/validate.js';
+import { isPlainObject } from '../core/json.js';
 import { readJson } from './body.js';
 import type { Context } from './context.js';
 import { problem, problemResponse } from './problem.js';

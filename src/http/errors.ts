@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../concurrency/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 
 /** A conditional request header that is not well formed. Answered 400, never ignored. */
 export class MalformedHeaderError extends InvalidArgumentError {

@@ -1,4 +1,4 @@
-import type { Version, VersionKind } from '../store/metadata.js';
+import type { Version, VersionKind } from '../core/metadata.js';
 import { MalformedHeaderError } from './errors.js';
 
 /** One entity tag of a header list. */

@@ -1,5 +1,5 @@
 import type { Check } from '../concurrency/check.js';
-import type { VersionKind } from '../store/metadata.js';
+import type { VersionKind } from '../core/metadata.js';
 import {
   type ETagCondition,
   parseETagCondition,

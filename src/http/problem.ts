@@ -11,7 +11,7 @@ import {
   RetryExhaustedError,
   TransientError,
   UnknownCollectionError,
-} from '../concurrency/errors.js';
+} from '../core/errors.js';
 import { formatETag } from './etag.js';
 
 /** A problem detail (RFC 9457) before it becomes a response. */

@@ -1,6 +1,6 @@
 import type { RetryOptions } from '../concurrency/retry.js';
+import type { DocumentStore } from '../events/document-store.js';
 import type { Collection } from '../store/collection.js';
-import type { DocumentStore } from '../store/document-store.js';
 import { collectionResolver } from './collections.js';
 import { type Context, checkedId, failure, type Settings } from './context.js';
 import { type Problem, problem, problemResponse } from './problem.js';

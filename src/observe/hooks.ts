@@ -1,7 +1,7 @@
-import type { Version } from '../store/metadata.js';
+import type { Version } from '../core/metadata.js';
+import type { Operation } from '../core/operation.js';
 
-/** The operation a write belongs to, as policies and hooks see it. */
-export type Operation = 'insert' | 'update' | 'delete' | 'patch';
+export type { Operation };
 
 /** What every hook is told: which document, in which operation, at which attempt. */
 export interface WriteEvent {

@@ -1,5 +1,6 @@
-import type { ConcurrencyError } from '../concurrency/errors.js';
-import type { Hooks, Operation, WriteEvent } from './hooks.js';
+import type { ConcurrencyError } from '../core/errors.js';
+import type { Operation } from '../core/operation.js';
+import type { Hooks, WriteEvent } from './hooks.js';
 import { attributesOf, instruments } from './metrics.js';
 
 /** How an operation ended, as metrics record it. */

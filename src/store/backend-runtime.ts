@@ -12,10 +12,10 @@ import {
   type StreamRange,
   type Write,
   type WriteOutcome,
-} from '../backends/backend.js';
-import { TransientError } from '../concurrency/errors.js';
-import { sleep } from '../concurrency/retry.js';
-import type { DocumentMetadata } from './metadata.js';
+} from '../backends/kit/backend.js';
+import { TransientError } from '../core/errors.js';
+import type { DocumentMetadata } from '../core/metadata.js';
+import { sleep } from '../core/sleep.js';
 
 /** How the runtime tries again when the database fails (never when a check fails). */
 export interface TransientRetry {

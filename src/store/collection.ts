@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { StoredDocument } from '../backends/backend.js';
-import { safeDescribe, validateVersion } from '../concurrency/check.js';
-import { InvalidArgumentError, InvalidIdError } from '../concurrency/errors.js';
-import type { DocumentMetadata, Version, VersionKind } from './metadata.js';
-import { FORBIDDEN_KEYS, optionsObject, serializeDocument, validateId } from './validate.js';
+import type { StoredDocument } from '../backends/kit/backend.js';
+import { validateVersion } from '../concurrency/check.js';
+import { InvalidArgumentError, InvalidIdError } from '../core/errors.js';
+import { optionsObject, safeDescribe } from '../core/json.js';
+import type { DocumentMetadata, Version, VersionKind } from '../core/metadata.js';
+import { FORBIDDEN_KEYS, serializeDocument, validateId } from './validate.js';
 
 /** How a collection maps entities to stored documents. */
 export interface CollectionOptions<T extends object = Record<string, unknown>> {

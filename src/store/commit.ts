@@ -1,4 +1,4 @@
-import type { WriteOutcome } from '../backends/backend.js';
+import type { WriteOutcome } from '../backends/kit/backend.js';
 import type { NormalizedCheck } from '../concurrency/check.js';
 import {
   BatchWriteError,
@@ -7,7 +7,7 @@ import {
   DuplicateDocumentError,
   type Expectation,
   type WriteFailure,
-} from '../concurrency/errors.js';
+} from '../core/errors.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import type { PlannedWrite } from './writes.js';
 

@@ -1,7 +1,6 @@
-import type { StoredDocument } from '../backends/backend.js';
+import type { StoredDocument } from '../backends/kit/backend.js';
 import type { ConflictRates, KeyedQueue } from '../concurrency/contention.js';
 import type { Policies } from '../concurrency/policy.js';
-import type { Projections } from '../events/projection.js';
 import type { Hooks } from '../observe/hooks.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import type { Collection } from './collection.js';
@@ -33,8 +32,6 @@ export interface Runtime {
   /** Writers of one document queue here under `contention: 'queue' | 'lock' | 'adaptive'`. */
   readonly queue: KeyedQueue<StoredDocument>;
   readonly rates: ConflictRates;
-  /** Inline projections of event streams, written with every append. */
-  readonly projections: Projections;
 }
 
 /** Reads live documents by id through a context, in one backend call. */

@@ -1,12 +1,6 @@
-import type { Backend } from '../backends/backend.js';
+import type { Backend } from '../backends/kit/backend.js';
 import { type Check, type NormalizedCheck, normalizeCheck } from '../concurrency/check.js';
 import { ConflictRates, KeyedQueue } from '../concurrency/contention.js';
-import {
-  ConcurrencyError,
-  InvalidArgumentError,
-  StoreClosedError,
-  UnknownCollectionError,
-} from '../concurrency/errors.js';
 import {
   DEFAULT_MAX_PATCH_OPERATIONS,
   type DocumentPatch,
@@ -15,19 +9,25 @@ import {
 } from '../concurrency/patch.js';
 import { Policies, type PolicyOptions } from '../concurrency/policy.js';
 import { checkForStrategy } from '../concurrency/strategy.js';
-import { EventStore } from '../events/event-store.js';
-import { Projections } from '../events/projection.js';
-import type { Hooks, Operation } from '../observe/hooks.js';
+import {
+  ConcurrencyError,
+  InvalidArgumentError,
+  StoreClosedError,
+  UnknownCollectionError,
+} from '../core/errors.js';
+import { isPlainObject, optionsObject } from '../core/json.js';
+import type { DocumentMetadata, Version } from '../core/metadata.js';
+import type { Operation } from '../core/operation.js';
+import type { Hooks } from '../observe/hooks.js';
 import { BackendRuntime } from './backend-runtime.js';
 import { Collection, type CollectionOptions } from './collection.js';
 import { commitPlanned } from './commit.js';
 import { type CollectionRef, type Runtime, readDocuments, type StoreContext } from './context.js';
-import type { DocumentMetadata, Version } from './metadata.js';
 import { policyFor } from './policy-for.js';
 import { observerOf } from './resolve-batch.js';
 import { DocumentSession, QuerySession, type SessionOptions } from './session.js';
 import { type Mutation, runUpdate, type UpdateOptions } from './update.js';
-import { isPlainObject, optionsObject, validateId } from './validate.js';
+import { validateId } from './validate.js';
 import { type WriteLogOptions, WriteLogPruner } from './write-log-pruner.js';
 import { type PlannedWrite, planDelete, planPut, type WriteScope } from './writes.js';
 
@@ -102,22 +102,25 @@ interface Shared {
   closed: boolean;
 }
 
+// The context of each store, for the layers built on it (event streams, see
+// src/events/document-store.ts) without a public property that would show in its type.
+const contexts = new WeakMap<DocumentStoreBase, StoreContext>();
+
+/** The context a store runs its operations in: for layers above the store, never for users. */
+export function contextOf(store: DocumentStoreBase): StoreContext {
+  return contexts.get(store) as StoreContext;
+}
+
 /**
- * The entry point: declares collections, runs one-call operations and opens sessions.
- * Every write carries exactly one check; none overwrites a document by accident.
- *
- * @example
- * const store = new DocumentStore({ backend: new SqliteBackend({ filename: 'app.db' }) });
- * const orders = store.collection<Order>('orders', { versionField: 'version' });
- * await store.insert(orders, { id: 'o-1', lines: [] });
- * await store.update(orders, 'o-1', (order) => { order.lines.push(line); });
+ * Documents: declares collections, runs one-call operations and opens sessions. Every
+ * write carries exactly one check; none overwrites a document by accident. Applications
+ * use `DocumentStore`, which is this and event streams (`store.events`).
  */
-export class DocumentStore {
+export class DocumentStoreBase {
   readonly #shared: Shared;
   readonly #scope: WriteScope;
   readonly #context: StoreContext;
   readonly #patchLimits: Required<PatchLimits>;
-  #events: EventStore | undefined;
 
   constructor(options: DocumentStoreOptions);
   /** @internal a tenant view sharing `shared`. */
@@ -151,6 +154,7 @@ export class DocumentStore {
     };
     this.#scope = { tenant, actor: actorOf(options.actor) ?? null, maxDocumentBytes };
     this.#context = this.#contextFor(this.#scope);
+    contexts.set(this, this.#context);
   }
 
   /** What one patch may cost here: `maxDocumentBytes` and `maxPatchOperations`. */
@@ -161,12 +165,6 @@ export class DocumentStore {
   /** The tenant this store's operations run in. */
   get tenant(): string {
     return this.#scope.tenant;
-  }
-
-  /** Event streams of this store's tenant: appends, reads, aggregates, commands, projections. */
-  get events(): EventStore {
-    this.#events ??= new EventStore(this.#context);
-    return this.#events;
   }
 
   /**
@@ -186,8 +184,10 @@ export class DocumentStore {
   }
 
   /** The same store seen from another tenant: same backend and collections, isolated data. */
-  withTenant(tenant: string): DocumentStore {
-    return new DocumentStore(
+  withTenant(tenant: string): this {
+    // Made by this store's own class, so a tenant view has whatever that class adds.
+    const View = this.constructor as new (options: DocumentStoreOptions, shared: Shared) => this;
+    return new View(
       {
         backend: this.#shared.backend.backend,
         tenant,
@@ -514,7 +514,6 @@ function runtimeOf(options: DocumentStoreOptions): Runtime {
     environment: options.environment,
     queue: new KeyedQueue(),
     rates: new ConflictRates(),
-    projections: new Projections(),
   };
 }
 

@@ -4,7 +4,7 @@ import {
   type PolicyOptions,
   policyContext,
 } from '../concurrency/policy.js';
-import type { Operation } from '../observe/hooks.js';
+import type { Operation } from '../core/operation.js';
 import type { StoreContext } from './context.js';
 
 const NONE: PolicyConfig = Object.freeze({});

@@ -1,18 +1,19 @@
-import type { WriteOutcome } from '../backends/backend.js';
+import type { WriteOutcome } from '../backends/kit/backend.js';
+import type { Resolver } from '../concurrency/resolvers.js';
+import { backoffDelay, type RetryPolicy } from '../concurrency/retry.js';
 import {
   BatchWriteError,
   ConcurrencyError,
   InvalidArgumentError,
   RetryExhaustedError,
   type WriteFailure,
-} from '../concurrency/errors.js';
-import type { Resolver } from '../concurrency/resolvers.js';
-import { backoffDelay, type RetryPolicy, sleep } from '../concurrency/retry.js';
+} from '../core/errors.js';
+import { isPlainObject } from '../core/json.js';
+import { sleep } from '../core/sleep.js';
 import { OperationObserver } from '../observe/observer.js';
 import type { Collection } from './collection.js';
 import { commitPlanned } from './commit.js';
 import { readDocuments, type StoreContext } from './context.js';
-import { isPlainObject } from './validate.js';
 import { type PlannedWrite, planPut } from './writes.js';
 
 /** How one write of a batch may be resolved when its check fails. */

@@ -1,21 +1,17 @@
-import {
-  type Check,
-  type NormalizedCheck,
-  normalizeCheck,
-  safeDescribe,
-} from '../concurrency/check.js';
-import { InvalidArgumentError, InvalidDocumentError } from '../concurrency/errors.js';
+import { type Check, type NormalizedCheck, normalizeCheck } from '../concurrency/check.js';
 import type { PolicyConfig, PolicyOptions, PolicyResolver } from '../concurrency/policy.js';
 import { type Resolver, threeWayMerge } from '../concurrency/resolvers.js';
 import { type RetryOptions, type RetryPolicy, resolveRetry } from '../concurrency/retry.js';
 import { checkForStrategy } from '../concurrency/strategy.js';
-import type { Operation } from '../observe/hooks.js';
+import { InvalidArgumentError, InvalidDocumentError } from '../core/errors.js';
+import { isPlainObject, optionsObject, safeDescribe } from '../core/json.js';
+import type { DocumentMetadata, Version } from '../core/metadata.js';
+import type { Operation } from '../core/operation.js';
 import type { Collection } from './collection.js';
 import { type CollectionRef, readDocuments, type StoreContext } from './context.js';
-import type { DocumentMetadata, Version } from './metadata.js';
 import { policyFor } from './policy-for.js';
 import { commitResolving, type Resolvable } from './resolve-batch.js';
-import { isPlainObject, optionsObject, validateId } from './validate.js';
+import { validateId } from './validate.js';
 import { type PlannedWrite, planDelete, planPut } from './writes.js';
 
 /** Options of `openSession()`; tags, flags and `policy` apply to every write it saves. */

@@ -1,23 +1,23 @@
-import type { StoredDocument } from '../backends/backend.js';
+import type { StoredDocument } from '../backends/kit/backend.js';
+import type { ContentionMode, PolicyConfig, PolicyOptions } from '../concurrency/policy.js';
+import type { Resolver } from '../concurrency/resolvers.js';
+import { type RetryOptions, resolveRetry, retryOnConflict } from '../concurrency/retry.js';
+import { checkForStrategy } from '../concurrency/strategy.js';
 import {
   ConcurrencyError,
   DocumentNotFoundError,
   InvalidArgumentError,
   MergeConflictError,
   RetryExhaustedError,
-} from '../concurrency/errors.js';
-import type { ContentionMode, PolicyConfig, PolicyOptions } from '../concurrency/policy.js';
-import type { Resolver } from '../concurrency/resolvers.js';
-import { type RetryOptions, resolveRetry, retryOnConflict } from '../concurrency/retry.js';
-import { checkForStrategy } from '../concurrency/strategy.js';
-import type { Operation } from '../observe/hooks.js';
+} from '../core/errors.js';
+import { isPlainObject } from '../core/json.js';
+import type { DocumentMetadata } from '../core/metadata.js';
+import type { Operation } from '../core/operation.js';
 import { OperationObserver, type Outcome } from '../observe/observer.js';
 import type { Collection } from './collection.js';
 import { commitPlanned, settleOutcomes } from './commit.js';
 import { readDocuments, type StoreContext } from './context.js';
-import type { DocumentMetadata } from './metadata.js';
 import { policyFor } from './policy-for.js';
-import { isPlainObject } from './validate.js';
 import { type PlannedWrite, planPut } from './writes.js';
 
 /** Passed to an `update()` mutation beside the document. */

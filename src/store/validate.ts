@@ -1,9 +1,5 @@
-import { safeDescribe } from '../concurrency/check.js';
-import {
-  InvalidArgumentError,
-  InvalidDocumentError,
-  InvalidIdError,
-} from '../concurrency/errors.js';
+import { InvalidDocumentError, InvalidIdError } from '../core/errors.js';
+import { hasControlCharacter, isPlainObject, safeDescribe } from '../core/json.js';
 
 /** Longest id accepted, in UTF-16 code units. */
 export const MAX_ID_LENGTH = 512;
@@ -157,39 +153,4 @@ function where(bad: BadValue): string {
     else path = path ? `${path}.${segment}` : segment;
   }
   return path === '' ? 'The document' : `Field ${path}`;
-}
-
-/** True for `{}` literals and `Object.create(null)` objects, false for arrays and instances. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-/** True when `text` holds a C0 control character or DEL. */
-export function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return true;
-  }
-  return false;
-}
-
-/**
- * An options argument: `undefined` stands for `{}`, anything but a plain object is refused
- * with a typed error rather than a TypeError from deep inside.
- */
-export function optionsObject<T extends object>(options: T | undefined, where: string): T {
-  if (options === undefined) return {} as T;
-  if (!isPlainObject(options)) {
-    throw new InvalidArgumentError(
-      `${where} takes an options object, got ${safeDescribe(options)}`,
-    );
-  }
-  return options;
-}
-
-/** A copy of `value` without its `undefined` fields, so spreading it overrides nothing with them. */
-export function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,5 +1,5 @@
-import type { Backend } from '../backends/backend.js';
-import { InvalidArgumentError } from '../concurrency/errors.js';
+import type { Backend } from '../backends/kit/backend.js';
+import { InvalidArgumentError } from '../core/errors.js';
 
 /** How long the write log keeps the record of a committed write, and how often it is pruned. */
 export interface WriteLogOptions {

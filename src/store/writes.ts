@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Write } from '../backends/backend.js';
+import type { Write } from '../backends/kit/backend.js';
 import { type Check, type NormalizedCheck, normalizeCheck } from '../concurrency/check.js';
-import { InvalidArgumentError, InvalidDocumentError } from '../concurrency/errors.js';
+import { InvalidArgumentError, InvalidDocumentError } from '../core/errors.js';
+import { isPlainObject } from '../core/json.js';
 import type { Collection } from './collection.js';
-import { isPlainObject } from './validate.js';
 
 /** Who writes, for whom, and how large a document may be. */
 export interface WriteScope {

@@ -1,5 +1,5 @@
-import type { Backend } from '../backends/backend.js';
-import { TransientError } from '../concurrency/errors.js';
+import type { Backend } from '../backends/kit/backend.js';
+import { TransientError } from '../core/errors.js';
 
 /** Options of `withLostReplies()`. */
 export interface LostReplyOptions {

@@ -1,4 +1,4 @@
-import type { CommittedVersion, RecordedOperation, Violation } from './history.js';
+import type { CommittedVersion, RecordedOperation, Violation } from './operations.js';
 
 /**
  * Checks the marked writes of one key against its committed versions: an accepted write's

@@ -1,6 +1,6 @@
-import { TransientError } from '../concurrency/errors.js';
+import { TransientError } from '../core/errors.js';
+import type { DocumentStore } from '../events/document-store.js';
 import type { CollectionRef } from '../store/context.js';
-import type { DocumentStore } from '../store/document-store.js';
 import type { Mutation, UpdateOptions } from '../store/update.js';
 import type { History } from './history.js';
 

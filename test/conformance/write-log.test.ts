@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { AlreadyLandedError, type Backend, type Write } from '../../src/backends/backend.js';
+import { AlreadyLandedError, type Backend, type Write } from '../../src/backends/kit/backend.js';
 import { DocumentStore } from '../../src/index.js';
 import { WriteLogPruner } from '../../src/store/write-log-pruner.js';
 import { openBackend } from '../support/open-backend.js';

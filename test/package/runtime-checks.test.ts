@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { loadDriver, MissingDriverError } from '../../src/runtime/load-driver.js';
+import { loadDriver, MissingDriverError } from '../../src/core/load-driver.js';
 import {
   assertSupportedNode,
   REQUIRED_NODE_VERSION,
   UnsupportedNodeError,
-} from '../../src/runtime/node-version.js';
+} from '../../src/core/node-version.js';
 
 describe('the Node.js version check', () => {
   it('refuses versions older than engines allows, naming both versions', () => {

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidPatchError, PatchTestFailedError } from '../../src/concurrency/errors.js';
 import { cloneJson, isRecord, type Json, jsonEqual, setOwn } from '../../src/concurrency/merge.js';
 import { arrayIndex, childAt, parsePointer } from '../../src/concurrency/patch/pointer.js';
 import {
@@ -11,6 +10,7 @@ import {
   type MergePatch,
   validateJsonPatch,
 } from '../../src/concurrency/patch.js';
+import { InvalidPatchError, PatchTestFailedError } from '../../src/core/errors.js';
 import { PatchTooLargeError } from '../../src/index.js';
 
 // The straightforward implementations the patch code must agree with: clone everything,

@@ -1,6 +1,6 @@
-import type { NormalizedCondition } from '../../concurrency/condition.js';
-import { arrayIndexOf } from '../../concurrency/condition-path.js';
-import { type Bind, type ConditionDialect, compileConditionSql } from '../condition-sql.js';
+import type { NormalizedCondition } from '../kit/checks.js';
+import { arrayIndexOf } from '../kit/checks.js';
+import { type Bind, type ConditionDialect, compileConditionSql } from '../kit/condition-sql.js';
 
 // The value a path addresses in `c.body` (the stored document, locked and read by the
 // write's own statement), SQL NULL when missing. A key takes `-> text`, which finds

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../concurrency/errors.js';
+import { InvalidArgumentError } from '../../core/errors.js';
 
 /** The options that say where `PostgresBackend` connects. */
 interface ConnectionOptions {

@@ -1,4 +1,4 @@
-import { TransientError } from '../../concurrency/errors.js';
+import { TransientError } from '../../core/errors.js';
 
 // SQLSTATEs after which the statement certainly did not commit and may simply run again.
 const RETRYABLE = new Set([

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { InvalidArgumentError, TransientError } from '../../concurrency/errors.js';
-import type { DocumentMetadata } from '../../store/metadata.js';
+import { InvalidArgumentError, TransientError } from '../../core/errors.js';
+import type { DocumentMetadata } from '../../core/metadata.js';
 import {
   AlreadyLandedError,
   type AppendOutcome,
@@ -18,7 +18,7 @@ import {
   type StreamRange,
   type Write,
   type WriteOutcome,
-} from '../backend.js';
+} from '../kit/backend.js';
 import { compileCondition } from './condition.js';
 import { checkConnectionOptions } from './connection-options.js';
 import { nodePostgres } from './driver.js';

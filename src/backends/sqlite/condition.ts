@@ -1,6 +1,6 @@
-import type { NormalizedCondition } from '../../concurrency/condition.js';
-import { arrayIndexOf } from '../../concurrency/condition-path.js';
-import { type Bind, type ConditionDialect, compileConditionSql } from '../condition-sql.js';
+import type { NormalizedCondition } from '../kit/checks.js';
+import { arrayIndexOf } from '../kit/checks.js';
+import { type Bind, type ConditionDialect, compileConditionSql } from '../kit/condition-sql.js';
 import { compareNumberSql } from './number-order.js';
 
 /** SQL text plus its named parameters. Parameter names are generated here, never taken from callers. */

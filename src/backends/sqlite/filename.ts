@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { InvalidArgumentError } from '../../concurrency/errors.js';
+import { InvalidArgumentError } from '../../core/errors.js';
 
 /**
  * Returns `filename` when SQLite can create or open it. SQLite creates a missing file but

@@ -1,6 +1,6 @@
-import '../../runtime/node-version.js';
+import '../../core/node-version.js';
 
-export { MissingDriverError } from '../../runtime/load-driver.js';
+export { MissingDriverError } from '../../core/load-driver.js';
 export type {
   SqliteDatabase,
   SqliteRunResult,

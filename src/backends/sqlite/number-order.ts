@@ -1,4 +1,4 @@
-import type { Bind } from '../condition-sql.js';
+import type { Bind } from '../kit/condition-sql.js';
 
 /**
  * Exact comparison of a stored JSON number with an operand, for SQLite. SQLite reads

@@ -1,8 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { NormalizedCheck } from '../../concurrency/check.js';
-import { TransientError } from '../../concurrency/errors.js';
-import { sleep } from '../../concurrency/retry.js';
-import type { DocumentMetadata } from '../../store/metadata.js';
+import { TransientError } from '../../core/errors.js';
+import type { DocumentMetadata } from '../../core/metadata.js';
+import { sleep } from '../../core/sleep.js';
 import {
   AlreadyLandedError,
   type AppendOutcome,
@@ -18,7 +17,8 @@ import {
   type StreamRange,
   type Write,
   type WriteOutcome,
-} from '../backend.js';
+} from '../kit/backend.js';
+import type { NormalizedCheck } from '../kit/checks.js';
 import { compileCondition } from './condition.js';
 import type { SqliteDatabase } from './database.js';
 import { Sqlite } from './driver.js';

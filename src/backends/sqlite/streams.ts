@@ -1,4 +1,4 @@
-import type { StreamExpectation } from '../backend.js';
+import type { StreamExpectation } from '../kit/backend.js';
 import { NOW } from './statements.js';
 
 /**

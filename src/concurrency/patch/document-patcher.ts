@@ -1,4 +1,4 @@
-import { InvalidPatchError } from '../errors.js';
+import { InvalidPatchError } from '../../core/errors.js';
 import { isRecord, type Json } from '../merge.js';
 import { type JsonPatchOperation, runJsonPatch, validateJsonPatch } from './json-patch.js';
 import type { PatchLimits } from './limits.js';

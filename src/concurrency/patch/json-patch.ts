@@ -1,4 +1,4 @@
-import { InvalidPatchError, PatchTestFailedError } from '../errors.js';
+import { InvalidPatchError, PatchTestFailedError } from '../../core/errors.js';
 import { assertJson, isRecord, type Json, jsonEqual } from '../merge.js';
 import { checkOperationCount, type PatchLimits, resolveLimits } from './limits.js';
 import { parsePointer } from './pointer.js';

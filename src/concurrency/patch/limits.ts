@@ -1,4 +1,4 @@
-import { InvalidArgumentError, PatchTooLargeError } from '../errors.js';
+import { InvalidArgumentError, PatchTooLargeError } from '../../core/errors.js';
 
 /** What one patch may cost. */
 export interface PatchLimits {

@@ -1,5 +1,5 @@
-import { safeDescribe } from '../check.js';
-import { InvalidDocumentError } from '../errors.js';
+import { InvalidDocumentError } from '../../core/errors.js';
+import { safeDescribe } from '../../core/json.js';
 import { assertJson, isRecord, type Json, setOwn } from '../merge.js';
 import { type PatchLimits, resolveLimits } from './limits.js';
 import { type Ownership, PatchTree } from './tree.js';

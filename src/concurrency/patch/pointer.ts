@@ -1,4 +1,4 @@
-import { InvalidPatchError } from '../errors.js';
+import { InvalidPatchError } from '../../core/errors.js';
 import { isRecord, type Json } from '../merge.js';
 
 // Keys that would reach an object's prototype in naive code; no pointer may name them.

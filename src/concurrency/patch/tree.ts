@@ -1,4 +1,4 @@
-import { InvalidPatchError, PatchTooLargeError } from '../errors.js';
+import { InvalidPatchError, PatchTooLargeError } from '../../core/errors.js';
 import { cloneJson, isRecord, type Json, setOwn } from '../merge.js';
 import { arrayIndex, childAt } from './pointer.js';
 import { bracketed, type Container, isContainer, SizeMeter } from './size.js';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../concurrency/errors.js';
+import { InvalidArgumentError } from '../../core/errors.js';
 import type { ChangesPage } from '../../store/document-store.js';
 import type { Context } from '../context.js';
 

@@ -1,6 +1,6 @@
-import { InvalidArgumentError } from '../../concurrency/errors.js';
 import { type DocumentPatch, documentPatcher } from '../../concurrency/patch.js';
-import type { DocumentMetadata } from '../../store/metadata.js';
+import { InvalidArgumentError } from '../../core/errors.js';
+import type { DocumentMetadata } from '../../core/metadata.js';
 import { readJson } from '../body.js';
 import {
   type Context,

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { NoclobberError } from '../concurrency/errors.js';
+import { NoclobberError } from './errors.js';
 
 /**
  * A backend's database driver is not installed. The drivers are optional peer

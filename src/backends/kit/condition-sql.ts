@@ -1,4 +1,4 @@
-import type { NormalizedCondition, Scalar } from '../concurrency/condition.js';
+import type { NormalizedCondition, Scalar } from './checks.js';
 
 /** Binds a value as a parameter and returns its placeholder. */
 export type Bind = (value: string | number | string[]) => string;

@@ -1,4 +1,4 @@
-import { NoclobberError } from '../concurrency/errors.js';
+import { NoclobberError } from './errors.js';
 
 /**
  * The oldest Node.js noclobber runs on (as `engines` in package.json says): 20.19 is the

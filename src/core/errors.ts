@@ -1,4 +1,4 @@
-import type { DocumentMetadata, Version, VersionKind } from '../store/metadata.js';
+import type { DocumentMetadata, Version, VersionKind } from './metadata.js';
 
 /** Stable, machine-readable error codes. They never change between releases. */
 export type ErrorCode =

@@ -1,6 +1,6 @@
-import type { NormalizedCheck } from '../concurrency/check.js';
-import { failsBatch, judgeMiss } from '../concurrency/judge-check.js';
-import type { DocumentMetadata } from '../store/metadata.js';
+import type { DocumentMetadata } from '../../core/metadata.js';
+import type { NormalizedCheck } from './checks.js';
+import { failsBatch, judgeMiss } from './checks.js';
 
 /** Where a document lives: tenant, collection, id. */
 export interface DocumentKey {
