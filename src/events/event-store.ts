@@ -3,6 +3,7 @@ import type { EventWrite, StoredEvent, StreamExpectation } from '../backends/kit
 import { resolveRetry, retryOnConflict } from '../concurrency/retry.js';
 import { ConcurrencyError, InvalidArgumentError, InvalidDocumentError } from '../core/errors.js';
 import { hasControlCharacter, isPlainObject, optionsObject, safeDescribe } from '../core/json.js';
+import { newToken } from '../core/token.js';
 import type { Collection } from '../store/collection.js';
 import { settleOutcomes } from '../store/commit.js';
 import { readDocuments, type StoreContext } from '../store/context.js';
@@ -229,7 +230,7 @@ export class EventStore {
       streamId,
       events: writes,
       expected,
-      token: randomUUID(),
+      token: newToken(),
       ...(projection ? { projection: projection.write } : {}),
     });
     if (outcome.status === 'conflict') {

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Write } from '../backends/kit/backend.js';
 import { type Check, type NormalizedCheck, normalizeCheck } from '../concurrency/check.js';
 import { InvalidArgumentError, InvalidDocumentError } from '../core/errors.js';
 import { isPlainObject } from '../core/json.js';
+import { newToken } from '../core/token.js';
 import type { Collection } from './collection.js';
 
 /** Who writes, for whom, and how large a document may be. */
@@ -16,23 +16,6 @@ export interface WriteScope {
 export interface PlannedWrite {
   readonly write: Write;
   readonly collection: Collection<object>;
-}
-
-/**
- * The check a write carries when the caller names none: the version the writer saw
- * (`seen`, from a session or the entity's version field), else `fallback`. An unseen
- * document is never overwritten by accident.
- */
-export function chooseCheck(
-  collection: Collection<object>,
-  explicit: Check | undefined,
-  seen: string | number | undefined,
-  fallback: 'mustNotExist' | 'mustExist',
-): NormalizedCheck {
-  if (explicit !== undefined) return normalizeCheck(explicit, collection.versionKind);
-  if (seen !== undefined)
-    return { kind: 'version', versionKind: collection.versionKind, version: seen };
-  return { kind: fallback };
 }
 
 /** Plans a put of `entity`; with `generateId`, an entity without an id gets a new one. */
@@ -78,7 +61,7 @@ function plan(
     id,
     op,
     check,
-    token: randomUUID(),
+    token: newToken(),
     actor: scope.actor,
     ...(body === undefined ? {} : { body }),
   };

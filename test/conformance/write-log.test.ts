@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { AlreadyLandedError, type Backend, type Write } from '../../src/backends/kit/backend.js';
+import { newToken } from '../../src/core/token.js';
 import { DocumentStore } from '../../src/index.js';
 import { WriteLogPruner } from '../../src/store/write-log-pruner.js';
 import { openBackend } from '../support/open-backend.js';
@@ -14,7 +15,7 @@ const write = (id: string, check: Write['check'], op: Write['op'] = 'put'): Writ
   op,
   ...(op === 'put' ? { body: JSON.stringify({ id, n: 1 }) } : {}),
   check,
-  token: randomUUID(),
+  token: newToken(),
   actor: null,
 });
 
@@ -85,7 +86,7 @@ describeConformance('the write log', (fixture) => {
         streamId: 's',
         events: [{ id: randomUUID(), type: 'Opened', data: '{}', metadata: null }],
         expected: { kind: 'any' } as const,
-        token: randomUUID(),
+        token: newToken(),
       };
       const outcome = await b.appendToStream(append);
       expect(outcome.status).toBe('ok');

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { InvalidArgumentError, TransientError } from '../../core/errors.js';
 import type { DocumentMetadata } from '../../core/metadata.js';
+import { tokenFloor } from '../../core/token.js';
 import {
   AlreadyLandedError,
   type AppendOutcome,
@@ -308,7 +309,7 @@ export class PostgresBackend implements Backend {
 
   async pruneWrites(before: number, limit: number): Promise<number> {
     const result = await this.#pool
-      .query(this.#sql('pruneWrites', sql.pruneWrites), [before, limit])
+      .query(this.#sql('pruneWrites', sql.pruneWrites), [before, limit, tokenFloor(before)])
       .catch((error: unknown) => {
         throw transientOf(error, false) ?? error;
       });

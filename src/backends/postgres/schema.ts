@@ -51,8 +51,8 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   // 3: the write log. Every committed write (and append) records its writer-made token in
   // the statement that commits it; the key makes a second commit of one token impossible,
   // so a batch whose reply was lost can be sent again without landing twice, and "did my
-  // write land?" stays answerable after the document moved on. BRIN on the time keeps
-  // pruning cheap at almost no cost to inserts, which arrive in time order. The index on
+  // write land?" stays answerable after the document moved on. Tokens begin with their
+  // time (UUIDv7), so the key grows at its right edge and old records are one key range. The index on
   // (tenant, collection, seq) lets a collection's feed read only that collection's rows;
   // `size`, the length of the JSON text a document was written with, lets a feed page be
   // cut at its byte budget without measuring every candidate body.
@@ -65,9 +65,8 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
       revision bigint NOT NULL,
       seq bigint NOT NULL,
       at bigint NOT NULL,
-      CONSTRAINT writes_token UNIQUE (tenant, token)
+      CONSTRAINT writes_token PRIMARY KEY (token, tenant)
     );
-    CREATE INDEX writes_at ON ${s}.writes USING brin (at);
     CREATE INDEX documents_tenant_collection_seq ON ${s}.documents (tenant, collection, seq);
     ALTER TABLE ${s}.documents ADD COLUMN size integer;
     UPDATE ${s}.documents SET size = octet_length(body::text) WHERE body IS NOT NULL;`,

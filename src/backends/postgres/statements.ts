@@ -206,10 +206,13 @@ SELECT w.token, w.collection, w.id, w.revision, w.seq, w.at
 FROM unnest($2::text[]) AS u(token)
 JOIN ${s}.writes w ON w.tenant = $1 AND w.token = u.token`;
 
-/** Deletes up to $2 write-log records older than $1 (ms); returns how many went. */
+/**
+ * Deletes up to $2 write-log records older than $1 (ms); returns how many went. $3 is the
+ * token floor of $1 (`tokenFloor`): older records are the key range below it.
+ */
 export const pruneWrites = (s: string) => `
 DELETE FROM ${s}.writes
-WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${s}.writes WHERE at < $1 LIMIT $2))`;
+WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${s}.writes WHERE token < $3 AND at < $1 LIMIT $2))`;
 
 // The INSERT branch of `commitOne`: a key absent (never written) when locked.
 const insertOne = (s: string) => `inserted AS (

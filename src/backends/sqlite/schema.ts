@@ -55,8 +55,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX noclobber_events_tenant_position ON noclobber_events (tenant, position);`,
   // 4: the write log (see the PostgreSQL schema). Triggers record every document write in
   // the statement that makes it, so the key on the token refuses a second commit of one
-  // write; appends record theirs in their own transaction. Rows are in time order, so
-  // pruning deletes from the start of the rowid range. The index on (tenant, collection,
+  // write; appends record theirs in their own transaction. Keyed by (token, tenant) with
+  // no rowid: one b-tree, growing at its right edge as time-ordered tokens arrive. The index on (tenant, collection,
   // seq) lets a collection's feed read only that collection's rows.
   `CREATE TABLE noclobber_writes (
      tenant TEXT NOT NULL,
@@ -65,9 +65,9 @@ const MIGRATIONS: readonly string[] = [
      id TEXT NOT NULL,
      revision INTEGER NOT NULL,
      seq INTEGER NOT NULL,
-     at INTEGER NOT NULL
-   );
-   CREATE UNIQUE INDEX noclobber_writes_token ON noclobber_writes (tenant, token);
+     at INTEGER NOT NULL,
+     PRIMARY KEY (token, tenant)
+   ) WITHOUT ROWID;
    CREATE INDEX noclobber_documents_tenant_collection_seq
      ON noclobber_documents (tenant, collection, seq);
    CREATE TRIGGER noclobber_log_insert AFTER INSERT ON noclobber_documents

@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { TransientError } from '../../core/errors.js';
 import type { DocumentMetadata } from '../../core/metadata.js';
 import { sleep } from '../../core/sleep.js';
+import { tokenFloor } from '../../core/token.js';
 import {
   AlreadyLandedError,
   type AppendOutcome,
@@ -288,7 +289,8 @@ export class SqliteBackend implements Backend {
 
   async pruneWrites(before: number, limit: number): Promise<number> {
     try {
-      return this.#statement(sql.pruneWrites).run({ before, limit }).changes;
+      return this.#statement(sql.pruneWrites).run({ before, limit, floor: tokenFloor(before) })
+        .changes;
     } catch (error) {
       throw failureOf(error);
     }

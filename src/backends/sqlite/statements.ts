@@ -107,11 +107,8 @@ export const landed = `SELECT token, collection, id, revision, seq, at FROM ${WR
   WHERE tenant = @tenant AND token IN (SELECT value FROM json_each(@tokens))`;
 
 /**
- * Deletes up to `@limit` records older than `@before`. Rows were added in time order, so
- * the old ones are the first rowids: the scan for the first young one reads only the old.
+ * Deletes up to `@limit` records older than `@before`: the key range below `@floor`, the
+ * token floor of that time (`tokenFloor`), so the scan reads only old records.
  */
-export const pruneWrites = `DELETE FROM ${WRITE_LOG}
-  WHERE rowid < coalesce(
-      (SELECT rowid FROM ${WRITE_LOG} WHERE at >= @before ORDER BY rowid LIMIT 1),
-      (SELECT max(rowid) + 1 FROM ${WRITE_LOG}))
-    AND rowid < (SELECT min(rowid) FROM ${WRITE_LOG}) + @limit`;
+export const pruneWrites = `DELETE FROM ${WRITE_LOG} WHERE (token, tenant) IN (
+  SELECT token, tenant FROM ${WRITE_LOG} WHERE token < @floor AND at < @before LIMIT @limit)`;
