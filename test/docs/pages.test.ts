@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { docPages, links, ROOT, readPage } from './markdown.js';
@@ -18,7 +18,25 @@ function linkedPages(page: string): Set<string> {
   );
 }
 
+/** The codes of the `ErrorCode` union, wherever in src/ it is declared. */
+function errorCodes(): string[] {
+  const files = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' });
+  for (const file of files.filter((f) => f.endsWith('.ts'))) {
+    const text = readFileSync(join(ROOT, 'src', file), 'utf8');
+    const union = /export type ErrorCode\s*=([^;]*);/.exec(text);
+    if (union) return [...(union[1] as string).matchAll(/'([A-Z_]+)'/g)].map((m) => m[1] as string);
+  }
+  throw new Error('no ErrorCode type in src/');
+}
+
 describe('the documentation pages', () => {
+  it('docs/errors.md names every ErrorCode', () => {
+    const page = readPage('docs/errors.md');
+    const codes = errorCodes();
+    expect(codes.length).toBeGreaterThan(10);
+    expect(codes.filter((code) => !page.includes(`\`${code}\``))).toEqual([]);
+  });
+
   it('README.md is under 10 KB', () => {
     expect(statSync(join(ROOT, 'README.md')).size).toBeLessThan(10 * 1024);
   });
