@@ -108,6 +108,7 @@ export type {
   DocumentStoreOptions,
   WriteOptions,
   WriteResult,
+  Written,
 } from './store/document-store.js';
 export {
   DocumentSession,

@@ -97,29 +97,73 @@ export function backoffDelay(
   }
 }
 
+/** How a conflict loop tells a conflict worth another attempt, and what it does between attempts. */
+export interface ConflictHandling {
+  /**
+   * The conflicts a failed attempt met, when another attempt may succeed; `undefined`
+   * ends the loop with the error as it is.
+   */
+  readonly conflictsOf: (error: unknown) => readonly ConcurrencyError[] | undefined;
+  /** Runs after a conflict, before the pause (a batch resolves its conflicts here). */
+  readonly beforeRetry?: (attempt: number, conflicts: readonly ConcurrencyError[]) => Promise<void>;
+  /** Told of each retry and its delay, before the pause. */
+  readonly onRetry?: (
+    attempt: number,
+    conflicts: readonly ConcurrencyError[],
+    delay: number,
+  ) => void;
+}
+
 /**
- * Runs `attempt` until it returns, retrying on `ConcurrencyError` with the policy's
- * backoff. Any other error (not found, bad input, an abort, a database failure that the
- * store's runtime already tried again) ends the loop at once. Each attempt must start
- * from fresh state: it is the attempt's job to reload. Out of attempts, a conflict
- * becomes `RetryExhaustedError`.
+ * The one conflict loop of the store, shared by `update()`, `saveChanges()` resolution and
+ * command handling: runs `attempt` until it returns; after a conflict, pauses with the
+ * policy's backoff and runs it again. Out of attempts, the first conflict becomes
+ * `RetryExhaustedError`. Anything that is not a conflict ends the loop at once.
  */
-export async function retryOnConflict<T>(
+export async function conflictLoop<T>(
   policy: RetryPolicy,
   attempt: (attemptNumber: number) => Promise<T>,
-  onRetry?: (attemptNumber: number, error: Error, delay: number) => void,
+  handling: ConflictHandling,
 ): Promise<T> {
   let delay = 0;
   for (let attemptNumber = 1; ; attemptNumber++) {
-    policy.signal?.throwIfAborted();
     try {
       return await attempt(attemptNumber);
     } catch (error) {
-      if (!(error instanceof ConcurrencyError)) throw error;
-      if (attemptNumber >= policy.maxAttempts) throw new RetryExhaustedError(attemptNumber, error);
+      const conflicts = handling.conflictsOf(error);
+      const first = conflicts?.[0];
+      if (!conflicts || !first) throw error;
+      if (attemptNumber >= policy.maxAttempts) throw new RetryExhaustedError(attemptNumber, first);
+      await handling.beforeRetry?.(attemptNumber, conflicts);
       delay = backoffDelay(policy, attemptNumber, delay);
-      onRetry?.(attemptNumber, error, delay);
+      handling.onRetry?.(attemptNumber, conflicts, delay);
       await sleep(delay, policy.signal);
     }
   }
+}
+
+/**
+ * Runs `attempt` until it returns, retrying on `ConcurrencyError` with the policy's
+ * backoff (see `conflictLoop`). Any other error (not found, bad input, an abort, a
+ * database failure that the store's runtime already tried again) ends the loop at once.
+ * Each attempt must start from fresh state: it is the attempt's job to reload. The signal
+ * is checked before every attempt.
+ */
+export function retryOnConflict<T>(
+  policy: RetryPolicy,
+  attempt: (attemptNumber: number) => Promise<T>,
+  onRetry?: (attemptNumber: number, error: ConcurrencyError, delay: number) => void,
+): Promise<T> {
+  return conflictLoop(
+    policy,
+    (attemptNumber) => {
+      policy.signal?.throwIfAborted();
+      return attempt(attemptNumber);
+    },
+    {
+      conflictsOf: (error) => (error instanceof ConcurrencyError ? [error] : undefined),
+      onRetry: (attemptNumber, [conflict], delay) =>
+        onRetry?.(attemptNumber, conflict as ConcurrencyError, delay),
+    },
+  );
 }

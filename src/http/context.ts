@@ -1,9 +1,9 @@
-import type { Check } from '../concurrency/check.js';
 import type { RetryOptions } from '../concurrency/retry.js';
 import { ConcurrencyError, DocumentNotFoundError } from '../core/errors.js';
 import type { DocumentMetadata } from '../core/metadata.js';
 import type { DocumentStore } from '../events/document-store.js';
 import type { Collection } from '../store/collection.js';
+import type { LandingCheck } from '../store/document-store.js';
 import { validateId } from '../store/validate.js';
 import { formatETag } from './etag.js';
 import { formatHttpDate } from './http-date.js';
@@ -63,7 +63,7 @@ export const currentOf = (c: Context['c'], metadata: DocumentMetadata): Current 
 });
 
 /** The check that pins a write to the version its preconditions were judged against. */
-export const pinned = (c: Context['c'], metadata: DocumentMetadata | undefined): Check => {
+export const pinned = (c: Context['c'], metadata: DocumentMetadata | undefined): LandingCheck => {
   if (!metadata) return 'mustNotExist';
   return c.versionKind === 'token' ? { token: metadata.token } : { version: metadata.revision };
 };

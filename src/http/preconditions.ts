@@ -1,5 +1,5 @@
-import type { Check } from '../concurrency/check.js';
 import type { VersionKind } from '../core/metadata.js';
+import type { LandingCheck } from '../store/document-store.js';
 import {
   type ETagCondition,
   parseETagCondition,
@@ -113,7 +113,10 @@ export function evaluatePreconditions(
  * forms, which the handler evaluates against the current document and then pins to its
  * version, so a change in between still fails in the database.
  */
-export function directCheck(p: Preconditions, kind: VersionKind): Check | 'failed' | undefined {
+export function directCheck(
+  p: Preconditions,
+  kind: VersionKind,
+): LandingCheck | 'failed' | undefined {
   const only = (key: keyof Preconditions) =>
     (['ifMatch', 'ifNoneMatch', 'ifUnmodifiedSince'] as const).every(
       (k) => k === key || p[k] === undefined,

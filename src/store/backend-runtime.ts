@@ -45,6 +45,8 @@ export class BackendRuntime implements Backend {
   readonly name: string;
   readonly #backend: Backend;
   readonly #retry: TransientRetry;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closing = false;
 
   constructor(backend: Backend, retry: TransientRetry = DEFAULT_RETRY) {
     this.#backend = backend;
@@ -96,8 +98,15 @@ export class BackendRuntime implements Backend {
     return this.#reading(() => this.#backend.changes(tenant, since, limit, filter));
   }
 
-  close(): Promise<void> {
-    return this.#backend.close();
+  /**
+   * Closes the backend once the calls in flight have settled: a write in flight still
+   * learns its outcome (it tries no more after this, and a try that may have landed is
+   * settled by the write log) rather than hanging on a closed pool.
+   */
+  async close(): Promise<void> {
+    this.#closing = true;
+    await Promise.allSettled([...this.#inFlight]);
+    await this.#backend.close();
   }
 
   /** Commits a batch: the backend's outcomes, exactly once, or a `TransientError`. */
@@ -148,7 +157,14 @@ export class BackendRuntime implements Backend {
     key: DocumentKey,
     decide: (stored: StoredDocument | undefined) => Promise<Write | undefined>,
     signal?: AbortSignal,
-  ) => Promise<WriteOutcome | undefined> = async (key, decide, signal) => {
+  ) => Promise<WriteOutcome | undefined> = (key, decide, signal) =>
+    this.#track(this.#lockedWrite(key, decide, signal));
+
+  async #lockedWrite(
+    key: DocumentKey,
+    decide: (stored: StoredDocument | undefined) => Promise<Write | undefined>,
+    signal?: AbortSignal,
+  ): Promise<WriteOutcome | undefined> {
     const lockedWrite = this.#backend.lockedWrite?.bind(this.#backend);
     if (!lockedWrite) throw new Error(`${this.name} has no row locks`);
     for (let attempt = 1; ; attempt++) {
@@ -170,12 +186,23 @@ export class BackendRuntime implements Backend {
         await this.#pause(attempt, error, signal);
       }
     }
-  };
+  }
 
   // Sends a commit or append until it is settled. `settled` says whether an outcome after
   // an ambiguous try is final on its own (it committed now, so the earlier try did not);
   // anything else is settled by the write log, through `fromRecords`.
-  async #sending<R>(
+  #sending<R>(
+    send: () => Promise<R>,
+    settled: (result: R) => boolean,
+    fromRecords: (records: Map<string, LandedWrite>) => Promise<R | undefined>,
+    tenant: string,
+    tokens: readonly string[],
+    signal: AbortSignal | undefined,
+  ): Promise<R> {
+    return this.#track(this.#send(send, settled, fromRecords, tenant, tokens, signal));
+  }
+
+  async #send<R>(
     send: () => Promise<R>,
     settled: (result: R) => boolean,
     fromRecords: (records: Map<string, LandedWrite>) => Promise<R | undefined>,
@@ -184,20 +211,30 @@ export class BackendRuntime implements Backend {
     signal: AbortSignal | undefined,
   ): Promise<R> {
     let unresolved: TransientError | undefined;
+    const fromLog = (cause: TransientError) => this.#fromLog(cause, tenant, tokens, fromRecords);
     for (let attempt = 1; ; attempt++) {
+      let result: R;
       try {
-        const result = await send();
-        if (!unresolved || settled(result)) return result;
-        return await this.#fromLog(unresolved, tenant, tokens, fromRecords);
+        result = await send();
       } catch (error) {
         if (error instanceof AlreadyLandedError) {
-          const cause = unresolved ?? new TransientError(error.message, { ambiguous: true });
-          return this.#fromLog(cause, tenant, tokens, fromRecords);
+          return fromLog(unresolved ?? new TransientError(error.message, { ambiguous: true }));
         }
-        if (!(error instanceof TransientError)) throw error;
-        if (error.ambiguous) unresolved ??= error;
-        await this.#pause(attempt, unresolved ?? error, signal);
+        if (error instanceof TransientError && error.ambiguous) unresolved ??= error;
+        // Once a try may have landed, whatever ends the tries (an error of another kind, the
+        // last try, an abort, the store closing) is answered by the write log, never by
+        // that error: it would read as "not written".
+        try {
+          if (!(error instanceof TransientError)) throw error;
+          await this.#pause(attempt, unresolved ?? error, signal);
+        } catch (stop) {
+          if (unresolved) return fromLog(unresolved);
+          throw stop;
+        }
+        continue;
       }
+      if (!unresolved || settled(result)) return result;
+      return fromLog(unresolved);
     }
   }
 
@@ -219,7 +256,11 @@ export class BackendRuntime implements Backend {
     return result;
   }
 
-  async #reading<T>(read: () => Promise<T>): Promise<T> {
+  #reading<T>(read: () => Promise<T>): Promise<T> {
+    return this.#track(this.#readingUntracked(read));
+  }
+
+  async #readingUntracked<T>(read: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await read();
@@ -230,10 +271,19 @@ export class BackendRuntime implements Backend {
     }
   }
 
-  // Waits before the next try, or throws `error` when the tries are used up.
+  // Waits before the next try, or throws `error` when the tries are used up or the store
+  // is closing.
   async #pause(attempt: number, error: Error, signal?: AbortSignal): Promise<void> {
-    if (attempt >= this.#retry.attempts) throw error;
+    if (attempt >= this.#retry.attempts || this.#closing) throw error;
     await sleep(Math.random() * this.#retry.delay * 2 ** (attempt - 1), signal);
+  }
+
+  // Counts a call as in flight until it settles, so `close()` can wait for it.
+  #track<T>(call: Promise<T>): Promise<T> {
+    this.#inFlight.add(call);
+    const settle = () => this.#inFlight.delete(call);
+    call.then(settle, settle);
+    return call;
   }
 }
 

@@ -8,6 +8,7 @@ import {
   type Expectation,
   type WriteFailure,
 } from '../core/errors.js';
+import type { DocumentMetadata } from '../core/metadata.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import type { PlannedWrite } from './writes.js';
 
@@ -48,6 +49,33 @@ export function settleOutcomes(
   if (failures.length === 1) throw failures[0];
   if (failures.length > 1) throw new BatchWriteError(failures);
   return [...outcomes];
+}
+
+/**
+ * The saved metadata of a write that lands or fails, never silently: a put with any check
+ * but `tryRevisionAbove`. A failure is thrown as `settleOutcomes` throws it; any other
+ * outcome than `ok` (or none) breaks the backend's contract, and is thrown as that.
+ */
+export function landedOf(
+  planned: PlannedWrite,
+  outcome: WriteOutcome | undefined,
+): DocumentMetadata {
+  const [settled] = settleOutcomes([planned], outcome ? [outcome] : []);
+  if (settled?.status === 'ok') return settled.metadata;
+  const { collection, id, check } = planned.write;
+  throw new Error(
+    `The backend reported ${settled?.status ?? 'no outcome'} for ${collection}/${id}, whose check (${check.kind}) cannot miss silently`,
+  );
+}
+
+/** Commits one write that lands or fails (see `landedOf`): its saved metadata. */
+export async function commitLanding(
+  backend: BackendRuntime,
+  planned: PlannedWrite,
+  signal?: AbortSignal,
+): Promise<DocumentMetadata> {
+  const [outcome] = await backend.commit([planned.write], signal);
+  return landedOf(planned, outcome);
 }
 
 function failureOf(

@@ -1,5 +1,5 @@
-import type { Backend } from '../backends/kit/backend.js';
-import { type Check, type NormalizedCheck, normalizeCheck } from '../concurrency/check.js';
+import type { Backend, WriteOutcome } from '../backends/kit/backend.js';
+import type { Check, NormalizedCheck } from '../concurrency/check.js';
 import { ConflictRates, KeyedQueue } from '../concurrency/contention.js';
 import {
   DEFAULT_MAX_PATCH_OPERATIONS,
@@ -8,7 +8,7 @@ import {
   type PatchLimits,
 } from '../concurrency/patch.js';
 import { Policies, type PolicyOptions } from '../concurrency/policy.js';
-import { checkForStrategy } from '../concurrency/strategy.js';
+import { writeCheck } from '../concurrency/write-check.js';
 import {
   ConcurrencyError,
   InvalidArgumentError,
@@ -21,12 +21,12 @@ import type { Operation } from '../core/operation.js';
 import type { Hooks } from '../observe/hooks.js';
 import { BackendRuntime } from './backend-runtime.js';
 import { Collection, type CollectionOptions } from './collection.js';
-import { commitPlanned } from './commit.js';
+import { commitPlanned, landedOf } from './commit.js';
 import { type CollectionRef, type Runtime, readDocuments, type StoreContext } from './context.js';
 import { policyFor } from './policy-for.js';
 import { observerOf } from './resolve-batch.js';
 import { DocumentSession, QuerySession, type SessionOptions } from './session.js';
-import { type Mutation, runUpdate, type UpdateOptions } from './update.js';
+import { type Mutation, runUpdate, type Saved, type UpdateOptions } from './update.js';
 import { validateId } from './validate.js';
 import { type WriteLogOptions, WriteLogPruner } from './write-log-pruner.js';
 import { type PlannedWrite, planDelete, planPut, type WriteScope } from './writes.js';
@@ -61,15 +61,19 @@ export interface WriteOptions extends PolicyOptions {
   actor?: string;
 }
 
+/** A write that landed: the document's id, new version and metadata. */
+export interface Written {
+  readonly id: string;
+  readonly written: true;
+  readonly version: Version;
+  readonly metadata: DocumentMetadata;
+}
+
 /** What a write did: `written: false` only for a `tryRevisionAbove` miss or an idempotent delete. */
-export type WriteResult =
-  | {
-      readonly id: string;
-      readonly written: true;
-      readonly version: Version;
-      readonly metadata: DocumentMetadata;
-    }
-  | { readonly id: string; readonly written: false };
+export type WriteResult = Written | { readonly id: string; readonly written: false };
+
+/** A check whose miss is never silent: every check but `tryRevisionAbove`. */
+export type LandingCheck = Exclude<Check, { tryRevisionAbove: number }>;
 
 /** One entry of the changes feed: the latest state of a document written after `since`. */
 export interface Change {
@@ -102,13 +106,68 @@ interface Shared {
   closed: boolean;
 }
 
-// The context of each store, for the layers built on it (event streams, see
-// src/events/document-store.ts) without a public property that would show in its type.
-const contexts = new WeakMap<DocumentStoreBase, StoreContext>();
+/** What layers above the store (event streams, HTTP, testing) reach that users do not. */
+interface Internals {
+  readonly context: StoreContext;
+  readonly update: <T extends object>(
+    collection: CollectionRef<T>,
+    id: string,
+    mutate: Mutation<T>,
+    options: UpdateOptions<T>,
+  ) => Promise<Saved<T>>;
+  readonly patch: <T extends object>(
+    collection: CollectionRef<T>,
+    id: string,
+    patch: DocumentPatch,
+    options: UpdateOptions<T>,
+  ) => Promise<Saved<T>>;
+  readonly put: <T extends object>(
+    collection: CollectionRef<T>,
+    entity: T,
+    check: LandingCheck,
+  ) => Promise<Written>;
+}
+
+// Kept beside each store rather than as members, so that none shows in its public type.
+const internals = new WeakMap<DocumentStoreBase, Internals>();
+
+const internalsOf = (store: DocumentStoreBase): Internals => internals.get(store) as Internals;
 
 /** The context a store runs its operations in: for layers above the store, never for users. */
 export function contextOf(store: DocumentStoreBase): StoreContext {
-  return contexts.get(store) as StoreContext;
+  return internalsOf(store).context;
+}
+
+/** `store.update()`, returning what it saved: document, metadata and the revision it was made on. */
+export function updateSaved<T extends object>(
+  store: DocumentStoreBase,
+  collection: CollectionRef<T>,
+  id: string,
+  mutate: Mutation<T>,
+  options: UpdateOptions<NoInfer<T>> = {},
+): Promise<Saved<T>> {
+  return internalsOf(store).update(collection, id, mutate, options);
+}
+
+/** `store.patch()`, returning what it saved (see `updateSaved`). */
+export function patchSaved<T extends object>(
+  store: DocumentStoreBase,
+  collection: CollectionRef<T>,
+  id: string,
+  patch: DocumentPatch,
+  options: UpdateOptions<NoInfer<T>> = {},
+): Promise<Saved<T>> {
+  return internalsOf(store).patch(collection, id, patch, options);
+}
+
+/** `store.put()` with a check that lands or fails, never silently: what it wrote. */
+export function putLanding<T extends object>(
+  store: DocumentStoreBase,
+  collection: CollectionRef<T>,
+  entity: T,
+  check: LandingCheck,
+): Promise<Written> {
+  return internalsOf(store).put(collection, entity, check);
 }
 
 /**
@@ -154,7 +213,13 @@ export class DocumentStoreBase {
     };
     this.#scope = { tenant, actor: actorOf(options.actor) ?? null, maxDocumentBytes };
     this.#context = this.#contextFor(this.#scope);
-    contexts.set(this, this.#context);
+    internals.set(this, {
+      context: this.#context,
+      update: (collection, id, mutate, options) =>
+        this.#update(collection, id, mutate, options, 'update'),
+      patch: (collection, id, patch, options) => this.#patch(collection, id, patch, options),
+      put: (collection, entity, check) => this.#putLanding(collection, entity, { check }, false),
+    });
   }
 
   /** What one patch may cost here: `maxDocumentBytes` and `maxPatchOperations`. */
@@ -224,9 +289,9 @@ export class DocumentStoreBase {
     collection: CollectionRef<T>,
     entity: T,
     options: Omit<WriteOptions, 'check'> = {},
-  ): Promise<WriteResult> {
+  ): Promise<Written> {
     optionsObject(options, 'insert()');
-    return this.#put(collection, entity, { ...options, check: 'mustNotExist' }, true);
+    return this.#putLanding(collection, entity, { ...options, check: 'mustNotExist' }, true);
   }
 
   /**
@@ -256,7 +321,15 @@ export class DocumentStoreBase {
     const { id, version } = c.target(idOrEntity);
     const check = this.#checkOf(c, 'delete', options, version, 'mustExist');
     const scope = this.#scopeFor(options.actor);
-    return this.#commitOne(c, planDelete(scope, c, id, check), undefined);
+    const planned = planDelete(scope, c, id, check);
+    const [outcome] = await this.#commitOne(planned);
+    if (outcome?.status !== 'ok') return { id, written: false };
+    return {
+      id,
+      written: true,
+      version: outcome.metadata[c.versionKind],
+      metadata: outcome.metadata,
+    };
   }
 
   /**
@@ -272,12 +345,7 @@ export class DocumentStoreBase {
     mutate: Mutation<T>,
     options: UpdateOptions<NoInfer<T>> = {},
   ): Promise<T> {
-    const c = this.#context.resolve(collection);
-    validateId(id);
-    if (typeof mutate !== 'function') throw new InvalidArgumentError('update() needs a function');
-    optionsObject(options, 'update()');
-    const context = this.#contextFor(this.#scopeFor(options.actor));
-    return runUpdate(context, c, id, mutate, options, 'update');
+    return (await this.#update(collection, id, mutate, options, 'update')).document;
   }
 
   /**
@@ -294,12 +362,7 @@ export class DocumentStoreBase {
     patch: DocumentPatch,
     options: UpdateOptions<NoInfer<T>> = {},
   ): Promise<T> {
-    const c = this.#context.resolve(collection);
-    validateId(id);
-    optionsObject(options, 'patch()');
-    const apply = documentPatcher(patch, c, this.#patchLimits) as unknown as (document: T) => T;
-    const context = this.#contextFor(this.#scopeFor(options.actor));
-    return runUpdate(context, c, id, apply, options, 'patch');
+    return (await this.#patch(collection, id, patch, options)).document;
   }
 
   /** A document with its metadata, or `null` when it does not exist. One read. */
@@ -391,6 +454,50 @@ export class DocumentStoreBase {
     await this.#shared.backend.close();
   }
 
+  async #update<T extends object>(
+    collection: CollectionRef<T>,
+    id: string,
+    mutate: Mutation<T>,
+    options: UpdateOptions<T>,
+    operation: 'update',
+  ): Promise<Saved<T>> {
+    const c = this.#context.resolve(collection);
+    validateId(id);
+    if (typeof mutate !== 'function') throw new InvalidArgumentError('update() needs a function');
+    optionsObject(options, 'update()');
+    const context = this.#contextFor(this.#scopeFor(options.actor));
+    return runUpdate(context, c, id, mutate, options, operation);
+  }
+
+  async #patch<T extends object>(
+    collection: CollectionRef<T>,
+    id: string,
+    patch: DocumentPatch,
+    options: UpdateOptions<T>,
+  ): Promise<Saved<T>> {
+    const c = this.#context.resolve(collection);
+    validateId(id);
+    optionsObject(options, 'patch()');
+    const apply = documentPatcher(patch, c, this.#patchLimits) as unknown as (document: T) => T;
+    const context = this.#contextFor(this.#scopeFor(options.actor));
+    return runUpdate(context, c, id, apply, options, 'patch');
+  }
+
+  // Plans a put: its check (see `#checkOf`) and write; with `generateId`, an entity
+  // without an id gets a new one.
+  #planPut<T extends object>(
+    c: Collection<T>,
+    entity: T,
+    options: WriteOptions,
+    generateId: boolean,
+  ): PlannedWrite {
+    const seen =
+      options.check === undefined && isPlainObject(entity) ? c.versionOf(entity) : undefined;
+    const operation = seen === undefined ? 'insert' : 'update';
+    const check = this.#checkOf(c, operation, options, seen, 'mustNotExist');
+    return planPut(this.#scopeFor(options.actor), c, entity, check, generateId);
+  }
+
   async #put<T extends object>(
     collection: CollectionRef<T>,
     entity: T,
@@ -398,39 +505,38 @@ export class DocumentStoreBase {
     generateId: boolean,
   ): Promise<WriteResult> {
     const c = this.#context.resolve(collection);
-    const seen =
-      options.check === undefined && isPlainObject(entity) ? c.versionOf(entity) : undefined;
-    const operation = seen === undefined ? 'insert' : 'update';
-    const check = this.#checkOf(c, operation, options, seen, 'mustNotExist');
-    const planned = planPut(this.#scopeFor(options.actor), c, entity, check, generateId);
-    return this.#commitOne(c, planned, entity);
+    const planned = this.#planPut(c, entity, options, generateId);
+    const [outcome] = await this.#commitOne(planned);
+    if (outcome?.status !== 'ok') return { id: planned.write.id, written: false };
+    return written(c, planned, entity, outcome.metadata);
   }
 
-  async #commitOne(
-    c: Collection<object>,
-    planned: PlannedWrite,
-    entity: object | undefined,
-  ): Promise<WriteResult> {
+  // A put whose check lands or fails (`landedOf`): an insert, or a put with a `LandingCheck`.
+  async #putLanding<T extends object>(
+    collection: CollectionRef<T>,
+    entity: T,
+    options: WriteOptions & { check: LandingCheck },
+    generateId: boolean,
+  ): Promise<Written> {
+    const c = this.#context.resolve(collection);
+    const planned = this.#planPut(c, entity, options, generateId);
+    const [outcome] = await this.#commitOne(planned);
+    return written(c, planned, entity, landedOf(planned, outcome));
+  }
+
+  // Commits one write, telling hooks and metrics of a conflict.
+  async #commitOne(planned: PlannedWrite): Promise<WriteOutcome[]> {
     await this.#context.ready();
-    const [outcome] = await commitPlanned(this.#shared.backend, [planned]).catch((error) => {
+    return commitPlanned(this.#shared.backend, [planned]).catch((error) => {
       if (error instanceof ConcurrencyError) {
         observerOf(this.#context, error, planned.write.op).conflict(1, error);
       }
       throw error;
     });
-    const id = planned.write.id;
-    if (outcome?.status !== 'ok') return { id, written: false };
-    if (entity) c.setVersion(entity, outcome.metadata);
-    return {
-      id,
-      written: true,
-      version: outcome.metadata[c.versionKind],
-      metadata: outcome.metadata,
-    };
   }
 
-  // The check of a one-call write: the caller's, else what the policies' strategy makes of
-  // the version the entity carries.
+  // The check of a one-call write; the policies are evaluated even when the caller names
+  // the check, so that rules see every operation.
   #checkOf(
     c: Collection<object>,
     operation: Operation,
@@ -438,13 +544,13 @@ export class DocumentStoreBase {
     seen: Version | undefined,
     fallback: 'mustNotExist' | 'mustExist',
   ): NormalizedCheck {
-    // Evaluated even when the caller names the check: rules see every operation.
     const config = policyFor(this.#context, c.name, operation, options);
-    if (options.check !== undefined) return normalizeCheck(options.check, c.versionKind);
-    if (config.optimistic === false) return { kind: 'none' };
-    const strategy =
-      operation === 'insert' && config.strategy !== 'lastWriteWins' ? undefined : config.strategy;
-    return checkForStrategy(strategy, c.versionKind, { version: seen }, fallback, config.condition);
+    return writeCheck(config, c.versionKind, {
+      operation,
+      explicit: options.check,
+      seen: { version: seen },
+      fallback,
+    });
   }
 
   #scopeFor(actor: string | undefined): WriteScope {
@@ -523,4 +629,15 @@ function actorOf(actor: unknown): string | undefined {
     throw new InvalidArgumentError('An actor is a string of at most 256 characters');
   }
   return actor;
+}
+
+// What a landed put reports; the entity's version field (if any) gets the new version.
+function written(
+  c: Collection<object>,
+  planned: PlannedWrite,
+  entity: object,
+  metadata: DocumentMetadata,
+): Written {
+  c.setVersion(entity, metadata);
+  return { id: planned.write.id, written: true, version: metadata[c.versionKind], metadata };
 }

@@ -1,6 +1,6 @@
 import type { WriteOutcome } from '../backends/kit/backend.js';
 import type { Resolver } from '../concurrency/resolvers.js';
-import { backoffDelay, type RetryPolicy } from '../concurrency/retry.js';
+import { conflictLoop, type RetryPolicy } from '../concurrency/retry.js';
 import {
   BatchWriteError,
   ConcurrencyError,
@@ -9,7 +9,6 @@ import {
   type WriteFailure,
 } from '../core/errors.js';
 import { isPlainObject } from '../core/json.js';
-import { sleep } from '../core/sleep.js';
 import { OperationObserver } from '../observe/observer.js';
 import type { Collection } from './collection.js';
 import { commitPlanned } from './commit.js';
@@ -35,7 +34,8 @@ export interface ResolvedCommit {
 /**
  * Commits a batch; when checks fail and every failed write has a resolver, reads the
  * current documents, resolves each, and commits the whole batch again with the resolved
- * documents checked against the versions just read. All or nothing each time.
+ * documents checked against the versions just read (the store's one conflict loop,
+ * `conflictLoop`). All or nothing each time.
  */
 export async function commitResolving(
   context: StoreContext,
@@ -46,8 +46,21 @@ export async function commitResolving(
 ): Promise<ResolvedCommit> {
   const planned = [...batch];
   const resolved = new Map<number, object>();
-  let delay = 0;
-  for (let attempt = 1; ; attempt++) {
+  const indexOf = (f: ConcurrencyError) => planned.findIndex((p) => sameTarget(p, f));
+  const observer = (f: ConcurrencyError) => observerOf(context, f, 'put');
+  // Only check failures of puts whose document still exists and that have a resolver.
+  const resolvable = (failures: readonly ConcurrencyError[]) =>
+    failures.every((f) => {
+      const i = indexOf(f);
+      return (
+        i >= 0 &&
+        resolvables[i] !== undefined &&
+        planned[i]?.write.op === 'put' &&
+        f.actual !== null
+      );
+    });
+  let last: readonly ConcurrencyError[] = [];
+  const commit = async (attempt: number): Promise<ResolvedCommit> => {
     try {
       const outcomes = await commitPlanned(context.backend, planned, policy.signal);
       return { outcomes, planned, resolved };
@@ -57,41 +70,42 @@ export async function commitResolving(
         const operation = planned.find((p) => sameTarget(p, conflict))?.write.op;
         observerOf(context, conflict, operation).conflict(attempt, conflict);
       }
-      const failures = failuresOf(error);
-      const indexes = failures?.map((f) => planned.findIndex((p) => sameTarget(p, f)));
-      const resolvable =
-        failures &&
-        indexes?.every(
-          (i, n) =>
-            i >= 0 &&
-            resolvables[i] !== undefined &&
-            planned[i]?.write.op === 'put' &&
-            (failures[n] as ConcurrencyError).actual !== null,
-        );
-      if (!resolvable || !failures || !indexes) throw error;
-      const observers = failures.map((f) => observerOf(context, f, 'put'));
-      if (attempt >= policy.maxAttempts) {
-        const last = new RetryExhaustedError(attempt, failures[0] as ConcurrencyError);
-        for (const o of observers) o.gaveUp(attempt, last);
-        throw last;
-      }
-      for (const [n, i] of indexes.entries()) {
-        const next = await resolveOne(
-          context,
-          planned[i] as PlannedWrite,
-          resolvables[i] as Resolvable,
-          attempted[i] as object,
-          failures[n] as ConcurrencyError,
-          attempt,
-          observers[n] as OperationObserver,
-        );
-        planned[i] = next.planned;
-        resolved.set(i, next.document);
-      }
-      delay = backoffDelay(policy, attempt, delay);
-      for (const [n, f] of failures.entries()) observers[n]?.retry(attempt, f, delay);
-      await sleep(delay, policy.signal);
+      throw error;
     }
+  };
+  try {
+    return await conflictLoop(policy, commit, {
+      conflictsOf: (error) => {
+        const failures = failuresOf(error);
+        if (!failures || !resolvable(failures)) return undefined;
+        last = failures;
+        return failures;
+      },
+      beforeRetry: async (attempt, failures) => {
+        for (const failure of failures) {
+          const i = indexOf(failure);
+          const next = await resolveOne(
+            context,
+            planned[i] as PlannedWrite,
+            resolvables[i] as Resolvable,
+            attempted[i] as object,
+            failure,
+            attempt,
+            observer(failure),
+          );
+          planned[i] = next.planned;
+          resolved.set(i, next.document);
+        }
+      },
+      onRetry: (attempt, failures, delay) => {
+        for (const f of failures) observer(f).retry(attempt, f, delay);
+      },
+    });
+  } catch (error) {
+    if (error instanceof RetryExhaustedError) {
+      for (const f of last) observer(f).gaveUp(error.attempts, error);
+    }
+    throw error;
   }
 }
 

@@ -1,8 +1,8 @@
-import { type Check, type NormalizedCheck, normalizeCheck } from '../concurrency/check.js';
+import type { Check, NormalizedCheck } from '../concurrency/check.js';
 import type { PolicyConfig, PolicyOptions, PolicyResolver } from '../concurrency/policy.js';
 import { type Resolver, threeWayMerge } from '../concurrency/resolvers.js';
 import { type RetryOptions, type RetryPolicy, resolveRetry } from '../concurrency/retry.js';
-import { checkForStrategy } from '../concurrency/strategy.js';
+import { writeCheck } from '../concurrency/write-check.js';
 import { InvalidArgumentError, InvalidDocumentError } from '../core/errors.js';
 import { isPlainObject, optionsObject, safeDescribe } from '../core/json.js';
 import type { DocumentMetadata, Version } from '../core/metadata.js';
@@ -376,19 +376,13 @@ export class DocumentSession extends QuerySession {
     const operation: Operation = op === 'delete' ? 'delete' : seen ? 'update' : 'insert';
     const config = policyFor(this.context, c.name, operation, this.#options);
     const resolver = this.#resolverFor(config);
-    if (explicit !== undefined) return { check: normalizeCheck(explicit, c.versionKind), resolver };
-    if (config.optimistic === false || (tracked && !this.#optimistic)) {
-      return { check: { kind: 'none' }, resolver };
-    }
-    const strategy =
-      operation === 'insert' && config.strategy !== 'lastWriteWins' ? undefined : config.strategy;
-    const check = checkForStrategy(
-      strategy,
-      c.versionKind,
-      tracked ? { metadata: tracked.metadata } : { version: carried },
-      op === 'delete' ? 'mustExist' : 'mustNotExist',
-      config.condition,
-    );
+    const check = writeCheck(config, c.versionKind, {
+      operation,
+      explicit,
+      seen: tracked ? { metadata: tracked.metadata } : { version: carried },
+      fallback: op === 'delete' ? 'mustExist' : 'mustNotExist',
+      optimistic: !tracked || this.#optimistic,
+    });
     return { check, resolver };
   }
 

@@ -1,5 +1,5 @@
 import type { Write } from '../backends/kit/backend.js';
-import { type Check, type NormalizedCheck, normalizeCheck } from '../concurrency/check.js';
+import type { NormalizedCheck } from '../concurrency/check.js';
 import { InvalidArgumentError, InvalidDocumentError } from '../core/errors.js';
 import { isPlainObject } from '../core/json.js';
 import { newToken } from '../core/token.js';

@@ -1,6 +1,7 @@
 import { TransientError } from '../core/errors.js';
 import type { DocumentStore } from '../events/document-store.js';
 import type { CollectionRef } from '../store/context.js';
+import { updateSaved } from '../store/document-store.js';
 import type { Mutation, UpdateOptions } from '../store/update.js';
 import type { History } from './history.js';
 
@@ -23,18 +24,11 @@ export async function recordUpdate<T extends object, Value>(
 ): Promise<T | undefined> {
   const name = typeof collection === 'string' ? collection : collection.name;
   const invocation = history.invoke(process, `${name}/${id}`, value, undefined, options.actor);
-  let saved: { revision: number; token: string; base: number } | undefined;
   try {
-    const result = await store.update(collection, id, mutate, {
-      ...options,
-      onSaved: (metadata, info) => {
-        saved = { revision: metadata.revision, token: metadata.token, base: info.base };
-        options.onSaved?.(metadata, info);
-      },
-    });
-    if (!saved) throw new Error('update() ended without saving');
-    invocation.ok(saved);
-    return result;
+    const saved = await updateSaved(store, collection, id, mutate, options);
+    const { revision, token } = saved.metadata;
+    invocation.ok({ revision, token, base: saved.base });
+    return saved.document;
   } catch (error) {
     if (error instanceof TransientError) invocation.unknown(error);
     else invocation.fail(error);

@@ -7,6 +7,7 @@ const RETRYABLE = new Set([
   '55P03', // lock_not_available
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
+  '57014', // query_canceled (statement_timeout, a cancel): the statement was undone
 ]);
 
 // SQLSTATEs that end the connection: a statement in flight may have committed.

@@ -12,7 +12,6 @@ export async function create(ctx: Context): Promise<Response> {
   const document = await documentOf(ctx, undefined);
   if (document instanceof Response) return document;
   const result = await ctx.store.insert(ctx.c, document);
-  if (!result.written) throw new Error('An insert always writes');
   return documentResponse(ctx, 201, document, result.metadata, {
     location: `${encodeURIComponent(ctx.c.name)}/${encodeURIComponent(result.id)}`,
   });

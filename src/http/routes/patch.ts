@@ -1,6 +1,6 @@
 import { type DocumentPatch, documentPatcher } from '../../concurrency/patch.js';
 import { InvalidArgumentError } from '../../core/errors.js';
-import type { DocumentMetadata } from '../../core/metadata.js';
+import { patchSaved, putLanding } from '../../store/document-store.js';
 import { readJson } from '../body.js';
 import {
   type Context,
@@ -65,8 +65,7 @@ export async function patch(ctx: Context, id: string): Promise<Response> {
     throw new InvalidArgumentError(`A patch cannot change the id of ${ctx.c.name}/${id}`);
   }
   try {
-    const result = await ctx.store.put(ctx.c, document, { check: pinned(ctx.c, found.metadata) });
-    if (!result.written) throw new Error('A pinned put always writes');
+    const result = await putLanding(ctx.store, ctx.c, document, pinned(ctx.c, found.metadata));
     return documentResponse(ctx, 200, document, result.metadata);
   } catch (error) {
     return failure(ctx, error, true);
@@ -76,16 +75,11 @@ export async function patch(ctx: Context, id: string): Promise<Response> {
 // The seed's endpoint: applied server-side to the current version, with retries.
 async function patchCurrent(ctx: Context, id: string, change: DocumentPatch): Promise<Response> {
   if (ctx.empty) return noDocument(id);
-  let metadata: DocumentMetadata | undefined;
   try {
-    const saved = await ctx.store.patch(ctx.c, id, change, {
+    const saved = await patchSaved(ctx.store, ctx.c, id, change, {
       ...(ctx.settings.retry ? { retry: ctx.settings.retry } : {}),
-      onSaved: (m) => {
-        metadata = m;
-      },
     });
-    if (!metadata) throw new Error('patch() saved without metadata');
-    return documentResponse(ctx, 200, saved, metadata);
+    return documentResponse(ctx, 200, saved.document, saved.metadata);
   } catch (error) {
     if (isAbsence(error)) return noDocument(id);
     return failure(ctx, error, false);

@@ -1,4 +1,4 @@
-import type { Check } from '../../concurrency/check.js';
+import { type LandingCheck, putLanding } from '../../store/document-store.js';
 import {
   absentPrecondition,
   type Context,
@@ -29,10 +29,9 @@ export async function replace(ctx: Context, id: string): Promise<Response> {
   const p = readPreconditions(ctx.request.headers, ctx.request.method);
   const document = await documentOf(ctx, id);
   if (document instanceof Response) return document;
-  const save = async (check: Check, preconditioned: boolean, creates?: boolean) => {
+  const save = async (check: LandingCheck, preconditioned: boolean, creates?: boolean) => {
     try {
-      const result = await ctx.store.put(ctx.c, document, { check });
-      if (!result.written) throw new Error('A put with this check always writes');
+      const result = await putLanding(ctx.store, ctx.c, document, check);
       const created = creates ?? check === 'mustNotExist';
       const extra: Record<string, string> = created ? { location: locationOf(id) } : {};
       return documentResponse(ctx, created ? 201 : 200, document, result.metadata, extra);
@@ -71,7 +70,6 @@ export async function replace(ctx: Context, id: string): Promise<Response> {
 async function saveNew(ctx: Context, id: string, document: object): Promise<Response> {
   try {
     const result = await ctx.store.insert(ctx.c, document);
-    if (!result.written) throw new Error('An insert always writes');
     return documentResponse(ctx, 201, document, result.metadata, { location: locationOf(id) });
   } catch (error) {
     if ((error as { code?: string }).code !== 'DUPLICATE_DOCUMENT') {
