@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, inject, it } from 'vitest';
+import { backends } from './support/backends.js';
 import { closedPort } from './support/closed-port.js';
 
 const children: ChildProcess[] = [];
@@ -50,12 +51,11 @@ function start(args: string[]): Promise<string> {
   });
 }
 
-for (const backend of ['sqlite', 'postgres'] as const) {
-  it(`noclobber serve on ${backend}: a ready document server with ETags`, async () => {
+for (const backend of backends) {
+  it(`noclobber serve on ${backend.name}: a ready document server with ETags`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'noclobber-serve-'));
     dirs.push(dir);
-    const args =
-      backend === 'sqlite' ? ['--db', join(dir, 'data.db')] : ['--postgres', inject('postgresUrl')];
+    const args = backend.serveArgs(dir);
     const url = await start(args);
     const id = randomUUID();
     const put = (headers: Record<string, string>, body: unknown) =>
@@ -75,12 +75,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
   }, 60_000);
 }
 
-for (const backend of ['sqlite', 'postgres'] as const) {
-  it(`noclobber serve on ${backend}: documents are served after a restart, their collections known from the database`, async () => {
+for (const backend of backends) {
+  it(`noclobber serve on ${backend.name}: documents are served after a restart, their collections known from the database`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'noclobber-serve-'));
     dirs.push(dir);
-    const args =
-      backend === 'sqlite' ? ['--db', join(dir, 'data.db')] : ['--postgres', inject('postgresUrl')];
+    const args = backend.serveArgs(dir);
     const collection = `notes${randomUUID().slice(0, 8)}`;
     const first = await start(args);
     const created = await fetch(`${first}${collection}/a`, {

@@ -10,7 +10,7 @@ import { describeConformance } from './fixture.js';
 function countingStore(config: BackendConfig) {
   const counts = { conflicts: 0 };
   const store = new DocumentStore({
-    backend: openBackend(config.kind === 'postgres' ? { ...config, max: 16 } : config),
+    backend: openBackend(config, { max: 16 }),
     hooks: { onConflict: () => void counts.conflicts++ },
   });
   return { store, c: collections(store), counts };

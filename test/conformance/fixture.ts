@@ -1,12 +1,12 @@
-import { afterEach, beforeEach, describe } from 'vitest';
-import { DocumentStore } from '../../src/index.js';
+import { describeWithStores } from '../../src/backends/kit/conformance/index.js';
+import type { DocumentStore } from '../../src/index.js';
+import { type BackendEntry, backends } from '../support/backends.js';
 import { collections } from '../support/model.js';
-import { type BackendConfig, openBackend } from '../support/open-backend.js';
-import { type BackendUnderTest, backendsUnderTest } from './backends.js';
+import type { BackendConfig } from '../support/open-backend.js';
 
 /** What each conformance test gets: a store on a fresh database, and ways to open more. */
 export interface Fixture {
-  readonly backend: BackendUnderTest;
+  readonly backend: BackendEntry;
   readonly config: BackendConfig;
   readonly store: DocumentStore;
   readonly c: ReturnType<typeof collections>;
@@ -15,41 +15,24 @@ export interface Fixture {
 }
 
 /**
- * Runs `body` once per backend under test, each test on a fresh, empty database.
- * `fixture()` returns the current test's fixture.
+ * Runs `body` once per backend of the registry (test/support/backends.ts), each test on a
+ * fresh, empty database, through the kit's fixture. `fixture()` returns the current test's.
  */
 export function describeConformance(title: string, body: (fixture: () => Fixture) => void): void {
-  describe.each(backendsUnderTest)(`${title} on $name`, (backend) => {
-    let current: Fixture | undefined;
-    let cleanups: (() => Promise<void>)[] = [];
-
-    beforeEach(async () => {
+  for (const backend of backends) {
+    const create = async () => {
       const { config, cleanup } = await backend.create();
-      const opened: DocumentStore[] = [];
-      const openStore = (options: { tenant?: string; actor?: string } = {}) => {
-        const store = new DocumentStore({ backend: openBackend(config), ...options });
-        collections(store);
-        opened.push(store);
-        return store;
-      };
-      const store = openStore();
-      cleanups = [
-        async () => {
-          await Promise.all(opened.map((s) => s.close()));
-        },
-        cleanup,
-      ];
-      current = { backend, config, store, c: collections(store), openStore };
-    });
-
-    afterEach(async () => {
-      for (const cleanup of cleanups) await cleanup();
-      current = undefined;
-    });
-
-    body(() => {
-      if (!current) throw new Error('fixture() is only available inside a test');
-      return current;
-    });
-  });
+      return { config, open: () => backend.open(config), cleanup };
+    };
+    describeWithStores(
+      `${title} on ${backend.name}`,
+      create,
+      (fixture) =>
+        body(() => {
+          const { database, store, openStore } = fixture();
+          return { backend, config: database.config, store, c: collections(store), openStore };
+        }),
+      collections,
+    );
+  }
 }

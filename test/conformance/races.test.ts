@@ -41,7 +41,7 @@ describeConformance('races', (fixture) => {
     const { store, c, config } = fixture();
     await store.insert(c.counters, { id: 'hot', n: 0, log: [] });
     const pooled = new DocumentStore({
-      backend: openBackend(config.kind === 'postgres' ? { ...config, max: 16 } : config),
+      backend: openBackend(config, { max: 16 }),
     });
     try {
       const accepted = (

@@ -8,6 +8,7 @@ import { createHandler, formatHttpDate } from 'noclobber/http';
 import { PostgresBackend, type PostgresPoolConfig } from 'noclobber/postgres';
 import { SqliteBackend, type SqliteDatabase } from 'noclobber/sqlite';
 import { checkHistory, History } from 'noclobber/testing';
+import { AlreadyLandedError, type Backend, compileConditionSql, judgeCheck } from 'noclobber/backend';
 
 interface Order {
   id: string;
@@ -30,6 +31,8 @@ try {
   if (error instanceof InvalidArgumentError) refused = error.code;
 }
 const poolConfig: PostgresPoolConfig = { host: '127.0.0.1', connectionTimeoutMillis: 1000 };
+const asBackend: Backend = backend;
+const judged = judgeCheck({ kind: 'mustExist' }, 'put', { state: 'absent' }).status;
 await store.close();
 
 console.log(
@@ -39,7 +42,9 @@ console.log(
     one,
     refused,
     poolConfig,
-    loaded: [createHandler, formatHttpDate, checkHistory, History, MissingDriverError, UnsupportedNodeError].map(
+    judged,
+    backendName: asBackend.name,
+    loaded: [createHandler, formatHttpDate, checkHistory, History, MissingDriverError, UnsupportedNodeError, AlreadyLandedError, compileConditionSql].map(
       (f) => typeof f,
     ),
   }),
@@ -88,12 +93,15 @@ main();
 /** Imports of every subpath, for a project on the older \`moduleResolution: node10\`. */
 export const NODE10 = `
 import { DocumentStore } from 'noclobber';
+import { AlreadyLandedError } from 'noclobber/backend';
+import type { describeBackendConformance } from 'noclobber/backend/conformance';
 import { createHandler } from 'noclobber/http';
 import { PostgresBackend } from 'noclobber/postgres';
 import { SqliteBackend } from 'noclobber/sqlite';
 import { History } from 'noclobber/testing';
 
-export const entries = [DocumentStore, createHandler, PostgresBackend, SqliteBackend, History];
+export const entries = [DocumentStore, AlreadyLandedError, createHandler, PostgresBackend, SqliteBackend, History];
+export type Conformance = typeof describeBackendConformance;
 `;
 
 /** Loads the entry point named by its argument and prints the error it threw, if any, as JSON. */

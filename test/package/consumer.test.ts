@@ -106,7 +106,9 @@ describe('a fresh project with the tarball and both drivers installed', () => {
       one: { one: 1 },
       refused: 'INVALID_ARGUMENT',
       poolConfig: { host: '127.0.0.1', connectionTimeoutMillis: 1000 },
-      loaded: Array(6).fill('function'),
+      judged: 'notFound',
+      backendName: 'sqlite',
+      loaded: Array(8).fill('function'),
     });
   });
 
@@ -154,8 +156,8 @@ describe('the same project without the optional drivers', () => {
 
   const load = (entry: string) => JSON.parse(run(process.execPath, ['load.mjs', entry]).stdout);
 
-  it('loads noclobber, noclobber/http and noclobber/testing: none of them loads a driver', () => {
-    for (const entry of ['noclobber', 'noclobber/http', 'noclobber/testing']) {
+  it('loads noclobber, noclobber/http, noclobber/testing and noclobber/backend: none of them loads a driver', () => {
+    for (const entry of ['noclobber', 'noclobber/http', 'noclobber/testing', 'noclobber/backend']) {
       expect(load(entry)).toEqual({ loaded: true });
     }
   });

@@ -1,22 +1,9 @@
-import { PostgresBackend } from '../../src/backends/postgres/index.js';
-import { SqliteBackend } from '../../src/backends/sqlite/index.js';
 import type { Backend } from '../../src/index.js';
+import { type BackendConfig, backendOf } from './backends.js';
 
-/** A serialisable description of a database, so worker threads and processes can connect too. */
-export type BackendConfig =
-  | { kind: 'sqlite'; filename: string }
-  | { kind: 'postgres'; url: string; schema: string; max?: number };
+export type { BackendConfig };
 
-/** Opens a new connection (or pool) to the database `config` names. */
-export function openBackend(config: BackendConfig): Backend {
-  switch (config.kind) {
-    case 'sqlite':
-      return new SqliteBackend({ filename: config.filename });
-    case 'postgres':
-      return new PostgresBackend({
-        connectionString: config.url,
-        schema: config.schema,
-        max: config.max ?? 4,
-      });
-  }
+/** Opens a new connection (or pool, of at most `max` where that means anything) to `config`. */
+export function openBackend(config: BackendConfig, options?: { max?: number }): Backend {
+  return backendOf(config).open(config, options);
 }

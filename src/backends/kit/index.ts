@@ -1,0 +1,51 @@
+/**
+ * noclobber/backend: what the author of a backend needs, and nothing of the store's
+ * machinery. A backend implements `Backend`, reports each write's outcome as `judgeMiss`
+ * says, compiles conditions with `compileConditionSql`, and throws `TransientError` for a
+ * failure of its database; retries, read-backs after ambiguous commits and error mapping
+ * live above it, in the store. Its tests run `describeBackendConformance` from
+ * noclobber/backend/conformance. See docs/backends.md.
+ */
+
+// First, so an unsupported Node.js is named before anything else can fail on it.
+import '../../core/node-version.js';
+
+export { InvalidArgumentError, NoclobberError, TransientError } from '../../core/errors.js';
+export { loadDriver, MissingDriverError } from '../../core/load-driver.js';
+export type { DocumentMetadata, Version, VersionKind } from '../../core/metadata.js';
+export {
+  AlreadyLandedError,
+  type AppendOutcome,
+  type Backend,
+  type ChangesFilter,
+  type DocumentKey,
+  type EventWrite,
+  isFailure,
+  type LandedWrite,
+  missOutcome,
+  type StoredChange,
+  type StoredDocument,
+  type StoredEvent,
+  type StreamAppend,
+  type StreamExpectation,
+  type StreamRange,
+  type Write,
+  type WriteOutcome,
+} from './backend.js';
+export {
+  arrayIndexOf,
+  evaluateCondition,
+  failsBatch,
+  type JudgedMetadata,
+  type Judgement,
+  judgeCheck,
+  judgeMiss,
+  MISSING,
+  type Miss,
+  type NormalizedCheck,
+  type NormalizedCondition,
+  resolvePath,
+  type Scalar,
+  type StoredState,
+} from './checks.js';
+export { type Bind, type ConditionDialect, compileConditionSql } from './condition-sql.js';
