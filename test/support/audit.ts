@@ -60,10 +60,12 @@ function sqliteAudit(filename: string): Audit {
   );
   return {
     rows: async (collection, id) =>
-      (rows.all(collection, id) as (Omit<AuditRow, 'deleted'> & { deleted: number })[]).map((row) => ({
-        ...row,
-        deleted: row.deleted === 1,
-      })),
+      (rows.all(collection, id) as (Omit<AuditRow, 'deleted'> & { deleted: number })[]).map(
+        (row) => ({
+          ...row,
+          deleted: row.deleted === 1,
+        }),
+      ),
     events: async (streamId) => events.all(streamId) as AuditEvent[],
     close: async () => {
       db.close();
