@@ -9,10 +9,21 @@ import { closedPort } from './support/closed-port.js';
 
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
+const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   await stopAll();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const cleanup of cleanups.splice(0)) await cleanup();
 });
+
+// The serve flags of a fresh database of `backend`, removed after the test.
+function databaseFor(backend: (typeof backends)[number]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'noclobber-serve-'));
+  dirs.push(dir);
+  const { args, cleanup } = backend.serveDatabase(dir);
+  cleanups.push(cleanup);
+  return args;
+}
 
 /** Stops every server started so far and waits for each to exit. */
 async function stopAll(): Promise<void> {
@@ -53,9 +64,7 @@ function start(args: string[]): Promise<string> {
 
 for (const backend of backends) {
   it(`noclobber serve on ${backend.name}: a ready document server with ETags`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'noclobber-serve-'));
-    dirs.push(dir);
-    const args = backend.serveArgs(dir);
+    const args = databaseFor(backend);
     const url = await start(args);
     const id = randomUUID();
     const put = (headers: Record<string, string>, body: unknown) =>
@@ -77,9 +86,7 @@ for (const backend of backends) {
 
 for (const backend of backends) {
   it(`noclobber serve on ${backend.name}: documents are served after a restart, their collections known from the database`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'noclobber-serve-'));
-    dirs.push(dir);
-    const args = backend.serveArgs(dir);
+    const args = databaseFor(backend);
     const collection = `notes${randomUUID().slice(0, 8)}`;
     const first = await start(args);
     const created = await fetch(`${first}${collection}/a`, {
@@ -112,4 +119,5 @@ it('noclobber serve with a PostgreSQL it cannot use exits 1 with the reason, nev
 it('noclobber serve refuses bad options', async () => {
   await expect(start(['--port', 'eighty'])).rejects.toThrow(/exited with 2/);
   await expect(start(['--db', 'a.db', '--postgres', 'postgres://x'])).rejects.toThrow(/not both/);
+  await expect(start(['--db', 'a.db', '--schema', 'app'])).rejects.toThrow(/--schema goes with/);
 });

@@ -18,6 +18,7 @@ The database is connected and migrated before the server listens; every
 Options:
   --db <file>        SQLite database file (default ./noclobber.db)
   --postgres <url>   use PostgreSQL instead of SQLite
+  --schema <name>    the PostgreSQL schema of noclobber's tables (default noclobber)
   --port <n>         port to listen on (default 3000; 0 picks a free one)
   --host <address>   address to listen on (default 127.0.0.1)
   --tenant-header <name>
@@ -26,8 +27,14 @@ Options:
 `;
 
 // Only the chosen backend is loaded, so its driver is the only one that must be installed.
-async function openBackend(postgres: string | undefined, db: string | undefined): Promise<Backend> {
+async function openBackend(options: {
+  postgres?: string | undefined;
+  db?: string | undefined;
+  schema?: string | undefined;
+}): Promise<Backend> {
+  const { postgres, db, schema } = options;
   if (postgres === undefined) {
+    if (schema !== undefined) throw new UsageError('--schema goes with --postgres');
     const { SqliteBackend } = await import('../backends/sqlite/index.js');
     return new SqliteBackend({ filename: db ?? './noclobber.db' });
   }
@@ -35,6 +42,7 @@ async function openBackend(postgres: string | undefined, db: string | undefined)
   // A bound on connecting, so an unreachable server is reported, not waited on for minutes.
   return new PostgresBackend({
     connectionString: postgres,
+    ...(schema === undefined ? {} : { schema }),
     poolConfig: { connectionTimeoutMillis: CONNECT_TIMEOUT },
   });
 }
@@ -71,6 +79,7 @@ export const serve: Command = {
     const options = parseCommandArgs(args, {
       db: { type: 'string' },
       postgres: { type: 'string' },
+      schema: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
       'tenant-header': { type: 'string' },
@@ -84,7 +93,7 @@ export const serve: Command = {
       throw new UsageError('give --db or --postgres, not both');
     }
     const port = integerOption('port', options.port, 3000, 0, 65535);
-    const backend = await openBackend(options.postgres, options.db);
+    const backend = await openBackend(options);
     // Connected and migrated before listening: a database that cannot be reached or
     // used stops the server here with its reason, rather than a server answering 500.
     try {

@@ -23,8 +23,8 @@ export interface BackendEntry<C extends BackendConfig = BackendConfig> {
   create(): Promise<{ config: C; cleanup(): Promise<void> }>;
   /** A new connection (or pool, of at most `max` connections where that means anything). */
   open(config: C, options?: { max?: number }): Backend;
-  /** The flags of `noclobber serve` for a database kept in `dir`. */
-  serveArgs(dir: string): string[];
+  /** The flags of `noclobber serve` for a fresh database kept in `dir`, and how to remove it. */
+  serveDatabase(dir: string): { args: string[]; cleanup(): Promise<void> };
 }
 
 const sqlite: BackendEntry<{ kind: 'sqlite'; filename: string }> = {
@@ -37,7 +37,10 @@ const sqlite: BackendEntry<{ kind: 'sqlite'; filename: string }> = {
     };
   },
   open: (config) => new SqliteBackend({ filename: config.filename }),
-  serveArgs: (dir) => ['--db', join(dir, 'data.db')],
+  serveDatabase: (dir) => ({
+    args: ['--db', join(dir, 'data.db')],
+    cleanup: async () => {},
+  }),
 };
 
 // A fresh schema per test in the run's server (see test/support/global-setup.ts).
@@ -48,15 +51,7 @@ const postgres: BackendEntry<{ kind: 'postgres'; url: string; schema: string; ma
     const schema = `nc_test_${randomBytes(6).toString('hex')}`;
     return {
       config: { kind: 'postgres', url, schema },
-      async cleanup() {
-        const client = new pg.Client({ connectionString: url });
-        await client.connect();
-        try {
-          await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        } finally {
-          await client.end();
-        }
-      },
+      cleanup: () => dropSchema(url, schema),
     };
   },
   open: (config, options = {}) =>
@@ -65,7 +60,15 @@ const postgres: BackendEntry<{ kind: 'postgres'; url: string; schema: string; ma
       schema: config.schema,
       max: options.max ?? config.max ?? 4,
     }),
-  serveArgs: () => ['--postgres', inject('postgresUrl')],
+  // A schema of its own, dropped after the test: a test never writes to the default one.
+  serveDatabase: () => {
+    const url = inject('postgresUrl');
+    const schema = `nc_serve_${randomBytes(6).toString('hex')}`;
+    return {
+      args: ['--postgres', url, '--schema', schema],
+      cleanup: () => dropSchema(url, schema),
+    };
+  },
 };
 
 /** Every backend the suites run against, in the order they run. */
@@ -76,4 +79,14 @@ export function backendOf(config: BackendConfig): BackendEntry {
   const found = backends.find((b) => b.name === config.kind);
   if (!found) throw new Error(`No backend named ${config.kind} in test/support/backends.ts`);
   return found;
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
 }
