@@ -96,9 +96,8 @@ export class ConcurrencyError extends NoclobberError {
       return;
     }
     const actual = args.actual ? args.actual[args.versionKind] : null;
-    const found = actual === null ? 'the document is gone' : `found ${actual}`;
     super(
-      `Optimistic concurrency check failed for ${args.collection}/${args.id}: expected ${describe(args.expectation, args.versionKind)}, ${found}`,
+      `Optimistic concurrency check failed for ${args.collection}/${args.id}: expected ${describe(args.expectation, args.versionKind)}, ${found(args.expectation, args.actual, args.versionKind)}`,
     );
     this.collection = args.collection;
     this.id = args.id;
@@ -107,6 +106,26 @@ export class ConcurrencyError extends NoclobberError {
     this.expected = args.expectation.kind === 'version' ? args.expectation.version : null;
     this.actual = actual;
     this.actualMetadata = args.actual;
+  }
+}
+
+// What the failed check met, in the terms of what it asked for.
+function found(
+  expectation: Expectation,
+  actual: DocumentMetadata | null,
+  versionKind: VersionKind,
+): string {
+  if (actual === null) return 'but no document is stored (never written, or deleted)';
+  const version = `${versionKind} ${actual[versionKind]}`;
+  switch (expectation.kind) {
+    case 'notModifiedSince':
+      return `but it was modified at ${new Date(actual.lastModified).toISOString()} (${version})`;
+    case 'condition':
+      return `but it does not hold on the stored document (${version})`;
+    case 'revisionAbove':
+      return `but the stored revision is ${actual.revision}`;
+    default:
+      return `found ${actual[versionKind]}`;
   }
 }
 

@@ -6,7 +6,7 @@ import {
   DocumentNotFoundError,
   InvalidArgumentError,
 } from '../core/errors.js';
-import { isPlainObject } from '../core/json.js';
+import { isPlainObject, safeDescribe } from '../core/json.js';
 import type { DocumentMetadata } from '../core/metadata.js';
 import type { OperationObserver } from '../observe/observer.js';
 import type { Collection } from './collection.js';
@@ -134,8 +134,17 @@ export class UpdateAttempts<T extends object> {
     this.#resolved = false;
     // The resolver gets its own copy of what was loaded, untouched by `mutate`.
     const original = resolver === 'retry' ? undefined : c.toEntity(id, stored);
-    const document = ((await mutate(loaded, { attempt, metadata: stored.metadata })) ??
-      loaded) as T;
+    const returned = await mutate(loaded, { attempt, metadata: stored.metadata });
+    // `(o) => o.items.push(x)` returns push's number: say so, not that the id changed.
+    if (
+      returned !== undefined &&
+      (typeof returned !== 'object' || returned === null || Array.isArray(returned))
+    ) {
+      throw new InvalidArgumentError(
+        `The change given to update() returned ${safeDescribe(returned)}: change the document in place and return nothing, or return the whole new document`,
+      );
+    }
+    const document = (returned ?? loaded) as T;
     this.#tried = original ? { original, attempted: document } : undefined;
     return document;
   }

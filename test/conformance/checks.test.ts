@@ -58,7 +58,7 @@ describeConformance('checks', (fixture) => {
     expect(error).toBeInstanceOf(ConcurrencyError);
     expect(error).toMatchObject({ actual: null, actualMetadata: null });
     expect((error as Error).message).toBe(
-      'Optimistic concurrency check failed for orders/o-1: expected revision 1, the document is gone',
+      'Optimistic concurrency check failed for orders/o-1: expected revision 1, but no document is stored (never written, or deleted)',
     );
   });
 

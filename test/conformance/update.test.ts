@@ -37,6 +37,47 @@ describeConformance('update()', (fixture) => {
     expect((await store.get(c.orders, 'o-1'))?.status).toBe('paid');
   });
 
+  it('a change that returns something other than a document says what it returned, and writes nothing', async () => {
+    const { store, c } = fixture();
+    await store.insert(c.orders, order('o-1', { lines: [] }));
+    for (const change of [
+      (o: Order) => o.lines.push({ sku: 'tea', qty: 1 }),
+      () => 'done',
+      () => [1],
+      () => null,
+    ]) {
+      const error = await store
+        .update(c.orders, 'o-1', change as never)
+        .catch((e: unknown) => e as Error);
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect((error as Error).message).toMatch(/returned .*change the document in place/);
+      expect((error as Error).message).not.toMatch(/cannot change the id/);
+    }
+    expect(await store.getMetadata(c.orders, 'o-1')).toMatchObject({ revision: 1 });
+  });
+
+  it('failed checks say what they met: no document, a later change, a condition that does not hold', async () => {
+    const { store, c } = fixture();
+    const never = await store
+      .put(c.orders, order('never'), { check: { version: 1 } })
+      .catch((e: unknown) => e as Error);
+    expect((never as Error).message).toMatch(/no document is stored \(never written, or deleted\)/);
+    await store.insert(c.orders, order('o-1', { status: 'open' }));
+    await store.update(c.orders, 'o-1', (o) => {
+      o.total += 1;
+    });
+    const stale = await store
+      .put(c.orders, order('o-1'), { check: { notModifiedSince: 0 } })
+      .catch((e: unknown) => e as Error);
+    expect((stale as Error).message).toMatch(/but it was modified at \d{4}-.*Z \(revision 2\)$/);
+    const unmet = await store
+      .put(c.orders, order('o-1'), { check: { condition: { status: 'closed' } } })
+      .catch((e: unknown) => e as Error);
+    expect((unmet as Error).message).toMatch(
+      /the condition to hold, but it does not hold on the stored document \(revision 2\)$/,
+    );
+  });
+
   it('throws DocumentNotFoundError at once and never retries it', async () => {
     const { store, c } = fixture();
     let calls = 0;
