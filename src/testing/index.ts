@@ -10,4 +10,4 @@ export {
   type Violation,
 } from './history.js';
 export { type LostReplyBackend, type LostReplyOptions, withLostReplies } from './lost-replies.js';
-export { recordUpdate } from './record.js';
+export { recordInsert, recordUpdate } from './record.js';
