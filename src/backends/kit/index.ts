@@ -49,3 +49,11 @@ export {
   type StoredState,
 } from './checks.js';
 export { type Bind, type ConditionDialect, compileConditionSql } from './condition-sql.js';
+export {
+  type Migration,
+  type MigrationStatement,
+  type RunMigrationStatement,
+  runMigration,
+  runMigrationSync,
+  type VersionRow,
+} from './migrate.js';

@@ -1,8 +1,6 @@
 import type { Pool } from 'pg';
+import { type MigrationStatement, runMigration, type VersionRow } from '../kit/migrate.js';
 import { transientOf } from './errors.js';
-
-/** The schema version this code writes and reads. */
-export const SCHEMA_VERSION = 3;
 
 // Each entry upgrades from version index to index + 1; `S` is the quoted schema name.
 // Never edit a shipped entry: add one.
@@ -72,13 +70,21 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     UPDATE ${s}.documents SET size = octet_length(body::text) WHERE body IS NOT NULL;`,
 ];
 
+/** The schema version this code writes and reads. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
 /**
  * Brings the schema to `SCHEMA_VERSION` in one transaction under an advisory lock, so
  * processes that start at once migrate one after the other and find the work done.
  */
 export async function migrate(pool: Pool, schema: string, quoted: string): Promise<void> {
+  const migration = {
+    steps: MIGRATIONS.map((step) => step(quoted)),
+    versionTable: `${quoted}.schema_version`,
+    subject: `Schema ${schema}`,
+  };
   try {
-    await migrateOnce(pool, schema, quoted);
+    await runMigration(migration, (body) => exclusively(pool, schema, quoted, body));
   } catch (error) {
     // A lost or refused connection is worth another try (the store makes it); the
     // transaction left nothing half done.
@@ -86,7 +92,13 @@ export async function migrate(pool: Pool, schema: string, quoted: string): Promi
   }
 }
 
-async function migrateOnce(pool: Pool, schema: string, quoted: string): Promise<void> {
+// One transaction holding the schema's advisory lock, on a connection of its own.
+async function exclusively(
+  pool: Pool,
+  schema: string,
+  quoted: string,
+  body: (run: (statement: MigrationStatement) => Promise<readonly VersionRow[]>) => Promise<void>,
+): Promise<void> {
   const client = await pool.connect();
   // A connection that dies while checked out emits 'error'; the next query fails with it.
   let broken: Error | undefined;
@@ -98,28 +110,10 @@ async function migrateOnce(pool: Pool, schema: string, quoted: string): Promise<
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`noclobber:${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${quoted}.schema_version (version int NOT NULL)`,
-    );
-    const { rows } = await client.query<{ version: number }>(
-      `SELECT version FROM ${quoted}.schema_version`,
-    );
-    const current = rows[0]?.version ?? 0;
-    if (current > SCHEMA_VERSION) {
-      throw new Error(
-        `Schema ${schema} has noclobber schema version ${current}, newer than this release understands (${SCHEMA_VERSION}); upgrade noclobber`,
-      );
-    }
-    for (let version = current; version < SCHEMA_VERSION; version++) {
-      await client.query((MIGRATIONS[version] as (s: string) => string)(quoted));
-    }
-    if (rows.length === 0) {
-      await client.query(`INSERT INTO ${quoted}.schema_version (version) VALUES ($1)`, [
-        SCHEMA_VERSION,
-      ]);
-    } else if (current < SCHEMA_VERSION) {
-      await client.query(`UPDATE ${quoted}.schema_version SET version = $1`, [SCHEMA_VERSION]);
-    }
+    await body(async ({ sql, read }) => {
+      const result = await client.query<VersionRow>(sql);
+      return read ? result.rows : [];
+    });
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});

@@ -1,7 +1,5 @@
 import type { Database } from 'better-sqlite3';
-
-/** The schema version this code writes and reads. */
-export const SCHEMA_VERSION = 4;
+import { runMigrationSync, type VersionRow } from '../kit/migrate.js';
 
 // Each entry upgrades the schema from version index to index + 1. Never edit a shipped
 // entry: add a new one, so files created by older releases upgrade in order.
@@ -80,30 +78,29 @@ const MIGRATIONS: readonly string[] = [
    END;`,
 ];
 
+/** The schema version this code writes and reads. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
 /**
  * Brings the file's schema to `SCHEMA_VERSION`. Runs in one `BEGIN IMMEDIATE` transaction,
  * so when two processes open a new file at once one creates the tables and the other
  * waits on the busy timeout, then finds them there.
  */
 export function migrate(db: Database): void {
-  db.transaction(() => {
-    db.exec('CREATE TABLE IF NOT EXISTS noclobber_schema (version INTEGER NOT NULL)');
-    const row = db.prepare('SELECT version FROM noclobber_schema').get() as
-      | { version: number }
-      | undefined;
-    const current = row?.version ?? 0;
-    if (current > SCHEMA_VERSION) {
-      throw new Error(
-        `This database has noclobber schema version ${current}, newer than this release understands (${SCHEMA_VERSION}); upgrade noclobber`,
-      );
-    }
-    for (let version = current; version < SCHEMA_VERSION; version++) {
-      db.exec(MIGRATIONS[version] as string);
-    }
-    if (row === undefined) {
-      db.prepare('INSERT INTO noclobber_schema (version) VALUES (?)').run(SCHEMA_VERSION);
-    } else if (current < SCHEMA_VERSION) {
-      db.prepare('UPDATE noclobber_schema SET version = ?').run(SCHEMA_VERSION);
-    }
-  }).immediate();
+  const migration = {
+    steps: MIGRATIONS,
+    versionTable: 'noclobber_schema',
+    subject: 'This database',
+  };
+  runMigrationSync(migration, (body) =>
+    db
+      .transaction(() =>
+        body(({ sql, read }) => {
+          if (read) return db.prepare(sql).all() as VersionRow[];
+          db.exec(sql);
+          return [];
+        }),
+      )
+      .immediate(),
+  );
 }
