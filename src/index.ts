@@ -52,6 +52,7 @@ export type { Strategy } from './concurrency/strategy.js';
 export {
   BatchWriteError,
   ConcurrencyError,
+  type DocumentConflict,
   DocumentNotFoundError,
   DuplicateDocumentError,
   type ErrorCode,
@@ -68,6 +69,7 @@ export {
   PatchTooLargeError,
   RetryExhaustedError,
   StoreClosedError,
+  type StreamConflict,
   TransientError,
   UnknownCollectionError,
   type WriteFailure,
@@ -106,6 +108,7 @@ export type {
   Change,
   ChangesPage,
   DocumentStoreOptions,
+  LandingCheck,
   WriteOptions,
   WriteResult,
   Written,
@@ -118,3 +121,4 @@ export {
   type SessionWriteOptions,
 } from './store/session.js';
 export type { Mutation, UpdateContext, UpdateOptions } from './store/update.js';
+export type { WriteLogOptions } from './store/write-log-pruner.js';

@@ -42,7 +42,7 @@ export type Expectation =
   | { kind: 'streamVersion'; expected: number | 'noStream' | 'streamExists' };
 
 /** A document write whose check failed. */
-interface DocumentConflict {
+export interface DocumentConflict {
   collection: string;
   id: string;
   expectation: Expectation;
@@ -51,7 +51,7 @@ interface DocumentConflict {
 }
 
 /** An append whose expected stream version did not hold; `actual` is the real version (0: no stream). */
-interface StreamConflict {
+export interface StreamConflict {
   streamId: string;
   expected: number | 'noStream' | 'streamExists';
   actual: number;

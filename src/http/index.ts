@@ -1,5 +1,5 @@
 export { expressHandler } from './adapters/express.js';
-export { fastifyPlugin } from './adapters/fastify.js';
+export { type FastifyLike, fastifyPlugin } from './adapters/fastify.js';
 export { honoHandler } from './adapters/hono.js';
 export {
   type NodeListenerOptions,

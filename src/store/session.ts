@@ -81,8 +81,10 @@ const keyOf = (collection: Collection<object>, id: string) => `${collection.name
 
 /** A read-only session: loads documents without tracking them and cannot write. */
 export class QuerySession {
+  /** @internal */
   protected readonly context: StoreContext;
 
+  /** @internal Opened by `store.querySession()`. */
   constructor(context: StoreContext) {
     this.context = context;
   }
@@ -123,6 +125,7 @@ export class DocumentSession extends QuerySession {
   // was changed is refused instead of carrying one document's version to another.
   readonly #keyOfEntity = new WeakMap<object, string>();
 
+  /** @internal Opened by `store.openSession()`. */
   constructor(context: StoreContext, options: SessionOptions = {}) {
     super(context);
     optionsObject(options, 'openSession()');

@@ -10,4 +10,5 @@ export {
   type Violation,
 } from './history.js';
 export { type LostReplyBackend, type LostReplyOptions, withLostReplies } from './lost-replies.js';
+export type { CommittedVersion } from './operations.js';
 export { recordInsert, recordUpdate } from './record.js';

@@ -3,7 +3,7 @@ import type { FetchHandler } from '../resource.js';
 import { respond, writeResponse } from './node.js';
 
 /** The parts of a Fastify instance the plugin uses (Fastify 5). */
-interface FastifyLike {
+export interface FastifyLike {
   readonly prefix: string;
   removeAllContentTypeParsers(): void;
   addContentTypeParser(
