@@ -20,6 +20,7 @@ export {
   mergeAdditive,
   mergeThreeWay,
 } from './concurrency/merge.js';
+export type { Each, Operations } from './concurrency/operations.js';
 export {
   applyJsonPatch,
   applyMergePatch,
@@ -61,10 +62,12 @@ export {
   InvalidConditionError,
   InvalidDocumentError,
   InvalidIdError,
+  InvalidOperationsError,
   InvalidPatchError,
   InvalidVersionError,
   MergeConflictError,
   NoclobberError,
+  OperationTypeError,
   PatchTestFailedError,
   PatchTooLargeError,
   RetryExhaustedError,

@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'INVALID_VERSION'
   | 'INVALID_DOCUMENT'
   | 'INVALID_CONDITION'
+  | 'INVALID_OPERATIONS'
+  | 'OPERATION_TYPE_MISMATCH'
   | 'STORE_CLOSED'
   | 'TRANSIENT_FAILURE'
   | 'MERGE_CONFLICT'
@@ -233,6 +235,7 @@ export class InvalidArgumentError extends NoclobberError {
     | 'INVALID_VERSION'
     | 'INVALID_DOCUMENT'
     | 'INVALID_CONDITION'
+    | 'INVALID_OPERATIONS'
     | 'INVALID_PATCH'
     | 'PATCH_TOO_LARGE' = 'INVALID_ARGUMENT';
 }
@@ -255,6 +258,34 @@ export class InvalidDocumentError extends InvalidArgumentError {
 /** A `condition` predicate that cannot be compiled. */
 export class InvalidConditionError extends InvalidArgumentError {
   override readonly code = 'INVALID_CONDITION' as const;
+}
+
+/**
+ * Atomic operations (`$inc`, `$push`, …) that are malformed whatever the document: an
+ * unknown operator, a bad path, a non-finite number, two operations on overlapping paths,
+ * a path on the id field. Refused at the call; nothing was sent to the database.
+ */
+export class InvalidOperationsError extends InvalidArgumentError {
+  override readonly code = 'INVALID_OPERATIONS' as const;
+}
+
+/**
+ * An atomic operation did not fit the stored document: `$inc` on a string, `$push` on a
+ * non-array, a path through a scalar or past the end of an array, a result that is not a
+ * finite number. The database found it in the write's own statement; nothing was written.
+ */
+export class OperationTypeError extends NoclobberError {
+  readonly code = 'OPERATION_TYPE_MISMATCH' as const;
+  /** The operator, e.g. `'$inc'`, when known (the database reports only that one failed). */
+  readonly operator: string | undefined;
+  /** The operation's field path, when known. */
+  readonly path: string | undefined;
+
+  constructor(message: string, details: { operator?: string; path?: string } = {}) {
+    super(message);
+    this.operator = details.operator;
+    this.path = details.path;
+  }
 }
 
 /** The store was closed. */

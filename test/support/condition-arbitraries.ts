@@ -67,8 +67,12 @@ const randomPath = fc
   )
   .map(([first, rest]) => [first, ...rest]);
 
-/** Every path in `value` a condition can name, with the scalars found at its end. */
-function pathsIn(value: unknown, prefix: string[] = [], found = new Map<string, Scalar[]>()) {
+/** Every path in `value` a condition (or an operation) can name, with the scalars found at its end. */
+export function pathsIn(
+  value: unknown,
+  prefix: string[] = [],
+  found = new Map<string, Scalar[]>(),
+) {
   const entries: [string, unknown][] = Array.isArray(value)
     ? value.map((item, i) => [String(i), item])
     : typeof value === 'object' && value !== null

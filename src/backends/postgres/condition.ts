@@ -7,7 +7,8 @@ import { type Bind, type ConditionDialect, compileConditionSql } from '../kit/co
 // nothing in an array; an index segment takes `#> '{n}'`, an index on an array and a key
 // on an object. `#>` is never given any other segment: it reads '-1', '01' and '+1' as
 // indexes too, counting '-1' from the end.
-function at(segments: string[], bind: Bind): string {
+/** The value a path addresses in `c.body` as a jsonb expression, SQL NULL when missing. */
+export function at(segments: string[], bind: Bind): string {
   const steps = segments.map((segment) =>
     arrayIndexOf(segment) === undefined
       ? ` -> ${bind(segment)}::text`
