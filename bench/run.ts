@@ -1,22 +1,23 @@
-// The benchmark suite: `npm run bench [-- --backend sqlite|postgres|all --runs N …]`.
+// The benchmark suite: `npm run bench [-- --backend <name>|all --runs N …]`.
 // Never part of `npm test`. PostgreSQL: DATABASE_URL / NOCLOBBER_PG_URL, else embedded.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startPostgres } from '../test/support/postgres-server.js';
+import { backendNamed, backends as registry } from '../test/support/backends.js';
 import { chartOf } from './chart.js';
 import { type Row, rowsOf, type SuiteRun } from './rows.js';
 import { formatSpread, spreadOfRuns } from './spread.js';
-import { postgresTarget, sqliteTarget } from './targets.js';
 import { w6 } from './w6.js';
 import { type Target, w1, w2, w3, w4 } from './workloads.js';
 
 const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'w6'];
 const LATEST = join(dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
 
-const USAGE = `usage: npm run bench -- [--backend sqlite|postgres|all] [--runs N] [--scale N]
+// The backends of the registry (test/support/backends.ts) that have a bench target.
+const benched: readonly string[] = registry.filter((b) => b.benchTarget).map((b) => b.name);
+const USAGE = `usage: npm run bench -- [--backend ${[...benched, 'all'].join('|')}] [--runs N] [--scale N]
                         [--workloads w1,w2,w3,w4,w6] [--out FILE] [--json]
   --backend    which database to run on (default all)
   --runs       how many times the whole suite runs on each backend (default 3); every
@@ -46,7 +47,7 @@ if (values.help) {
 }
 const scale = Number(values.scale);
 const runs = Number(values.runs);
-const backends = values.backend === 'all' ? ['sqlite', 'postgres'] : [values.backend];
+const backends = values.backend === 'all' ? benched : [values.backend];
 const selected = new Set(values.workloads.split(',').map((w) => w.trim().toLowerCase()));
 if (
   !Number.isFinite(scale) ||
@@ -56,7 +57,7 @@ if (
   runs < 1 ||
   runs > 50 ||
   [...selected].some((w) => !WORKLOADS.includes(w)) ||
-  backends.some((b) => b !== 'sqlite' && b !== 'postgres')
+  backends.some((b) => !benched.includes(b))
 ) {
   process.stderr.write(`bench: bad option\n${USAGE}`);
   process.exit(2);
@@ -132,25 +133,17 @@ async function runOn(target: Target): Promise<SuiteRun> {
 /** Every run on one backend, each on fresh tables (PostgreSQL) or files (SQLite). */
 async function runsOn(backend: string, dir: string): Promise<SuiteRun[]> {
   const done: SuiteRun[] = [];
-  const server = backend === 'postgres' ? await startPostgres() : undefined;
+  const entry = backendNamed(backend);
+  const server = await entry.startServer?.();
   try {
     for (let i = 1; i <= runs; i++) {
       log(`\n${backend}, run ${i} of ${runs}`);
-      if (server) {
-        const target = postgresTarget(server.url);
-        try {
-          done.push(await runOn(target));
-        } finally {
-          await target.cleanup();
-        }
-      } else {
-        const files = join(dir, `run-${i}`);
-        await mkdir(files);
-        try {
-          done.push(await runOn(sqliteTarget(files)));
-        } finally {
-          await rm(files, { recursive: true, force: true });
-        }
+      const target = await entry.benchTarget?.({ dir: join(dir, `run-${i}`), url: server?.url });
+      if (!target) throw new Error(`${backend} has no bench target`);
+      try {
+        done.push(await runOn(target));
+      } finally {
+        await target.cleanup();
       }
     }
   } finally {

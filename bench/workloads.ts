@@ -5,7 +5,8 @@ import { interleave, percentiles, round, type Throughput, timeRange } from './st
 
 /** A database to benchmark on: fresh noclobber stores and raw drivers, each on its own tables. */
 export interface Target {
-  readonly backend: 'sqlite' | 'postgres';
+  /** The backend's name in the registry (test/support/backends.ts). */
+  readonly backend: string;
   openStore(name: string, connections: number): DocumentStore;
   openRaw(name: string, connections: number): Promise<RawDriver>;
   /** The hand-written driver as often written instead (see `rawPostgres`), where it differs. */

@@ -1,8 +1,8 @@
-// npm run stress -- [--backend sqlite|postgres|all] [--ops N] [--seconds S] [--workers W]
+// npm run stress -- [--backend <name>|all] [--ops N] [--seconds S] [--workers W]
 //                   [--lost-replies P] [--no-faults] [--seed N]
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { startPostgres } from '../test/support/postgres-server.js';
+import { backends as registry } from '../test/support/backends.js';
 import { cleanUpAll, registerCleanup } from './cleanup.js';
 import { runStress, type StressReport, summary } from './stress.js';
 
@@ -24,7 +24,7 @@ if (values.help) {
 Randomised writers over hot and cold documents and event streams, directly and through
 HTTP, every run's history checked for lost, duplicated and double-applied writes.
 
-  --backend sqlite|postgres|all   (default all)
+  --backend ${[...registry.map((b) => b.name), 'all'].join('|')}   (default all)
   --ops N            operations per backend (default 100000)
   --seconds S        time bound per backend (default 150)
   --workers W        worker threads (default 4)
@@ -41,10 +41,10 @@ const number = (name: string, text: string) => {
 };
 const lostReplies = values['no-faults'] ? 0 : Number(values['lost-replies']);
 if (!(lostReplies >= 0 && lostReplies <= 1)) throw new Error('--lost-replies is from 0 to 1');
-const backends = (['sqlite', 'postgres'] as const).filter(
-  (b) => values.backend === 'all' || values.backend === b,
-);
-if (backends.length === 0) throw new Error('--backend is sqlite, postgres or all');
+const backends = registry.filter((b) => values.backend === 'all' || values.backend === b.name);
+if (backends.length === 0) {
+  throw new Error(`--backend is ${registry.map((b) => b.name).join(', ')} or all`);
+}
 const seed =
   values.seed === undefined ? Math.floor(Math.random() * 1e9) : number('seed', values.seed);
 console.log(`seed ${seed} (replay with --seed ${seed})`);
@@ -68,11 +68,11 @@ process.on('unhandledRejection', (error) => void abort('Crashed', error, 1));
 const reports: StressReport[] = [];
 try {
   for (const backend of backends) {
-    const server = backend === 'postgres' ? await startPostgres() : undefined;
+    const server = await backend.startServer?.();
     const stopServer = registerCleanup(async () => server?.stop());
     try {
       const report = await runStress({
-        backend,
+        backend: backend.name,
         ...(server ? { url: server.url } : {}),
         ops: number('ops', values.ops),
         seconds: number('seconds', values.seconds),

@@ -1,9 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import pg from 'pg';
 import { DocumentStore } from '../src/index.js';
 import {
   type CheckResult,
@@ -13,38 +8,55 @@ import {
   type RecordedOperation,
 } from '../src/testing/index.js';
 import { type Audit, installAudit } from '../test/support/audit.js';
+import { backendNamed } from '../test/support/backends.js';
 import { type BackendConfig, openBackend } from '../test/support/open-backend.js';
-import { registerCleanup } from './cleanup.js';
 import type { Doc } from './context.js';
-import { injectTerminations, restartLater } from './faults.js';
-import { type LostReplyProxy, startLostReplyProxy } from './lost-reply-proxy.js';
+import { restartLater } from './faults.js';
 import { type Change, chain, model, type State } from './model.js';
-import { random } from './random.js';
 import { checkStreams } from './streams.js';
 import type { WorkerReport, WorkerTask } from './worker.js';
 
 /** One stress run's settings. */
-export interface StressOptions {
-  readonly backend: 'sqlite' | 'postgres';
-  /** PostgreSQL server URL (for `postgres`). */
-  readonly url?: string;
+export interface StressOptions extends StressSetup {
+  /** The backend's name in the registry (test/support/backends.ts). */
+  readonly backend: string;
   /** Operations in all, spread over the workers. */
   readonly ops: number;
   /** A time bound: workers stop starting operations after this many seconds. */
   readonly seconds: number;
   readonly workers: number;
-  /** PostgreSQL: terminate the workers' server connections at random while they run. */
+  /** Terminate the workers' server connections at random while they run, where the backend can. */
   readonly faults: boolean;
+  /** Stops and starts the run's server; called once, `restartAfter` ms into the run. */
+  readonly restart?: () => Promise<void>;
+  readonly restartAfter?: number;
+}
+
+/** What a backend's stress target is made from (its registry entry's `stressTarget`). */
+export interface StressSetup {
+  /** The URL of the server the run started, for a backend that has one. */
+  readonly url?: string;
   /**
-   * The share of requests whose reply is lost after the server ran them (0: none): on
+   * The share of requests whose reply is lost after the database ran them (0: none): on
    * PostgreSQL through a proxy that resets the connection, on SQLite by a backend that
    * commits and then throws an ambiguous `TransientError`.
    */
   readonly lostReplies: number;
   readonly seed: number;
-  /** Stops and starts the PostgreSQL server; called once, `restartAfter` ms into the run. */
-  readonly restart?: () => Promise<void>;
-  readonly restartAfter?: number;
+}
+
+/** One stress run's database, as the backend's registry entry makes it. */
+export interface StressTarget {
+  readonly config: BackendConfig;
+  /** What the workers connect to: through a lost-reply proxy, when there is one. */
+  readonly workerConfig: BackendConfig;
+  /** The share of writes whose reply the workers' own backends lose (where no proxy does). */
+  readonly workerLostReplies: number;
+  /** Replies lost so far outside the workers (by a proxy). */
+  lostOutside(): number;
+  /** Starts terminating the workers' connections; `stop()` tells how many it terminated. */
+  injectFaults?(): { stop(): Promise<number> };
+  cleanup(): Promise<void>;
 }
 
 /** A broken promise the run found, by kind. */
@@ -98,16 +110,16 @@ const TWICE = new Set([
  * stream against the recorded appends.
  */
 export async function runStress(options: StressOptions): Promise<StressReport> {
-  const target = await prepare(options);
+  const target = await backendNamed(options.backend).stressTarget(options);
   const workers: Worker[] = [];
   let audit: Audit | undefined;
-  let faults: ReturnType<typeof injectTerminations> | undefined;
+  let faults: { stop(): Promise<number> } | undefined;
   let restarting: ReturnType<typeof restartLater> | undefined;
   try {
     const history = new History<Change>();
     audit = await seed(target.config, history);
     // Faults start once the schema and the seed documents are in place.
-    if (options.faults && options.url) faults = injectTerminations(options.url, target.appName);
+    if (options.faults) faults = target.injectFaults?.();
     if (options.restart) restarting = restartLater(options.restart, options.restartAfter ?? 3000);
     const started = Date.now();
     const deadline = started + options.seconds * 1000;
@@ -122,7 +134,7 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
           hot: HOT,
           cold: COLD,
           streams: STREAMS,
-          lostReplies: options.backend === 'sqlite' ? options.lostReplies : 0,
+          lostReplies: target.workerLostReplies,
         }),
       ),
     );
@@ -145,7 +157,7 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
       appends: appends.length,
       unknown: result.counts.unknown + appends.filter((a) => a.status === 'unknown').length,
       faults: terminated,
-      lostReplies: (target.proxy?.lost ?? 0) + reports.reduce((n, r) => n + r.lostReplies, 0),
+      lostReplies: target.lostOutside() + reports.reduce((n, r) => n + r.lostReplies, 0),
       restarts,
       violations,
       lost: violations.filter((v) => LOST.has(v.kind)).length,
@@ -166,56 +178,6 @@ export function summary(report: StressReport): string {
   const v = report.violations.length;
   const other = v - report.lost - report.appliedTwice;
   return `${report.backend}: ${report.operations} operations in ${report.seconds} s (${ok} writes accepted, ${fail} refused), ${report.appends} appends, ${report.lostReplies} lost replies injected, ${report.faults} connections terminated, ${report.restarts} server restarts, ${report.unknown} unknown outcomes, violations: ${v} (lost ${report.lost}, applied twice ${report.appliedTwice}${other > 0 ? `, other ${other}` : ''}), seed ${report.seed}`;
-}
-
-interface Target {
-  readonly config: BackendConfig;
-  /** What the workers connect to: through the lost-reply proxy, when there is one. */
-  readonly workerConfig: BackendConfig;
-  readonly appName: string;
-  readonly proxy: LostReplyProxy | undefined;
-  cleanup(): Promise<void>;
-}
-
-async function prepare(options: StressOptions): Promise<Target> {
-  if (options.backend === 'sqlite') {
-    const dir = await mkdtemp(join(tmpdir(), 'noclobber-stress-'));
-    const config: BackendConfig = { kind: 'sqlite', filename: join(dir, 'stress.db') };
-    const cleanup = registerCleanup(() => rm(dir, { recursive: true, force: true }));
-    return { config, workerConfig: config, appName: '', proxy: undefined, cleanup };
-  }
-  const server = options.url;
-  if (!server) throw new Error('A PostgreSQL stress run needs a server URL');
-  const schema = `nc_stress_${randomBytes(5).toString('hex')}`;
-  const appName = `noclobber-stress-${schema}`;
-  const proxy =
-    options.lostReplies > 0
-      ? await startLostReplyProxy(server, options.lostReplies, random(options.seed ^ 0x1057))
-      : undefined;
-  const withApp = (url: string) => {
-    const named = new URL(url);
-    named.searchParams.set('application_name', appName);
-    return named.href;
-  };
-  const config = { kind: 'postgres', url: withApp(server), schema, max: 4 } as const;
-  const cleanup = registerCleanup(async () => {
-    await proxy?.close();
-    const client = new pg.Client({ connectionString: server });
-    client.on('error', () => {});
-    await client.connect();
-    try {
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    } finally {
-      await client.end();
-    }
-  });
-  return {
-    config,
-    workerConfig: proxy ? { ...config, url: withApp(proxy.url) } : config,
-    appName,
-    proxy,
-    cleanup,
-  };
 }
 
 const keys = () => [

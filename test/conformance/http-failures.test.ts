@@ -1,19 +1,16 @@
 import { createServer, type Server } from 'node:http';
-import Database from 'better-sqlite3';
 import express from 'express';
 import Fastify from 'fastify';
 import pg from 'pg';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { PostgresBackend } from '../../src/backends/postgres/index.js';
-import { SqliteBackend } from '../../src/backends/sqlite/index.js';
 import {
   createHandler,
   expressHandler,
   fastifyPlugin,
   toNodeListener,
 } from '../../src/http/index.js';
-import { type Backend, DocumentStore, TransientError } from '../../src/index.js';
-import { closedPort } from '../support/closed-port.js';
+import { DocumentStore, TransientError } from '../../src/index.js';
 import { CutProxy } from '../support/cut-proxy.js';
 import { order } from '../support/model.js';
 import { describeConformance, type Fixture } from './fixture.js';
@@ -29,29 +26,18 @@ afterEach(async () => {
 /**
  * A store on the fixture's database whose writes fail for certain, as databases do:
  * SQLite with its write lock held by another connection (and no patience for it), a
- * PostgreSQL server that refuses connections.
+ * PostgreSQL server that refuses connections (each backend's entry says how).
  */
 async function unavailable(fixture: Fixture): Promise<DocumentStore> {
-  const sqlite = fixture.config.kind === 'sqlite' ? fixture.config.filename : undefined;
-  const backend: Backend = sqlite
-    ? new SqliteBackend({ filename: sqlite, busyTimeout: 0 })
-    : new PostgresBackend({
-        connectionString: `postgres://postgres@127.0.0.1:${await closedPort()}/test`,
-        poolConfig: { connectionTimeoutMillis: 2_000 },
-      });
+  const { backend, takeAway } = await fixture.backend.unavailable(fixture.config);
   const store = new DocumentStore({ backend });
   cleanups.push(() => store.close());
   store.collection('orders', { versionField: 'version' });
-  if (sqlite) {
-    // Both migrated before the lock is taken: only the write under test may meet it.
+  if (takeAway) {
+    // Both migrated before the database goes away: only the write under test may meet it.
     await migrated(fixture.store);
     await migrated(store);
-    const holder = new Database(sqlite);
-    holder.exec('BEGIN IMMEDIATE');
-    cleanups.push(() => {
-      holder.exec('ROLLBACK');
-      holder.close();
-    });
+    cleanups.push(takeAway());
   }
   return store;
 }

@@ -1,21 +1,28 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { inject } from 'vitest';
-import { PostgresBackend } from '../../src/backends/postgres/index.js';
-import { SqliteBackend } from '../../src/backends/sqlite/index.js';
+import type { Target } from '../../bench/workloads.js';
 import type { Backend } from '../../src/index.js';
+import type { StressSetup, StressTarget } from '../../stress/stress.js';
+import type { Audit } from './audit.js';
+import { type PostgresConfig, postgres } from './backends/postgres/index.js';
+import { type SqliteConfig, sqlite } from './backends/sqlite/index.js';
+import type { ConditionProbe } from './condition-probe.js';
+import type { LostReplyWiring } from './lost-reply-rig.js';
 
 /** A serialisable description of a database, so worker threads and processes can connect too. */
-export type BackendConfig =
-  | { kind: 'sqlite'; filename: string }
-  | { kind: 'postgres'; url: string; schema: string; max?: number };
+export type BackendConfig = SqliteConfig | PostgresConfig;
+
+/** A database server of a run's own (a benchmark's, a stress run's), and how to stop it. */
+export interface RunServer {
+  readonly url: string;
+  stop(): Promise<void>;
+  /** Stops and starts the server, where the run owns it (not a server named by the environment). */
+  readonly restart?: () => Promise<void>;
+}
 
 /**
- * A backend as the tests, benchmarks and stress runs know it: how to make a fresh database,
- * open it, and point `noclobber serve` at one. A new backend is one more entry in `backends`.
+ * A backend as the tests, benchmarks and stress runs know it: everything about it that is
+ * not the same for every backend. A new backend is a folder of its own under
+ * test/support/backends/ holding its entry, and that entry in `backends` below; nothing
+ * else in test/, bench/ or stress/ names a backend.
  */
 export interface BackendEntry<C extends BackendConfig = BackendConfig> {
   readonly name: C['kind'];
@@ -25,68 +32,43 @@ export interface BackendEntry<C extends BackendConfig = BackendConfig> {
   open(config: C, options?: { max?: number }): Backend;
   /** The flags of `noclobber serve` for a fresh database kept in `dir`, and how to remove it. */
   serveDatabase(dir: string): { args: string[]; cleanup(): Promise<void> };
+  /** Installs the audit of committed versions on a migrated database (test/support/audit.ts). */
+  audit(config: C): Promise<Audit>;
+  /** The lost-reply rig's two ways into the database (test/support/lost-reply-rig.ts). */
+  lostReply(config: C): Promise<LostReplyWiring>;
+  /** Evaluates conditions with the backend's own compiler (test/support/condition-probe.ts). */
+  probeCondition(config: C, tenant: string, collection: string): ConditionProbe;
+  /**
+   * A backend on the database whose writes fail for certain, as this database fails when it
+   * is unavailable. `takeAway`, where present, makes it so once the stores on the database
+   * are migrated, and returns how to undo it; without it, the database is away from the start.
+   */
+  unavailable(config: C): Promise<{ backend: Backend; takeAway?(): () => void }>;
+  /** A server of the run's own for a benchmark or stress run; absent for an embedded database. */
+  startServer?(): Promise<RunServer>;
+  /**
+   * One benchmark run's target (bench/), in `dir` (not yet made) or on the server at `url`,
+   * and how to remove it; absent: the benchmark skips this backend.
+   */
+  benchTarget?(place: {
+    dir: string;
+    url: string | undefined;
+  }): Promise<Target & { cleanup(): Promise<void> }>;
+  /** A stress run's database (stress/stress.ts), on the server at `setup.url` if it has one. */
+  stressTarget(setup: StressSetup): Promise<StressTarget>;
 }
 
-const sqlite: BackendEntry<{ kind: 'sqlite'; filename: string }> = {
-  name: 'sqlite',
-  async create() {
-    const dir = await mkdtemp(join(tmpdir(), 'noclobber-test-'));
-    return {
-      config: { kind: 'sqlite', filename: join(dir, 'store.db') },
-      cleanup: () => rm(dir, { recursive: true, force: true }),
-    };
-  },
-  open: (config) => new SqliteBackend({ filename: config.filename }),
-  serveDatabase: (dir) => ({
-    args: ['--db', join(dir, 'data.db')],
-    cleanup: async () => {},
-  }),
-};
-
-// A fresh schema per test in the run's server (see test/support/global-setup.ts).
-const postgres: BackendEntry<{ kind: 'postgres'; url: string; schema: string; max?: number }> = {
-  name: 'postgres',
-  async create() {
-    const url = inject('postgresUrl');
-    const schema = `nc_test_${randomBytes(6).toString('hex')}`;
-    return {
-      config: { kind: 'postgres', url, schema },
-      cleanup: () => dropSchema(url, schema),
-    };
-  },
-  open: (config, options = {}) =>
-    new PostgresBackend({
-      connectionString: config.url,
-      schema: config.schema,
-      max: options.max ?? config.max ?? 4,
-    }),
-  // A schema of its own, dropped after the test: a test never writes to the default one.
-  serveDatabase: () => {
-    const url = inject('postgresUrl');
-    const schema = `nc_serve_${randomBytes(6).toString('hex')}`;
-    return {
-      args: ['--postgres', url, '--schema', schema],
-      cleanup: () => dropSchema(url, schema),
-    };
-  },
-};
-
-/** Every backend the suites run against, in the order they run. */
+/** Every backend the suites, the benchmark and the stress run use, in the order they run. */
 export const backends: readonly BackendEntry[] = [sqlite, postgres] as readonly BackendEntry[];
 
 /** The registry entry of a config's backend. */
 export function backendOf(config: BackendConfig): BackendEntry {
-  const found = backends.find((b) => b.name === config.kind);
-  if (!found) throw new Error(`No backend named ${config.kind} in test/support/backends.ts`);
-  return found;
+  return backendNamed(config.kind);
 }
 
-async function dropSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
+/** The registry entry named `name`. */
+export function backendNamed(name: string): BackendEntry {
+  const found = backends.find((b) => b.name === name);
+  if (!found) throw new Error(`No backend named ${name} in test/support/backends.ts`);
+  return found;
 }

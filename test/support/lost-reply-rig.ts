@@ -1,10 +1,7 @@
-import { PostgresBackend } from '../../src/backends/postgres/index.js';
-import { SqliteBackend } from '../../src/backends/sqlite/index.js';
 import { type Backend, DocumentStore } from '../../src/index.js';
 import { type Audit, installAudit } from './audit.js';
-import { CutProxy } from './cut-proxy.js';
-import { HeldReply, LostReply, type Meanwhile } from './lost-reply.js';
-import type { BackendConfig } from './open-backend.js';
+import { type BackendConfig, backendOf } from './backends.js';
+import type { Meanwhile } from './lost-reply.js';
 
 /** A lost reply that was set up: whether its meanwhile ran, and how it ended. */
 export interface Armed {
@@ -45,7 +42,7 @@ export async function openRig(
   config: BackendConfig,
   prepare: (store: DocumentStore) => void,
 ): Promise<LostReplyRig> {
-  const wiring = config.kind === 'sqlite' ? sqliteWiring(config) : await postgresWiring(config);
+  const wiring = await backendOf(config).lostReply(config);
   const storeOn = async (backend: Backend, actor: string) => {
     const store = new DocumentStore({ backend, actor });
     prepare(store);
@@ -84,62 +81,11 @@ export async function openRig(
   };
 }
 
-interface Wiring {
+/** How the rig reaches one database, as each backend's entry provides it (`lostReply`). */
+export interface LostReplyWiring {
   readonly lossy: Backend;
   readonly reliable: Backend;
   /** Loses the reply of the next write holding `marker`; returns how to stop waiting. */
   arm(marker: string, meanwhile: Meanwhile): () => void;
   close(): Promise<void>;
-}
-
-// SQLite has no connection to cut: the lossy backend throws after its commit instead.
-function sqliteWiring(config: { filename: string }): Wiring {
-  const lossy = new LostReply({ filename: config.filename });
-  const reliable = new SqliteBackend({ filename: config.filename });
-  return {
-    lossy,
-    reliable,
-    arm(_marker, meanwhile) {
-      lossy.armed = true;
-      lossy.meanwhile = meanwhile;
-      return () => {
-        lossy.armed = false;
-        lossy.meanwhile = undefined;
-      };
-    },
-    async close() {
-      await lossy.close();
-      await reliable.close();
-    },
-  };
-}
-
-// PostgreSQL: the lossy backend reaches the server through a proxy that cuts the
-// connection once the marked statement committed, dropping its reply.
-async function postgresWiring(config: { url: string; schema: string }): Promise<Wiring> {
-  const url = new URL(config.url);
-  const proxy = await CutProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
-  const proxied = new URL(url);
-  proxied.hostname = '127.0.0.1';
-  proxied.port = String(proxy.port);
-  const lossy = new HeldReply({ connectionString: proxied.href, schema: config.schema, max: 2 });
-  const reliable = new PostgresBackend({ connectionString: url.href, schema: config.schema });
-  return {
-    lossy,
-    reliable,
-    arm(marker, meanwhile) {
-      void proxy.arm(marker, 'afterCommit');
-      lossy.meanwhile = meanwhile;
-      return () => {
-        // A marker no statement holds: the proxy waits for nothing from now on.
-        void proxy.arm('\u0000disarmed', 'afterCommit');
-        lossy.meanwhile = undefined;
-      };
-    },
-    async close() {
-      await lossy.close();
-      await proxy.close();
-      await reliable.close();
-    },
-  };
 }
