@@ -108,6 +108,8 @@ export type {
 export { Collection, type CollectionOptions } from './store/collection.js';
 export type { CollectionRef } from './store/context.js';
 export type {
+  Applied,
+  ApplyOptions,
   Change,
   ChangesPage,
   DocumentStoreOptions,

@@ -91,7 +91,7 @@ function passes(check: NormalizedCheck, op: 'put' | 'delete', stored: StoredStat
  */
 export function judgeMiss<M extends JudgedMetadata>(
   check: NormalizedCheck,
-  op: 'put' | 'delete',
+  op: 'put' | 'delete' | 'apply',
   live: M | null,
 ): Miss<M> {
   switch (check.kind) {
@@ -114,6 +114,7 @@ export function failsBatch(judgement: { readonly status: string }): boolean {
   return (
     judgement.status === 'conflict' ||
     judgement.status === 'notFound' ||
-    judgement.status === 'duplicate'
+    judgement.status === 'duplicate' ||
+    judgement.status === 'unfit'
   );
 }

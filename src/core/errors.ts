@@ -280,11 +280,19 @@ export class OperationTypeError extends NoclobberError {
   readonly operator: string | undefined;
   /** The operation's field path, when known. */
   readonly path: string | undefined;
+  /** The document's collection and id, when a write (not the reference evaluator) failed. */
+  readonly collection: string | undefined;
+  readonly id: string | undefined;
 
-  constructor(message: string, details: { operator?: string; path?: string } = {}) {
+  constructor(
+    message: string,
+    details: { operator?: string; path?: string; collection?: string; id?: string } = {},
+  ) {
     super(message);
     this.operator = details.operator;
     this.path = details.path;
+    this.collection = details.collection;
+    this.id = details.id;
   }
 }
 

@@ -6,6 +6,8 @@ import {
   DocumentNotFoundError,
   DuplicateDocumentError,
   type Expectation,
+  InvalidDocumentError,
+  OperationTypeError,
   type WriteFailure,
 } from '../core/errors.js';
 import type { DocumentMetadata } from '../core/metadata.js';
@@ -46,6 +48,10 @@ export function settleOutcomes(
     const failure = failureOf(planned[i] as PlannedWrite, outcome);
     if (failure) failures.push(failure);
   });
+  // Operations that do not fit are a mistake of the writer, not a race: the first is
+  // thrown as itself, whatever else failed.
+  const unfit = outcomes.findIndex((outcome) => outcome.status === 'unfit');
+  if (unfit >= 0) throw unfitError(planned[unfit] as PlannedWrite, outcomes[unfit] as Unfit);
   if (failures.length === 1) throw failures[0];
   if (failures.length > 1) throw new BatchWriteError(failures);
   return [...outcomes];
@@ -105,6 +111,21 @@ function failureOf(
     default:
       return null;
   }
+}
+
+type Unfit = Extract<WriteOutcome, { status: 'unfit' }>;
+
+function unfitError({ write }: PlannedWrite, outcome: Unfit): Error {
+  const where = `${write.collection}/${write.id}`;
+  if (outcome.reason === 'size') {
+    return new InvalidDocumentError(
+      `The operations make ${where} ${outcome.bytes} bytes of JSON, more than the limit of ${write.maxBytes}: nothing was written`,
+    );
+  }
+  return new OperationTypeError(
+    `The operations do not fit ${where} as stored ($inc on a non-number, $push on a non-array, a path through a scalar or past an array's end, or a result beyond the range of doubles): nothing was written`,
+    { collection: write.collection, id: write.id },
+  );
 }
 
 function expectationOf(check: NormalizedCheck): Expectation {

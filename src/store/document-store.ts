@@ -1,6 +1,7 @@
 import type { Backend, WriteOutcome } from '../backends/kit/backend.js';
 import type { Check, NormalizedCheck } from '../concurrency/check.js';
 import { ConflictRates, KeyedQueue } from '../concurrency/contention.js';
+import { normalizeOperations, type Operations } from '../concurrency/operations.js';
 import {
   DEFAULT_MAX_PATCH_OPERATIONS,
   type DocumentPatch,
@@ -29,7 +30,7 @@ import { DocumentSession, QuerySession, type SessionOptions } from './session.js
 import { type Mutation, runUpdate, type Saved, type UpdateOptions } from './update.js';
 import { validateId } from './validate.js';
 import { type WriteLogOptions, WriteLogPruner } from './write-log-pruner.js';
-import { type PlannedWrite, planDelete, planPut, type WriteScope } from './writes.js';
+import { type PlannedWrite, planApply, planDelete, planPut, type WriteScope } from './writes.js';
 
 /** Options of a `DocumentStore`. */
 export interface DocumentStoreOptions {
@@ -68,6 +69,15 @@ export interface Written {
   readonly version: Version;
   readonly metadata: DocumentMetadata;
 }
+
+/** What `apply()` did: the write, and the document its operations made. */
+export interface Applied<T> extends Written {
+  /** The document as stored after the operations, its id and version fields filled in. */
+  readonly document: T;
+}
+
+/** Options of `apply()`: a check that never inserts (not `mustNotExist` or a revision check). */
+export type ApplyOptions = WriteOptions;
 
 /** What a write did: `written: false` only for a `tryRevisionAbove` miss or an idempotent delete. */
 export type WriteResult = Written | { readonly id: string; readonly written: false };
@@ -330,6 +340,38 @@ export class DocumentStoreBase {
       version: outcome.metadata[c.versionKind],
       metadata: outcome.metadata,
     };
+  }
+
+  /**
+   * Changes a live document by atomic operations (`$inc`, `$push`, … see `Operations`),
+   * which the database applies to the stored document in the write's own statement, with
+   * its check: no load, no conflict between writers that do not check versions. Default
+   * check: `mustExist`. `check: { condition }` guards it (`{ stock: { $gte: 3 } }` before
+   * `$inc: { stock: -3 }`), `check: { version }` makes it conditional on the version seen.
+   * Throws `InvalidOperationsError` for malformed operations (before anything is sent),
+   * `OperationTypeError` when they do not fit the stored document, `InvalidDocumentError`
+   * when the result passes `maxDocumentBytes` (nothing written in either case), and as
+   * any write does on a failed check.
+   */
+  async apply<T extends object>(
+    collection: CollectionRef<T>,
+    id: string,
+    operations: Operations<T>,
+    options: ApplyOptions = {},
+  ): Promise<Applied<T>> {
+    const c = this.#context.resolve(collection);
+    optionsObject(options, 'apply()');
+    validateId(id);
+    const reserved = c.versionField === undefined ? [c.idField] : [c.idField, c.versionField];
+    const normalized = normalizeOperations(operations, reserved);
+    const check = this.#checkOf(c, 'update', options, undefined, 'mustExist');
+    const planned = planApply(this.#scopeFor(options.actor), c, id, check, normalized);
+    const [outcome] = await this.#commitOne(planned);
+    const metadata = landedOf(planned, outcome);
+    const body = outcome?.status === 'ok' ? outcome.body : undefined;
+    if (body === undefined) throw new Error(`The backend returned no document for ${c.name}/${id}`);
+    const document = c.toEntity(id, { body, metadata });
+    return { id, written: true, version: metadata[c.versionKind], metadata, document };
   }
 
   /**

@@ -132,7 +132,7 @@ const sameTarget = (p: PlannedWrite, f: ConcurrencyError) =>
 export function observerOf(
   context: StoreContext,
   f: { collection: string; id: string },
-  op: 'put' | 'delete' | undefined,
+  op: 'put' | 'delete' | 'apply' | undefined,
 ): OperationObserver {
   return new OperationObserver(context.runtime.hooks, {
     collection: f.collection,

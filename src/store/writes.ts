@@ -1,5 +1,6 @@
 import type { Write } from '../backends/kit/backend.js';
 import type { NormalizedCheck } from '../concurrency/check.js';
+import type { NormalizedOperation } from '../concurrency/operations.js';
 import { InvalidArgumentError, InvalidDocumentError } from '../core/errors.js';
 import { isPlainObject } from '../core/json.js';
 import { newToken } from '../core/token.js';
@@ -45,6 +46,25 @@ export function planDelete(
     throw new InvalidArgumentError(`A delete cannot carry the check ${check.kind}`);
   }
   return plan(scope, collection, id, 'delete', check, undefined);
+}
+
+/**
+ * Plans an apply of validated operations; it changes a live document only, so
+ * `mustNotExist` and revision checks cannot guard one. The result is bounded by
+ * `maxDocumentBytes` in the write's statement.
+ */
+export function planApply(
+  scope: WriteScope,
+  collection: Collection<object>,
+  id: string,
+  check: NormalizedCheck,
+  operations: readonly NormalizedOperation[],
+): PlannedWrite {
+  if (check.kind === 'mustNotExist' || check.kind === 'revisionAbove') {
+    throw new InvalidArgumentError(`An apply cannot carry the check ${check.kind}`);
+  }
+  const { write } = plan(scope, collection, id, 'apply', check, undefined);
+  return { write: { ...write, operations, maxBytes: scope.maxDocumentBytes }, collection };
 }
 
 function plan(

@@ -1,6 +1,7 @@
 import type { DocumentMetadata } from '../../core/metadata.js';
 import type { NormalizedCheck } from './checks.js';
 import { failsBatch, judgeMiss } from './checks.js';
+import type { NormalizedOperation } from './operations.js';
 
 /** Where a document lives: tenant, collection, id. */
 export interface DocumentKey {
@@ -17,9 +18,14 @@ export interface StoredDocument {
 
 /** One checked write of a batch. The writer makes the token, so an ambiguous commit can be resolved. */
 export interface Write extends DocumentKey {
-  readonly op: 'put' | 'delete';
-  /** JSON text of the new document; absent for deletes. */
+  /** `apply` changes the live document by `operations`, in the write's own statement. */
+  readonly op: 'put' | 'delete' | 'apply';
+  /** JSON text of the new document; absent for deletes and applies. */
   readonly body?: string;
+  /** For `apply`: the operations (see `applyOperations` for their meaning). */
+  readonly operations?: readonly NormalizedOperation[];
+  /** For `apply`: the most bytes of JSON text the resulting document may take. */
+  readonly maxBytes?: number;
   readonly check: NormalizedCheck;
   readonly token: string;
   readonly actor: string | null;
@@ -31,11 +37,18 @@ export interface Write extends DocumentKey {
  * (`tryRevisionAbove`, or deleting an absent document with `none`).
  */
 export type WriteOutcome =
-  | { readonly status: 'ok'; readonly metadata: DocumentMetadata }
+  /** `body`: for an `apply`, the JSON text of the document it made. */
+  | { readonly status: 'ok'; readonly metadata: DocumentMetadata; readonly body?: string }
   | { readonly status: 'conflict'; readonly actual: DocumentMetadata | null }
   | { readonly status: 'notFound' }
   | { readonly status: 'duplicate'; readonly actual: DocumentMetadata }
   | { readonly status: 'skipped' }
+  /**
+   * An `apply` passed its check, but its operations did not fit the live document (`type`,
+   * where `applyOperations` throws `OperationTypeError`) or made it larger than `maxBytes`
+   * (`size`, with the result's `bytes`): nothing was written.
+   */
+  | { readonly status: 'unfit'; readonly reason: 'type' | 'size'; readonly bytes?: number }
   /** Passed its check, but another write of the batch failed, so nothing was written. */
   | { readonly status: 'rolledBack' };
 

@@ -24,6 +24,7 @@ import { compileCondition } from './condition.js';
 import { checkConnectionOptions } from './connection-options.js';
 import { nodePostgres } from './driver.js';
 import { transientOf } from './errors.js';
+import { compileOperations } from './ops.js';
 import type { PostgresPool, PostgresPoolConfig } from './pool.js';
 import { migrate } from './schema.js';
 import * as sql from './statements.js';
@@ -70,6 +71,10 @@ interface OutcomeRow {
   seq: string | null;
   last_modified: string | null;
   last_modified_by: string | null;
+  /** Only from the batch statement: an apply's new body, whether it was unfit, and its size. */
+  body?: string | null;
+  unfit?: boolean;
+  applied_bytes?: number | null;
 }
 
 /**
@@ -379,7 +384,7 @@ export class PostgresBackend implements Backend {
   // lighter single-write statement, with the same fields as scalar parameters.
   #batch(writes: readonly Write[]): { text: string; values: unknown[] } {
     const only = writes.length === 1 ? (writes[0] as Write) : undefined;
-    if (only && only.check.kind !== 'condition') {
+    if (only && only.check.kind !== 'condition' && only.op !== 'apply') {
       // Only these checks can pass on an absent row, and only a put inserts.
       const kind = only.check.kind;
       const canInsert =
@@ -397,6 +402,7 @@ export class PostgresBackend implements Backend {
       return `$${sql.INPUT_COLUMNS.length + extra.length}`;
     };
     const cases: string[] = [];
+    const applies: string[] = [];
     writes.forEach((write, ord) => {
       const c = write.check;
       const row = inputRow(write, ord);
@@ -404,11 +410,16 @@ export class PostgresBackend implements Backend {
       if (c.kind === 'condition') {
         cases.push(`WHEN ${ord} THEN ${compileCondition(c.condition, bind)}`);
       }
+      if (write.op === 'apply') {
+        applies.push(`WHEN ${ord} THEN ${compileOperations(write.operations ?? [], bind)}`);
+      }
     });
     const conditions = cases.length ? `CASE i.ord ${cases.join(' ')} END` : 'false';
-    const text = cases.length
-      ? sql.commitBatch(this.#quoted, conditions)
-      : this.#sql('commit', (s) => sql.commitBatch(s, 'false'));
+    const applied = applies.length ? `CASE i.ord ${applies.join(' ')} END` : undefined;
+    const text =
+      cases.length || applied
+        ? sql.commitBatch(this.#quoted, conditions, applied)
+        : this.#sql('commit', (s) => sql.commitBatch(s, 'false'));
     return { text, values: [...columns, ...extra] };
   }
 }
@@ -444,15 +455,21 @@ function inputRow(write: Write, ord: number): unknown[] {
     c.kind === 'notModifiedSince' ? Math.floor(c.time) : null,
     c.kind === 'revisionAbove' ? c.revision : null,
     c.kind === 'revisionAbove' ? c.silent : false,
+    write.maxBytes ?? null,
   ];
 }
 
 function outcomeOf(write: Write, row: OutcomeRow): WriteOutcome {
   if (row.revision !== null) {
-    return {
-      status: 'ok',
-      metadata: toMetadata(row as unknown as MetadataRow),
-    };
+    const metadata = toMetadata(row as unknown as MetadataRow);
+    return typeof row.body === 'string'
+      ? { status: 'ok', metadata, body: row.body }
+      : { status: 'ok', metadata };
+  }
+  if (row.pass && row.unfit) {
+    return row.applied_bytes === null || row.applied_bytes === undefined
+      ? { status: 'unfit', reason: 'type' }
+      : { status: 'unfit', reason: 'size', bytes: Number(row.applied_bytes) };
   }
   const actual: DocumentMetadata | null =
     row.live && row.cur_revision !== null

@@ -22,6 +22,7 @@ export const INPUT_COLUMNS = [
   ['time_ms', 'bigint'],
   ['rev', 'bigint'],
   ['silent', 'bool'],
+  ['max_bytes', 'bigint'],
 ] as const;
 
 export const NOW_MS = 'floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
@@ -47,10 +48,12 @@ const judgement = (conditions: string) => `c.id IS NOT NULL AS present,
 
 /**
  * The batch statement. `conditions` is an SQL expression over `i.ord` and `c.body`
- * (a CASE of the batch's condition checks, or `false` when it has none); its parameters
- * are numbered after the input arrays.
+ * (a CASE of the batch's condition checks, or `false` when it has none); `applied`, one
+ * over the same giving the new body of each `apply` write (NULL where its operations do
+ * not fit: the write is then `unfit`, as it is when the body passes `max_bytes`). Their
+ * parameters are numbered after the input arrays.
  */
-export function commitBatch(s: string, conditions: string): string {
+export function commitBatch(s: string, conditions: string, applied = 'NULL::jsonb'): string {
   const arrays = INPUT_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
   const names = INPUT_COLUMNS.map(([name]) => name).join(', ');
   return `
@@ -66,17 +69,19 @@ cur AS MATERIALIZED (
   FOR UPDATE
 ),
 judged AS (
-  SELECT i.*, ${judgement(conditions)}
+  SELECT i.*, ${judgement(conditions)}, a.applied,
+    (i.op = 'apply' AND (a.applied IS NULL OR octet_length(a.applied::text) > i.max_bytes)) AS unfit
   FROM input i
   LEFT JOIN cur c ON (c.tenant, c.collection, c.id) = (i.tenant, i.collection, i.id)
+  CROSS JOIN LATERAL (SELECT ${applied} AS applied) a
 ),
 verdict AS (
-  SELECT bool_and(pass OR (kind = 'revisionAbove' AND silent) OR (kind = 'none' AND op = 'delete')) AS ok
+  SELECT bool_and((pass AND NOT unfit) OR (kind = 'revisionAbove' AND silent) OR (kind = 'none' AND op = 'delete')) AS ok
   FROM judged
 ),
 to_write AS (
   SELECT j.*, row_number() OVER (ORDER BY j.ord) AS n
-  FROM judged j WHERE j.pass AND (SELECT ok FROM verdict)
+  FROM judged j WHERE j.pass AND NOT j.unfit AND (SELECT ok FROM verdict)
 ),
 -- One counter row hands out seq: its lock is held to commit, so seq order is commit
 -- order and a changes-feed reader never sees a later seq before an earlier one.
@@ -93,13 +98,15 @@ planned AS (
 ),
 updated AS (
   UPDATE ${s}.documents d SET
-    body = CASE WHEN p.op = 'put' THEN p.body::jsonb END, size = octet_length(p.body),
+    body = CASE WHEN p.op = 'put' THEN p.body::jsonb WHEN p.op = 'apply' THEN p.applied END,
+    size = CASE WHEN p.op = 'apply' THEN octet_length(p.applied::text) ELSE octet_length(p.body) END,
     revision = p.new_revision,
     token = p.token, seq = p.new_seq, last_modified = ${NOW_MS},
     last_modified_by = p.actor, deleted = (p.op = 'delete')
   FROM planned p
   WHERE p.present AND (d.tenant, d.collection, d.id) = (p.tenant, p.collection, p.id)
-  RETURNING d.tenant, d.collection, d.id, d.revision, d.token, d.seq, d.last_modified, d.last_modified_by
+  RETURNING d.tenant, d.collection, d.id, d.revision, d.token, d.seq, d.last_modified, d.last_modified_by,
+    CASE WHEN p.op = 'apply' THEN d.body::text END AS body
 ),
 inserted AS (
   INSERT INTO ${s}.documents
@@ -108,7 +115,7 @@ inserted AS (
     ${NOW_MS}, p.actor, false
   FROM planned p WHERE NOT p.present
   ON CONFLICT DO NOTHING
-  RETURNING tenant, collection, id, revision, token, seq, last_modified, last_modified_by
+  RETURNING tenant, collection, id, revision, token, seq, last_modified, last_modified_by, NULL::text
 ),
 written AS (
   SELECT * FROM updated UNION ALL SELECT * FROM inserted
@@ -116,6 +123,7 @@ written AS (
 ${logWrites(s, 'SELECT tenant, token, collection, id, revision, seq, last_modified FROM written')}
 SELECT j.ord, j.pass, j.live, j.cur_revision, j.cur_token, j.cur_seq, j.cur_last_modified,
   j.cur_last_modified_by, w.revision, w.token, w.seq, w.last_modified, w.last_modified_by,
+  w.body, j.unfit, octet_length(j.applied::text) AS applied_bytes,
   -- A key absent when locked but inserted by another writer before our insert: fail the
   -- whole statement (so nothing of it is kept) and let the backend run it again.
   CASE WHEN (SELECT count(*) FROM written) < (SELECT count(*) FROM to_write)

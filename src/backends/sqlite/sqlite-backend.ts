@@ -24,6 +24,7 @@ import { compileCondition } from './condition.js';
 import type { SqliteDatabase } from './database.js';
 import { Sqlite } from './driver.js';
 import { checkFilename } from './filename.js';
+import { compileOperations, registerOperationFunctions } from './ops.js';
 import { migrate } from './schema.js';
 import * as sql from './statements.js';
 import * as streams from './streams.js';
@@ -39,6 +40,21 @@ export interface SqliteOptions {
 }
 
 type Params = Record<string, string | number | null>;
+
+type Landed = Extract<WriteOutcome, { status: 'ok' }>;
+
+// What a landed write reports: the database chose revision, seq and time; token and actor
+// are the ones it just wrote.
+function landedOf(write: Write, row: sql.LandedRow): Landed {
+  const metadata = {
+    revision: row[0],
+    token: write.token,
+    seq: row[1],
+    lastModified: row[2],
+    lastModifiedBy: write.actor,
+  };
+  return { status: 'ok', metadata };
+}
 
 interface DocumentRow extends sql.MetadataRow {
   id: string;
@@ -87,6 +103,7 @@ export class SqliteBackend implements Backend {
       this.#ownsDatabase = true;
     }
     this.#busyTimeout = Math.max(0, Math.trunc(options.busyTimeout ?? 5000));
+    registerOperationFunctions(this.#db);
     this.#db.pragma(`busy_timeout = ${this.#busyTimeout}`);
   }
 
@@ -245,13 +262,13 @@ export class SqliteBackend implements Backend {
     // on its own. Only a miss needs the transaction, to read the actual row under the lock,
     // and it re-runs the write there, checked against the state it then holds.
     if (writes.length === 1) {
-      let landed: DocumentMetadata | undefined;
+      let landed: Landed | undefined;
       try {
         landed = this.#tryWrite(writes[0] as Write);
       } catch (error) {
         throw failureOf(error);
       }
-      if (landed) return [{ status: 'ok', metadata: landed }];
+      if (landed) return [landed];
     }
     try {
       return this.#commit(writes);
@@ -344,22 +361,50 @@ export class SqliteBackend implements Backend {
   // One write: its check and its change in one statement; on a miss, the actual row read
   // in the same (still open, write-locked) transaction.
   #write(write: Write): WriteOutcome {
-    const metadata = this.#tryWrite(write);
-    if (metadata) return { status: 'ok', metadata };
+    const landed = this.#tryWrite(write);
+    if (landed) return landed;
     const key = { tenant: write.tenant, collection: write.collection, id: write.id };
     const stored = this.#statement(sql.current).get(key) as
       | (sql.MetadataRow & { deleted: number })
       | undefined;
     const live = stored && stored.deleted === 0 ? toMetadata(stored) : null;
+    if (live && write.op === 'apply') {
+      const { guard, applied, params } = this.#applyParts(write);
+      const why = this.#statement(sql.applyMiss(guard, applied)).get({ ...params, ...key }) as
+        | { pass: number; unfit: number; bytes: number | null }
+        | undefined;
+      if (why?.pass === 1 && why.unfit === 1) return { status: 'unfit', reason: 'type' };
+      if (why?.pass === 1) return { status: 'unfit', reason: 'size', bytes: why.bytes ?? 0 };
+    }
     return missOutcome(write.check, write.op, live);
   }
 
-  // Runs the write's one checked statement: its new metadata, or undefined on a miss. The
+  // An apply's check and operations as SQL over the row, and their parameters.
+  #applyParts(write: Write): { guard: string; applied: string; params: Params } {
+    const check = write.check;
+    const operations = compileOperations(write.operations ?? []);
+    const params: Params = { ...operations.params };
+    let guard: string;
+    if (check.kind === 'condition') {
+      const compiled = compileCondition(check.condition);
+      Object.assign(params, compiled.params);
+      guard = compiled.sql;
+    } else if (check.kind === 'mustNotExist' || check.kind === 'revisionAbove') {
+      throw new Error(`${check.kind} cannot guard an apply`);
+    } else {
+      guard = guardOf(check);
+      if (check.kind === 'version') params.expected = check.version;
+      if (check.kind === 'notModifiedSince') params.time = check.time;
+    }
+    return { guard, applied: operations.sql, params };
+  }
+
+  // Runs the write's one checked statement: its outcome, or undefined on a miss. The
   // statement returns what the database chose (revision, seq, time); token and actor are
   // the ones it just wrote. all(), not get(): get() stops at the first row and resets the
   // statement without reporting what the reset returns, which in autocommit is where the
   // commit happens.
-  #tryWrite(write: Write): DocumentMetadata | undefined {
+  #tryWrite(write: Write): Landed | undefined {
     const check = write.check;
     const params: Params = {
       tenant: write.tenant,
@@ -373,6 +418,15 @@ export class SqliteBackend implements Backend {
       revision: check.kind === 'revisionAbove' ? check.revision : null,
     };
     let statement: Statement;
+    if (write.op === 'apply') {
+      const { guard, applied, params: more } = this.#applyParts(write);
+      Object.assign(params, more, { maxBytes: write.maxBytes ?? Number.MAX_SAFE_INTEGER });
+      const [row] = this.#statement(sql.apply(guard, applied)).raw(true).all(params) as [
+        ...sql.LandedRow,
+        string,
+      ][];
+      return row && { ...landedOf(write, [row[0], row[1], row[2]]), body: row[3] };
+    }
     if (check.kind === 'condition') {
       const compiled = compileCondition(check.condition);
       Object.assign(params, compiled.params);
@@ -383,14 +437,7 @@ export class SqliteBackend implements Backend {
       statement = this.#writeStatement(write.op, check);
     }
     const [row] = statement.all(params) as sql.LandedRow[];
-    if (!row) return undefined;
-    return {
-      revision: row[0],
-      token: write.token,
-      seq: row[1],
-      lastModified: row[2],
-      lastModifiedBy: write.actor,
-    };
+    return row && landedOf(write, row);
   }
 
   // The prepared statement of a write without a condition: one per shape (operation,

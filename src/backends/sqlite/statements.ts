@@ -55,6 +55,28 @@ export function update(guard: string, deleted: boolean): string {
     ${RETURNING}`;
 }
 
+/**
+ * An apply: the live row's body changed by operations, `applied` (an expression over
+ * `body`, NULL where they do not fit it), computed once in a subquery, with the check
+ * `guard` and the result's size bound `@maxBytes` in the WHERE clause: a miss returns no
+ * row. Returns the new body after the metadata.
+ */
+export function apply(guard: string, applied: string): string {
+  return `UPDATE ${TABLE} SET
+      body = n.applied, revision = revision + 1, token = @token, seq = ${NEXT_SEQ},
+      last_modified = ${NOW}, last_modified_by = @actor
+    FROM (SELECT ${applied} AS applied FROM ${TABLE} WHERE ${KEY}) AS n
+    WHERE ${KEY} AND deleted = 0 AND ${guard}
+      AND n.applied IS NOT NULL AND length(CAST(n.applied AS BLOB)) <= @maxBytes
+    ${RETURNING}, body`;
+}
+
+/** Why an apply missed, judged in its transaction: its check, and its result if that passed. */
+export function applyMiss(guard: string, applied: string): string {
+  return `SELECT ${guard} AS pass, applied IS NULL AS unfit, length(CAST(applied AS BLOB)) AS bytes
+    FROM (SELECT *, ${applied} AS applied FROM ${TABLE} WHERE ${KEY} AND deleted = 0)`;
+}
+
 /** `mustNotExist`: a fresh row, or a tombstone revived with its revision counting on. */
 export const insert = upsert('1', `${TABLE}.revision + 1`, `${TABLE}.deleted = 1`);
 

@@ -1,0 +1,147 @@
+import { expect, it } from 'vitest';
+import {
+  ConcurrencyError,
+  DocumentNotFoundError,
+  DocumentStore,
+  InvalidDocumentError,
+  InvalidOperationsError,
+  OperationTypeError,
+} from '../../src/index.js';
+import { openBackend } from '../support/open-backend.js';
+import { describeConformance } from './fixture.js';
+
+interface Product {
+  id: string;
+  stock: number;
+  log: string[];
+  name?: string;
+  version?: number;
+}
+
+describeConformance('apply', (fixture) => {
+  const products = (store: DocumentStore) =>
+    store.collection<Product>('products', { versionField: 'version' });
+
+  it('applies operations in one write: new document, version, metadata and changes feed', async () => {
+    const { store } = fixture();
+    const c = products(store);
+    const first = await store.insert(c, { id: 'p', stock: 10, log: [] });
+    const applied = await store.apply(c, 'p', { $inc: { stock: -3 }, $push: { log: 'sold 3' } });
+    expect(applied.document).toEqual({ id: 'p', stock: 7, log: ['sold 3'], version: 2 });
+    expect(applied.version).toBe(2);
+    expect(applied.metadata.seq).toBeGreaterThan(first.metadata.seq);
+    expect(applied.metadata.token).not.toBe(first.metadata.token);
+    expect(await store.get(c, 'p')).toEqual(applied.document);
+    const { changes } = await store.changes({ since: first.metadata.seq });
+    expect(changes.map((ch) => [ch.id, ch.metadata.revision])).toEqual([['p', 2]]);
+  });
+
+  it('guards with a condition or a version in the same statement', async () => {
+    const { store } = fixture();
+    const c = products(store);
+    await store.insert(c, { id: 'p', stock: 2, log: [] });
+    const sell = (n: number) =>
+      store.apply(
+        c,
+        'p',
+        { $inc: { stock: -n } },
+        { check: { condition: { stock: { $gte: n } } } },
+      );
+    await expect(sell(3)).rejects.toBeInstanceOf(ConcurrencyError);
+    expect((await sell(2)).document.stock).toBe(0);
+    await expect(
+      store.apply(c, 'p', { $set: { name: 'x' } }, { check: { version: 1 } }),
+    ).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(
+      (await store.apply(c, 'p', { $set: { name: 'x' } }, { check: { version: 2 } })).version,
+    ).toBe(3);
+  });
+
+  it('refuses operations that do not fit, or a result past maxDocumentBytes, writing nothing', async () => {
+    const { store, config } = fixture();
+    const c = products(store);
+    await store.insert(c, { id: 'p', stock: 1, log: [], name: 'n' });
+    const before = await store.getMetadata(c, 'p');
+    await expect(store.apply(c, 'p', { $inc: { name: 1 } } as never)).rejects.toBeInstanceOf(
+      OperationTypeError,
+    );
+    await expect(store.apply(c, 'p', { $push: { stock: 1 } } as never)).rejects.toMatchObject({
+      code: 'OPERATION_TYPE_MISMATCH',
+      collection: 'products',
+      id: 'p',
+    });
+    await expect(store.apply(c, 'p', { $set: { 'name.first': 'a' } })).rejects.toBeInstanceOf(
+      OperationTypeError,
+    );
+    await expect(
+      store.apply(c, 'p', { $inc: { stock: 1 }, $set: { 'stock.x': 1 } }),
+    ).rejects.toBeInstanceOf(InvalidOperationsError);
+    await expect(store.apply(c, 'p', { $set: { id: 'q' } } as never)).rejects.toBeInstanceOf(
+      InvalidOperationsError,
+    );
+    const small = new DocumentStore({ backend: openBackend(config), maxDocumentBytes: 200 });
+    try {
+      await expect(
+        small.apply(products(small), 'p', { $push: { log: 'x'.repeat(300) } }),
+      ).rejects.toBeInstanceOf(InvalidDocumentError);
+    } finally {
+      await small.close();
+    }
+    expect(await store.getMetadata(c, 'p')).toEqual(before);
+    await expect(store.apply(c, 'missing', { $inc: { stock: 1 } })).rejects.toBeInstanceOf(
+      DocumentNotFoundError,
+    );
+  });
+
+  it('applies exact double arithmetic on both databases', async () => {
+    const { store } = fixture();
+    const c = store.collection<{ id: string; x: number }>('numbers');
+    await store.insert(c, { id: 'n', x: 0.1 });
+    expect((await store.apply(c, 'n', { $inc: { x: 0.2 } })).document.x).toBe(0.30000000000000004);
+    await store.put(c, { id: 'n', x: 1.2345678901234567e250 }, { check: 'none' });
+    expect((await store.apply(c, 'n', { $mul: { x: 3 } })).document.x).toBe(
+      1.2345678901234567e250 * 3,
+    );
+    await expect(store.apply(c, 'n', { $mul: { x: 1e100 } })).rejects.toBeInstanceOf(
+      OperationTypeError,
+    );
+  });
+
+  it('64 clients selling stock 1,000 with a guard: never oversold, stock = 1,000 - acknowledged', async () => {
+    const { store, openStore } = fixture();
+    const c = products(store);
+    await store.insert(c, { id: 'hot', stock: 1000, log: [] });
+    const stores = Array.from({ length: 8 }, () => openStore());
+    const acknowledged: number[] = [];
+    let refused = 0;
+    await Promise.all(
+      Array.from({ length: 64 }, async (_, client) => {
+        const mine = stores[client % stores.length] as DocumentStore;
+        for (let k = 0; k < 12; k++) {
+          const n = 1 + Math.floor(Math.random() * 5);
+          try {
+            const done = await mine.apply(
+              c,
+              'hot',
+              { $inc: { stock: -n } },
+              { check: { condition: { stock: { $gte: n } } } },
+            );
+            expect(done.document.stock).toBeGreaterThanOrEqual(0);
+            acknowledged.push(n);
+          } catch (error) {
+            if (!(error instanceof ConcurrencyError)) throw error;
+            refused++;
+          }
+        }
+      }),
+    );
+    const sold = acknowledged.reduce((a, b) => a + b, 0);
+    const final = (await store.get(c, 'hot')) as Product;
+    expect(final.stock).toBe(1000 - sold);
+    expect(final.stock).toBeGreaterThanOrEqual(0);
+    expect(final.version).toBe(1 + acknowledged.length);
+    // The stock ran out under the racers: the guard refused some of them.
+    expect(refused).toBeGreaterThan(0);
+    expect(final.stock).toBeLessThan(5);
+  });
+});
