@@ -6,6 +6,7 @@ import {
   InvalidArgumentError,
   InvalidPatchError,
   MergeConflictError,
+  OperationTypeError,
   PatchTestFailedError,
   PatchTooLargeError,
   RetryExhaustedError,
@@ -102,6 +103,9 @@ export function problemOf(error: unknown, preconditioned: boolean, expectedETag?
       limit: error.limit,
       max: error.max,
     });
+  }
+  if (error instanceof OperationTypeError) {
+    return problem(422, 'operation-type-mismatch', 'Unprocessable Content', error.message);
   }
   if (error instanceof InvalidPatchError) {
     return problem(422, 'invalid-patch', 'Unprocessable Content', error.message);

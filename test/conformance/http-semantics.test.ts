@@ -112,7 +112,8 @@ describeConformance('http semantics', (fixture) => {
     const { store, c } = fixture();
     await store.insert(c.orders, order('o-1'));
     const { call } = await serve(fixture());
-    const formats = 'application/merge-patch+json, application/json-patch+json';
+    const formats =
+      'application/merge-patch+json, application/json-patch+json, application/vnd.noclobber.ops+json';
     const document = await call('/orders/o-1', { method: 'OPTIONS' });
     expect(document.status).toBe(204);
     expect(document.headers.get('allow')).toBe('GET, HEAD, PUT, PATCH, DELETE, OPTIONS');

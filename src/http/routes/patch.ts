@@ -1,3 +1,4 @@
+import type { Operations } from '../../concurrency/operations.js';
 import { type DocumentPatch, documentPatcher } from '../../concurrency/patch.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { patchSaved, putLanding } from '../../store/document-store.js';
@@ -19,12 +20,13 @@ import {
   readPreconditions,
 } from '../preconditions.js';
 import { problem, problemResponse } from '../problem.js';
+import { OPERATIONS, patchOperations } from './operations.js';
 
 const MERGE_PATCH = 'application/merge-patch+json';
 const JSON_PATCH = 'application/json-patch+json';
 
 /** The patch formats a document takes, as `Accept-Patch` lists them (RFC 5789 3.1). */
-export const ACCEPT_PATCH = `${MERGE_PATCH}, ${JSON_PATCH}`;
+export const ACCEPT_PATCH = `${MERGE_PATCH}, ${JSON_PATCH}, ${OPERATIONS}`;
 
 /**
  * `PATCH /:collection/:id`: a JSON Merge Patch or a JSON Patch. Without preconditions it is
@@ -34,13 +36,15 @@ export const ACCEPT_PATCH = `${MERGE_PATCH}, ${JSON_PATCH}`;
 export async function patch(ctx: Context, id: string): Promise<Response> {
   const p = readPreconditions(ctx.request.headers, ctx.request.method);
   const type = (ctx.request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-  const body = await readJson(ctx.request, [MERGE_PATCH, JSON_PATCH], ctx.settings.maxBodyBytes);
+  const formats = [MERGE_PATCH, JSON_PATCH, OPERATIONS];
+  const body = await readJson(ctx.request, formats, ctx.settings.maxBodyBytes);
   if (!body.ok) {
     // A 415 names the formats that would do (RFC 5789 2.2).
     const accept: Record<string, string> =
       body.problem.status === 415 ? { 'accept-patch': ACCEPT_PATCH } : {};
     return problemResponse(body.problem, { ...body.headers, ...accept });
   }
+  if (type === OPERATIONS) return patchOperations(ctx, id, p, body.value as Operations);
   const jsonPatch = type === JSON_PATCH;
   if (jsonPatch !== Array.isArray(body.value)) {
     return problemResponse(
