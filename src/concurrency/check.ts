@@ -4,7 +4,7 @@ import type { Version, VersionKind } from '../core/metadata.js';
 import { type Condition, type NormalizedCondition, normalizeCondition } from './condition.js';
 
 /**
- * The one check a write carries (DESIGN.md 2). Strings name the checks without an argument.
+ * The one check a write carries. Strings name the checks without an argument.
  *
  * - `{ version }`: the stored version equals the one the writer saw.
  * - `{ token }`: the stored token equals the one given (from `getWithToken()`), whatever

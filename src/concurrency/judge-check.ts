@@ -36,7 +36,7 @@ export type Miss<M extends JudgedMetadata = JudgedMetadata> =
   | { readonly status: 'duplicate'; readonly actual: M };
 
 /**
- * What every check means for one write (DESIGN.md 2), the reference both backends'
+ * What every check means for one write, the reference both backends'
  * SQL is tested against:
  *
  * | check | passes when | a miss is |

@@ -76,7 +76,7 @@ interface Rule {
 
 /**
  * Rules that choose the check, retry policy, resolver and contention handling per
- * operation, evaluated at run time in order (Whizbang's policy engine). The first rule
+ * operation, evaluated at run time in order. The first rule
  * that matches decides, unless it says `{ continue: true }`: then later matching rules
  * fill in what it left unset.
  *
@@ -97,7 +97,7 @@ export class Policies {
       throw new InvalidArgumentError('when() takes a function of the policy context');
     }
     return {
-      // Named as in Whizbang's engine and the issue. Awaiting the builder by mistake calls
+      // `then` reads as the rule's second half. Awaiting the builder by mistake calls
       // it with functions, which validatePolicyConfig refuses, so the await rejects.
       // biome-ignore lint/suspicious/noThenProperty: when(…).then(config) is the rule syntax
       then: (config, options = {}) => {

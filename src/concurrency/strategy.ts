@@ -3,7 +3,7 @@ import type { NormalizedCheck } from './check.js';
 import { type Condition, normalizeCondition } from './condition.js';
 
 /**
- * The strategies of the seeds by name, each a rule for the check a write carries when
+ * The concurrency strategies by name, each a rule for the check a write carries when
  * its caller names none:
  * - `'expectedVersion'` (default): the collection's version as the writer saw it.
  * - `'revision'`: the revision the writer saw, whatever the collection's version kind.

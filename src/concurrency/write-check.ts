@@ -19,7 +19,7 @@ export interface WriteIntent {
 }
 
 /**
- * The check a write carries (DESIGN.md 2), stated once for one-call writes, session
+ * The check a write carries, stated once for one-call writes, session
  * writes and `update()`: the caller's own check; else none when the policy or the writer
  * turned checks off; else what the policy's strategy makes of what the writer saw, with
  * `fallback` when it saw nothing.

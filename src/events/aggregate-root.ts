@@ -2,15 +2,19 @@ import { InvalidArgumentError } from '../core/errors.js';
 import type { EventInput, RecordedEvent } from './types.js';
 
 /**
- * The repository style of event sourcing (as in the seeds' `repository.Load<Order>()`):
- * a class whose methods decide and `raise` events, whose `apply` folds them into its
- * state. `store.events.load(Order, id)` replays the stream into a new instance;
- * `store.events.save(order)` appends its pending events expecting the version it loaded.
+ * The repository style of event sourcing: a class whose methods decide and `raise`
+ * events, whose `apply` folds them into its state. `store.events.load(Order, id)` replays
+ * the stream into a new instance; `store.events.save(order)` appends its pending events
+ * expecting the version it loaded.
  *
  * @example
- * class Order extends AggregateRoot<{ items: string[] }, OrderEvent> {
- *   protected initialState() { return { items: [] }; }
- *   protected apply(state, event) { return { items: [...state.items, event.data.sku] }; }
+ * type OrderState = { items: string[] };
+ * type ItemAdded = { type: 'ItemAdded'; data: { sku: string } };
+ * class Order extends AggregateRoot<OrderState, ItemAdded> {
+ *   protected initialState(): OrderState { return { items: [] }; }
+ *   protected apply(state: OrderState, event: ItemAdded): OrderState {
+ *     return { items: [...state.items, event.data.sku] };
+ *   }
  *   addItem(sku: string) { this.raise({ type: 'ItemAdded', data: { sku } }); }
  * }
  */

@@ -5,7 +5,7 @@ import type { Aggregate, EventInput } from './types.js';
 /**
  * An inline projection: a document of `collection` folded from a stream by `aggregate`,
  * written in the same transaction as every append to the stream, with the stream version
- * as its revision (Marten's auto-revisioned aggregates). A reader can use the document's
+ * as its revision. A reader can use the document's
  * revision as the expected version of its next append.
  */
 export interface InlineProjection<

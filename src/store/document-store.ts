@@ -418,7 +418,7 @@ export class DocumentStoreBase {
   }
 
   /**
-   * Loads a document with an opaque token for offline edits (RavenDB's view-model flow):
+   * Loads a document with an opaque token for offline edits (a form round trip):
    * send the token to a browser with the form, and save the edit later with
    * `{ check: { token } }`, which fails if anyone wrote the document in between. The token
    * reveals nothing but itself. `null` when the document does not exist.

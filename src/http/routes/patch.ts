@@ -76,7 +76,7 @@ export async function patch(ctx: Context, id: string): Promise<Response> {
   }
 }
 
-// The seed's endpoint: applied server-side to the current version, with retries.
+// A patch without a version: applied server-side to the current version, with retries.
 async function patchCurrent(ctx: Context, id: string, change: DocumentPatch): Promise<Response> {
   if (ctx.empty) return noDocument(id);
   try {
