@@ -1,10 +1,11 @@
 import type { w6 } from './w6.js';
-import type { w1, w2, w3, w4 } from './workloads.js';
+import type { w1, w2, w2Apply, w3, w4 } from './workloads.js';
 
 /** What one run of the suite on one backend measured, by workload (each one optional). */
 export interface SuiteRun {
   w1?: Awaited<ReturnType<typeof w1>>;
   w2?: Awaited<ReturnType<typeof w2>>;
+  w2apply?: Awaited<ReturnType<typeof w2Apply>>[];
   w3?: Awaited<ReturnType<typeof w3>>;
   w4?: Awaited<ReturnType<typeof w4>>[];
   w6?: Awaited<ReturnType<typeof w6>>;
@@ -60,6 +61,11 @@ export function rowsOf(run: SuiteRun): Row[] {
         r.ratioToAtomic,
       );
     }
+  }
+  for (const r of run.w2apply ?? []) {
+    const label = `hot document, ${r.writers} writers, apply({ $inc })`;
+    const [nc, atomic] = [r.apply.goodput, r.rawAtomic.goodput];
+    add(`W2 apply ${r.writers}w`, label, 'accepted/s', nc, atomic, 'atomic UPDATE', r.ratio);
   }
   if (w3) {
     const nc = w3.noclobber.docsPerSecond;

@@ -10,7 +10,7 @@ import { chartOf } from './chart.js';
 import { type Row, rowsOf, type SuiteRun } from './rows.js';
 import { formatSpread, spreadOfRuns } from './spread.js';
 import { w6 } from './w6.js';
-import { type Target, w1, w2, w3, w4 } from './workloads.js';
+import { type Target, w1, w2, w2Apply, w3, w4 } from './workloads.js';
 
 const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'w6'];
 const LATEST = join(dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
@@ -90,6 +90,16 @@ async function runOn(target: Target): Promise<SuiteRun> {
     for (const [mode, c] of Object.entries(r.contention)) {
       log(
         `     contention '${mode}': ${c.goodput}/s, ${c.conflicts} conflicts, p50 ${c.p50} ms, p99 ${c.p99} ms, lost ${c.lost} · to atomic ${c.ratioToAtomic}`,
+      );
+    }
+  }
+  if (selected.has('w2')) {
+    run.w2apply = [];
+    for (const writers of [16, 64]) {
+      const r = await w2Apply(target, writers, count(2000));
+      run.w2apply.push(r);
+      log(
+        `  W2 apply, hot document, ${writers} writers: apply({ $inc }) ${r.apply.goodput}/s (p50 ${r.apply.p50} ms, p99 ${r.apply.p99} ms, lost ${r.apply.lost}) · raw atomic UPDATE ${r.rawAtomic.goodput}/s (p50 ${r.rawAtomic.p50} ms, p99 ${r.rawAtomic.p99} ms) · ratio ${r.ratio}`,
       );
     }
   }

@@ -182,6 +182,48 @@ export async function w2(target: Target, writers: number, accepted: number) {
   }
 }
 
+/**
+ * W2 apply: `writers` concurrent writers increment one hot document with `apply({ $inc })`
+ * until `accepted` land, against the hand-written atomic `UPDATE … SET body = jsonb_set(…)`
+ * (or SQLite's `json_set`) on a hot document of its own. Neither side reads or retries:
+ * this is the price of noclobber's checked, logged write over the bare statement.
+ */
+export async function w2Apply(target: Target, writers: number, accepted: number) {
+  // Clients, not connections: 64 of them share 16 connections on each side, within a
+  // server's default connection limit.
+  const connections = Math.min(writers, 16);
+  const store = target.openStore(`w2apply${writers}`, connections);
+  const raw = await target.openRaw(`w2apply${writers}`, connections);
+  try {
+    const collection = store.collection<BenchDoc>('docs');
+    await store.insert(collection, makeDoc(0));
+    await raw.insertAll([makeDoc(0)]);
+    const applyOne = async () => {
+      await store.apply(collection, 'doc-0', { $inc: { n: 1 } });
+      return 1;
+    };
+    const atomicOne = async () => {
+      await raw.increment('doc-0');
+      return 1;
+    };
+    await contend(writers, Math.min(accepted, 200), applyOne);
+    await contend(writers, Math.min(accepted, 200), atomicOne);
+    const before = (await store.get(collection, 'doc-0'))?.n ?? 0;
+    const applied = await contend(writers, accepted, applyOne);
+    const lost = accepted - (((await store.get(collection, 'doc-0'))?.n ?? 0) - before);
+    const atomic = await contend(writers, accepted, atomicOne);
+    return {
+      writers,
+      apply: { ...applied, lost },
+      rawAtomic: atomic,
+      ratio: ratio(applied.goodput, atomic.goodput),
+    };
+  } finally {
+    await store.close();
+    await raw.close();
+  }
+}
+
 /** W3: load `docs` documents in one session, change each, save all; `rounds` times. */
 export async function w3(target: Target, docs: number, rounds: number) {
   const store = target.openStore('w3', 1);

@@ -416,13 +416,23 @@ export class PostgresBackend implements Backend {
     });
     const conditions = cases.length ? `CASE i.ord ${cases.join(' ')} END` : 'false';
     const applied = applies.length ? `CASE i.ord ${applies.join(' ')} END` : undefined;
-    const text =
-      cases.length || applied
-        ? sql.commitBatch(this.#quoted, conditions, applied)
-        : this.#sql('commit', (s) => sql.commitBatch(s, 'false'));
-    return { text, values: [...columns, ...extra] };
+    const values = [...columns, ...extra];
+    if (!cases.length && !applied) {
+      return { text: this.#sql('commit', (s) => sql.commitBatch(s, 'false')), values };
+    }
+    const text = sql.commitBatch(this.#quoted, conditions, applied);
+    // A hot document takes the same few shapes of operations again and again: those are
+    // prepared (planning this statement costs more than running it), up to a bound.
+    if (applied && !cases.length && this.#statements.size < PREPARED_SHAPES) {
+      const digest = createHash('sha1').update(text).digest('hex').slice(0, 16);
+      return { text: this.#sql(`apply_${digest}`, () => text), values };
+    }
+    return { text, values };
   }
 }
+
+// How many statements of apply shapes are prepared, at most, beside the fixed ones.
+const PREPARED_SHAPES = 64;
 
 // The failures of a write statement that say what certainly happened: nothing was written.
 function writeErrorOf(error: unknown): Error | undefined {
