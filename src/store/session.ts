@@ -1,4 +1,9 @@
-import type { Check, NormalizedCheck } from '../concurrency/check.js';
+import { type Check, type NormalizedCheck, normalizeCheck } from '../concurrency/check.js';
+import {
+  type NormalizedOperation,
+  normalizeOperations,
+  type Operations,
+} from '../concurrency/operations.js';
 import type { PolicyConfig, PolicyOptions, PolicyResolver } from '../concurrency/policy.js';
 import { type Resolver, threeWayMerge } from '../concurrency/resolvers.js';
 import { type RetryOptions, type RetryPolicy, resolveRetry } from '../concurrency/retry.js';
@@ -12,7 +17,7 @@ import { type CollectionRef, readDocuments, type StoreContext } from './context.
 import { policyFor } from './policy-for.js';
 import { commitResolving, type Resolvable } from './resolve-batch.js';
 import { validateId } from './validate.js';
-import { type PlannedWrite, planDelete, planPut } from './writes.js';
+import { type PlannedWrite, planApply, planDelete, planPut } from './writes.js';
 
 /** Options of `openSession()`; tags, flags and `policy` apply to every write it saves. */
 export interface SessionOptions extends PolicyOptions {
@@ -77,6 +82,13 @@ interface Pending {
   readonly resolver: Resolver<object> | undefined;
 }
 
+interface ScheduledApply {
+  readonly collection: Collection<object>;
+  readonly id: string;
+  readonly operations: readonly NormalizedOperation[];
+  readonly check: NormalizedCheck;
+}
+
 const keyOf = (collection: Collection<object>, id: string) => `${collection.name}\u0000${id}`;
 
 /** A read-only session: loads documents without tracking them and cannot write. */
@@ -121,6 +133,8 @@ export class DocumentSession extends QuerySession {
   readonly #retry: RetryPolicy;
   readonly #tracked = new Map<string, Tracked>();
   readonly #pending = new Map<string, Pending>();
+  // Scheduled applies, apart from #pending: they carry no entity, and loads ignore them.
+  readonly #applies = new Map<string, ScheduledApply>();
   // Which key each loaded or saved entity belongs to, so that an entity whose id field
   // was changed is refused instead of carrying one document's version to another.
   readonly #keyOfEntity = new WeakMap<object, string>();
@@ -221,6 +235,35 @@ export class DocumentSession extends QuerySession {
     });
   }
 
+  /**
+   * Schedules atomic operations on a live document (see `DocumentStore.apply()`), applied
+   * by the database when `saveChanges()` commits, all or nothing with the session's other
+   * writes. Check, unless given: `mustExist`. A document may take one apply per save and
+   * no other write in the same save. A loaded copy of it is updated after the save.
+   */
+  apply<T extends object>(
+    collection: CollectionRef<T>,
+    id: string,
+    operations: Operations<T>,
+    options: SessionWriteOptions = {},
+  ): void {
+    const c = this.context.resolve(collection) as Collection<object>;
+    const explicit = optionsObject(options, 'apply()').check;
+    validateId(id);
+    const reserved = c.versionField === undefined ? [c.idField] : [c.idField, c.versionField];
+    const normalized = normalizeOperations(operations, reserved);
+    const check: NormalizedCheck =
+      explicit === undefined ? { kind: 'mustExist' } : normalizeCheck(explicit, c.versionKind);
+    planApply(this.context.scope, c, id, check, normalized); // refuses checks no apply can carry, now
+    const key = keyOf(c, id);
+    if (this.#applies.has(key) || this.#pending.has(key)) {
+      throw new InvalidArgumentError(
+        `${c.name}/${id} already has a write scheduled in this session`,
+      );
+    }
+    this.#applies.set(key, { collection: c, id, operations: normalized, check });
+  }
+
   /** The metadata this session last saw for a document, or `null` if it never saw it. */
   getMetadata<T extends object>(
     collection: CollectionRef<T>,
@@ -245,6 +288,7 @@ export class DocumentSession extends QuerySession {
     }
     const retry = options.retry === undefined ? this.#retry : resolveRetry(options.retry);
     const batch = [...this.#pending];
+    const applies = [...this.#applies];
     const planned: PlannedWrite[] = [];
     const entities: (object | undefined)[] = [];
     const resolvables: (Resolvable | undefined)[] = [];
@@ -257,6 +301,11 @@ export class DocumentSession extends QuerySession {
     };
     for (const [key, pending] of batch) {
       const { collection: c, id, entity } = pending;
+      if (this.#applies.has(key)) {
+        throw new InvalidArgumentError(
+          `${c.name}/${id} is both written and applied in this session`,
+        );
+      }
       if (entity === undefined) {
         add(planDelete(this.context.scope, c, id, pending.check), undefined);
         continue;
@@ -268,13 +317,16 @@ export class DocumentSession extends QuerySession {
     }
     if (this.#dirty) {
       for (const [key, tracked] of this.#tracked) {
-        if (this.#pending.has(key)) continue;
+        if (this.#pending.has(key) || this.#applies.has(key)) continue;
         const { collection: c, id, entity } = tracked;
         this.#refuseChangedId(c, entity, id);
         const { check, resolver } = this.#decide(c, id, 'store', undefined, undefined);
         const write = planPut(this.context.scope, c, entity, check);
         if (write.write.body !== tracked.snapshot) add(write, entity, resolver);
       }
+    }
+    for (const [, { collection: c, id, operations, check }] of applies) {
+      add(planApply(this.context.scope, c, id, check, operations), undefined);
     }
     await this.context.ready();
     const done = await commitResolving(this.context, planned, resolvables, entities, retry);
@@ -284,6 +336,13 @@ export class DocumentSession extends QuerySession {
       const entity = entities[i];
       if (write.op === 'delete') {
         this.#tracked.delete(key);
+      } else if (write.op === 'apply') {
+        const tracked = this.#tracked.get(key);
+        if (tracked && outcome.status === 'ok' && outcome.body !== undefined) {
+          const stored = { body: outcome.body, metadata: outcome.metadata };
+          replaceContents(tracked.entity, collection.toEntity(write.id, stored));
+          this.#track(collection, write.id, tracked.entity, outcome.metadata, outcome.body);
+        }
       } else if (outcome.status === 'ok' && entity) {
         // A resolved write saved another document: the entity becomes what was saved.
         const resolved = done.resolved.get(i);
@@ -298,6 +357,9 @@ export class DocumentSession extends QuerySession {
     });
     for (const [key, pending] of batch) {
       if (this.#pending.get(key) === pending) this.#pending.delete(key);
+    }
+    for (const [key, scheduled] of applies) {
+      if (this.#applies.get(key) === scheduled) this.#applies.delete(key);
     }
   }
 

@@ -3,6 +3,7 @@ import {
   ConcurrencyError,
   DocumentNotFoundError,
   DocumentStore,
+  InvalidArgumentError,
   InvalidDocumentError,
   InvalidOperationsError,
   OperationTypeError,
@@ -105,6 +106,36 @@ describeConformance('apply', (fixture) => {
     await expect(store.apply(c, 'n', { $mul: { x: 1e100 } })).rejects.toBeInstanceOf(
       OperationTypeError,
     );
+  });
+
+  it('session.apply() commits with the batch, all or nothing, and updates a loaded copy', async () => {
+    const { store } = fixture();
+    const c = products(store);
+    await store.insert(c, { id: 'p', stock: 5, log: [] });
+    const session = store.openSession();
+    const loaded = (await session.load(c, 'p')) as Product;
+    session.apply(c, 'p', { $inc: { stock: -2 } });
+    session.insert(c, { id: 'q', stock: 1, log: [] });
+    await session.saveChanges();
+    expect(loaded).toMatchObject({ stock: 3, version: 2 });
+    expect(await store.get(c, 'q')).not.toBeNull();
+
+    const guarded = store.openSession();
+    guarded.insert(c, { id: 'r', stock: 1, log: [] });
+    guarded.apply(
+      c,
+      'p',
+      { $inc: { stock: -9 } },
+      { check: { condition: { stock: { $gte: 9 } } } },
+    );
+    await expect(guarded.saveChanges()).rejects.toBeInstanceOf(ConcurrencyError);
+    const unfit = store.openSession();
+    unfit.insert(c, { id: 'r', stock: 1, log: [] });
+    unfit.apply(c, 'p', { $push: { stock: 1 } } as never);
+    await expect(unfit.saveChanges()).rejects.toBeInstanceOf(OperationTypeError);
+    expect(await store.get(c, 'r')).toBeNull();
+    expect(await store.get(c, 'p')).toMatchObject({ stock: 3, version: 2 });
+    expect(() => unfit.apply(c, 'p', { $inc: { stock: 1 } })).toThrow(InvalidArgumentError);
   });
 
   it('64 clients selling stock 1,000 with a guard: never oversold, stock = 1,000 - acknowledged', async () => {
