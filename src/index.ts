@@ -20,7 +20,13 @@ export {
   mergeAdditive,
   mergeThreeWay,
 } from './concurrency/merge.js';
-export type { Each, Operations } from './concurrency/operations.js';
+export type {
+  Each,
+  NormalizedOperation,
+  OperationFields,
+  Operations,
+  TypedOperationFields,
+} from './concurrency/operations.js';
 export {
   applyJsonPatch,
   applyMergePatch,

@@ -8,19 +8,24 @@ import {
 } from './condition.js';
 import type { Json } from './merge.js';
 
-// Field paths a caller may name: the document's own top-level keys (checked against their
-// types where TypeScript can), or any dotted path (checked at run time only). A document
-// type with an index signature names no keys, so every path is checked at run time.
-type Paths<A> = { readonly [path: string]: A | undefined };
-type Fields<T, A> = { [K in keyof T & string]?: A } & Paths<A>;
-type KeysOf<T, V> = {
-  [K in keyof T & string]-?: NonNullable<T[K]> extends V ? K : never;
-}[keyof T & string];
-type TypedFields<T, V, A> = string extends keyof T
-  ? Paths<A>
-  : { [K in KeysOf<T, V>]?: A } & {
-      [K in Exclude<keyof T & string, KeysOf<T, V>>]?: never;
-    } & Paths<A>;
+/**
+ * The fields of one operator: the document's own top-level keys, or any dotted path,
+ * each with an operand of type `A`. Dotted paths are checked when the database runs them.
+ */
+export type OperationFields<T, A> = { [K in keyof T & string]?: A } & {
+  readonly [path: string]: A | undefined;
+};
+
+/**
+ * The fields of an operator on values of type `V` (numbers for `$inc`, arrays for
+ * `$push`): a top-level key of another type does not compile. A document type with an
+ * index signature names no keys, so there every path is checked at run time only.
+ */
+export type TypedOperationFields<T, V, A> = string extends keyof T
+  ? { readonly [path: string]: A | undefined }
+  : { [K in keyof T & string as NonNullable<T[K]> extends V ? K : never]?: A } & {
+      [K in keyof T & string as NonNullable<T[K]> extends V ? never : K]?: never;
+    } & { readonly [path: string]: A | undefined };
 
 /** `$push` and `$addToSet` take one value, or `{ $each: [...] }` for several. */
 export type Each<V> = V | { readonly $each: readonly V[] };
@@ -35,23 +40,23 @@ export type Each<V> = V | { readonly $each: readonly V[] };
  */
 export interface Operations<T = Record<string, unknown>> {
   /** Sets each path to a JSON value, creating missing objects on the way. */
-  $set?: Fields<T, Json>;
+  $set?: OperationFields<T, Json>;
   /** Removes each path (on an array item: sets it to `null`, so indexes stay); missing: nothing. */
-  $unset?: Fields<T, true | '' | 1>;
+  $unset?: OperationFields<T, true | '' | 1>;
   /** Adds a finite number to a number (a missing field starts at 0). */
-  $inc?: TypedFields<T, number, number>;
+  $inc?: TypedOperationFields<T, number, number>;
   /** Multiplies a number by a finite number (a missing field becomes 0). */
-  $mul?: TypedFields<T, number, number>;
+  $mul?: TypedOperationFields<T, number, number>;
   /** Sets the field to the operand when the operand is lower (numbers, or strings by code point). */
-  $min?: TypedFields<T, number | string, number | string>;
+  $min?: TypedOperationFields<T, number | string, number | string>;
   /** Sets the field to the operand when the operand is higher. */
-  $max?: TypedFields<T, number | string, number | string>;
+  $max?: TypedOperationFields<T, number | string, number | string>;
   /** Appends to an array (a missing field becomes a new array). */
-  $push?: TypedFields<T, readonly unknown[], Each<Json>>;
+  $push?: TypedOperationFields<T, readonly unknown[], Each<Json>>;
   /** Removes every item equal to a scalar, or every item a condition holds on. */
-  $pull?: TypedFields<T, readonly unknown[], Scalar | Condition>;
+  $pull?: TypedOperationFields<T, readonly unknown[], Scalar | Condition>;
   /** Appends each scalar no item of the array equals (by JSON type and value). */
-  $addToSet?: TypedFields<T, readonly unknown[], Each<Scalar>>;
+  $addToSet?: TypedOperationFields<T, readonly unknown[], Each<Scalar>>;
 }
 
 /** One validated operation: what the reference and the SQL compilers work from. */

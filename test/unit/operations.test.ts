@@ -138,3 +138,26 @@ describe('applyOperations', () => {
     expect((error as OperationTypeError).code).toBe('OPERATION_TYPE_MISMATCH');
   });
 });
+
+describe('Operations<T>', () => {
+  it('checks the top-level fields of a document type where TypeScript can', () => {
+    interface P {
+      id: string;
+      stock: number;
+      name: string;
+      tags: string[];
+      n?: number;
+    }
+    const typed: Operations<P>[] = [
+      { $inc: { stock: 1, n: 2, 'a.b': 3 }, $push: { tags: 'x' }, $set: { name: 'x' } },
+      // @ts-expect-error $inc on a string field
+      { $inc: { name: 1 } },
+      // @ts-expect-error $push on a number field
+      { $push: { stock: 1 } },
+      // @ts-expect-error a string to $inc
+      { $inc: { stock: 'x' } },
+    ];
+    const loose: Operations = { $inc: { anything: 1 }, $set: { x: [1, { a: null }] } };
+    expect(typed.length + Object.keys(loose).length).toBe(6);
+  });
+});
