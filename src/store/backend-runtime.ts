@@ -112,24 +112,24 @@ export class BackendRuntime implements Backend {
   /** Commits a batch: the backend's outcomes, exactly once, or a `TransientError`. */
   commit(writes: readonly Write[], signal?: AbortSignal): Promise<WriteOutcome[]> {
     if (writes.length === 0) return Promise.resolve([]);
-    return this.#sending(
-      () => this.#backend.commit(writes),
+    return this.#sending({
+      send: () => this.#backend.commit(writes),
       // Every write landed now with its token, so no earlier try recorded any of them.
-      (outcomes) => outcomes.every((o) => o.status === 'ok'),
-      async (records) => writes.map((w) => landedOutcome(w, records.get(w.token))),
-      writes[0]?.tenant as string,
-      writes.map((w) => w.token),
+      settled: (outcomes) => outcomes.every((o) => o.status === 'ok'),
+      fromRecords: async (records) => writes.map((w) => landedOutcome(w, records.get(w.token))),
+      tenant: writes[0]?.tenant as string,
+      tokens: writes.map((w) => w.token),
       signal,
-    );
+    });
   }
 
   /** Appends to a stream: the backend's outcome, exactly once, or a `TransientError`. */
   appendToStream(append: StreamAppend, signal?: AbortSignal): Promise<AppendOutcome> {
     const projection = append.projection;
-    return this.#sending(
-      () => this.#backend.appendToStream(append),
-      (outcome) => outcome.status === 'ok',
-      async (records) => {
+    return this.#sending({
+      send: () => this.#backend.appendToStream(append),
+      settled: (outcome) => outcome.status === 'ok',
+      fromRecords: async (records) => {
         const own = records.get(append.token);
         if (!own) return undefined;
         return {
@@ -142,10 +142,10 @@ export class BackendRuntime implements Backend {
             : {}),
         };
       },
-      append.tenant,
-      projection ? [append.token, projection.token] : [append.token],
+      tenant: append.tenant,
+      tokens: projection ? [append.token, projection.token] : [append.token],
       signal,
-    );
+    });
   }
 
   /**
@@ -188,28 +188,11 @@ export class BackendRuntime implements Backend {
     }
   }
 
-  // Sends a commit or append until it is settled. `settled` says whether an outcome after
-  // an ambiguous try is final on its own (it committed now, so the earlier try did not);
-  // anything else is settled by the write log, through `fromRecords`.
-  #sending<R>(
-    send: () => Promise<R>,
-    settled: (result: R) => boolean,
-    fromRecords: (records: Map<string, LandedWrite>) => Promise<R | undefined>,
-    tenant: string,
-    tokens: readonly string[],
-    signal: AbortSignal | undefined,
-  ): Promise<R> {
-    return this.#track(this.#send(send, settled, fromRecords, tenant, tokens, signal));
+  #sending<R>(sending: Sending<R>): Promise<R> {
+    return this.#track(this.#send(sending));
   }
 
-  async #send<R>(
-    send: () => Promise<R>,
-    settled: (result: R) => boolean,
-    fromRecords: (records: Map<string, LandedWrite>) => Promise<R | undefined>,
-    tenant: string,
-    tokens: readonly string[],
-    signal: AbortSignal | undefined,
-  ): Promise<R> {
+  async #send<R>({ send, settled, fromRecords, tenant, tokens, signal }: Sending<R>): Promise<R> {
     let unresolved: TransientError | undefined;
     const fromLog = (cause: TransientError) => this.#fromLog(cause, tenant, tokens, fromRecords);
     for (let attempt = 1; ; attempt++) {
@@ -285,6 +268,20 @@ export class BackendRuntime implements Backend {
     call.then(settle, settle);
     return call;
   }
+}
+
+/**
+ * A commit or append to send until it is settled. `settled` says whether a result after
+ * an ambiguous try is final on its own (it committed now, so the earlier try did not);
+ * anything else is settled by the write log, through `fromRecords`.
+ */
+interface Sending<R> {
+  readonly send: () => Promise<R>;
+  readonly settled: (result: R) => boolean;
+  readonly fromRecords: (records: Map<string, LandedWrite>) => Promise<R | undefined>;
+  readonly tenant: string;
+  readonly tokens: readonly string[];
+  readonly signal: AbortSignal | undefined;
 }
 
 // A write of a batch that the log says committed: `ok` with its recorded metadata; a write

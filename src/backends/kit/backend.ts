@@ -65,6 +65,32 @@ export interface LandedWrite {
   readonly at: number;
 }
 
+/** A write-log row as a driver returns it: numbers as numbers, strings or bigints. */
+export interface LandedRow {
+  readonly token: string;
+  readonly collection: string | null;
+  readonly id: string;
+  readonly revision: number | string | bigint;
+  readonly seq: number | string | bigint;
+  readonly at: number | string | bigint;
+}
+
+/** The write log's rows as `Backend.landed` returns them, by token. */
+export function landedByToken(rows: readonly LandedRow[]): Map<string, LandedWrite> {
+  return new Map(
+    rows.map((row) => [
+      row.token,
+      {
+        collection: row.collection,
+        id: row.id,
+        revision: Number(row.revision),
+        seq: BigInt(row.seq),
+        at: Number(row.at),
+      },
+    ]),
+  );
+}
+
 /**
  * Thrown by `Backend.commit` and `appendToStream` when a token of the batch is already in
  * the write log: an earlier try of this very batch committed, and nothing was written now.

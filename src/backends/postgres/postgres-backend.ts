@@ -10,7 +10,9 @@ import {
   type ChangesFilter,
   type DocumentKey,
   isFailure,
+  type LandedRow,
   type LandedWrite,
+  landedByToken,
   missOutcome,
   type StoredChange,
   type StoredDocument,
@@ -290,26 +292,8 @@ export class PostgresBackend implements Backend {
   }
 
   async landed(tenant: string, tokens: readonly string[]): Promise<Map<string, LandedWrite>> {
-    const rows = await this.#query<{
-      token: string;
-      collection: string | null;
-      id: string;
-      revision: string;
-      seq: string;
-      at: string;
-    }>(this.#sql('landed', sql.landed), [tenant, tokens]);
-    return new Map(
-      rows.map((row) => [
-        row.token,
-        {
-          collection: row.collection,
-          id: row.id,
-          revision: Number(row.revision),
-          seq: BigInt(row.seq),
-          at: Number(row.at),
-        },
-      ]),
-    );
+    const rows = await this.#query<LandedRow>(this.#sql('landed', sql.landed), [tenant, tokens]);
+    return landedByToken(rows);
   }
 
   async pruneWrites(before: number, limit: number): Promise<number> {

@@ -9,7 +9,9 @@ import {
   type Backend,
   type ChangesFilter,
   isFailure,
+  type LandedRow,
   type LandedWrite,
+  landedByToken,
   missOutcome,
   type StoredChange,
   type StoredDocument,
@@ -279,29 +281,8 @@ export class SqliteBackend implements Backend {
   }
 
   async landed(tenant: string, tokens: readonly string[]): Promise<Map<string, LandedWrite>> {
-    const rows = this.#statement(sql.landed).all({
-      tenant,
-      tokens: JSON.stringify(tokens),
-    }) as {
-      token: string;
-      collection: string | null;
-      id: string;
-      revision: number;
-      seq: number;
-      at: number;
-    }[];
-    return new Map(
-      rows.map((row) => [
-        row.token,
-        {
-          collection: row.collection,
-          id: row.id,
-          revision: row.revision,
-          seq: BigInt(row.seq),
-          at: row.at,
-        },
-      ]),
-    );
+    const rows = this.#statement(sql.landed).all({ tenant, tokens: JSON.stringify(tokens) });
+    return landedByToken(rows as LandedRow[]);
   }
 
   async pruneWrites(before: number, limit: number): Promise<number> {
