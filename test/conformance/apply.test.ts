@@ -94,6 +94,19 @@ describeConformance('apply', (fixture) => {
     );
   });
 
+  it('$unset and $pull through an array by a key address nothing and change nothing', async () => {
+    const { store } = fixture();
+    const grid = store.collection<{ id: string; a: unknown[] }>('grid');
+    await store.insert(grid, { id: 'g', a: [[1], { x: [2] }] });
+    // PostgreSQL refused to walk such a path (22P02) even to leave the document alone.
+    const saved = await store.apply(grid, 'g', {
+      $unset: { 'a.0.x': true },
+      $pull: { 'a.0.y': 1 },
+    });
+    expect(saved.document).toEqual({ id: 'g', a: [[1], { x: [2] }] });
+    expect(saved.metadata.revision).toBe(2);
+  });
+
   it('applies exact double arithmetic on both databases', async () => {
     const { store } = fixture();
     const c = store.collection<{ id: string; x: number }>('numbers');

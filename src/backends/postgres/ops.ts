@@ -105,6 +105,13 @@ function valueFits(operation: NormalizedOperation, stored: string, bind: Bind): 
   }
 }
 
+// The path where `addressed` holds, else the empty path, which jsonb_set_lax leaves alone:
+// a path that addresses nothing may run through an array by a key, and PostgreSQL refuses
+// to walk that (22P02) even when told to return the target unchanged. `body` stays one
+// reference, so chained operations do not repeat the expression.
+const only = (addressed: string, path: string) =>
+  `(CASE WHEN ${addressed} THEN ${path} ELSE '{}'::text[] END)`;
+
 function written(
   operation: NormalizedOperation,
   body: string,
@@ -150,10 +157,10 @@ function written(
     case 'pull': {
       const holds = compileCondition(operation.condition, bind);
       const kept = `(SELECT COALESCE(jsonb_agg(c.body ORDER BY c.n), '[]'::jsonb) FROM (SELECT ${stored} AS items) s, jsonb_array_elements(s.items) WITH ORDINALITY AS c(body, n) WHERE NOT ${holds})`;
-      return `jsonb_set_lax(${body}, ${path}, (CASE WHEN jsonb_typeof(${stored}) = 'array' THEN ${kept} END), false, 'return_target')`;
+      return `jsonb_set_lax(${body}, ${only(`jsonb_typeof(${stored}) = 'array'`, path)}, (CASE WHEN jsonb_typeof(${stored}) = 'array' THEN ${kept} END), false, 'return_target')`;
     }
     case 'unset':
       // An array item becomes null rather than going, so the other items keep their index.
-      return `jsonb_set_lax(${body}, ${path}, NULL::jsonb, false, (CASE WHEN ${stored} IS NULL THEN 'return_target' WHEN jsonb_typeof(${parent()}) = 'array' THEN 'use_json_null' ELSE 'delete_key' END))`;
+      return `jsonb_set_lax(${body}, ${only(`${stored} IS NOT NULL`, path)}, NULL::jsonb, false, (CASE WHEN ${stored} IS NULL THEN 'return_target' WHEN jsonb_typeof(${parent()}) = 'array' THEN 'use_json_null' ELSE 'delete_key' END))`;
   }
 }
