@@ -98,7 +98,7 @@ describeConformance('apply', (fixture) => {
     const { store } = fixture();
     const grid = store.collection<{ id: string; a: unknown[] }>('grid');
     await store.insert(grid, { id: 'g', a: [[1], { x: [2] }] });
-    // PostgreSQL refused to walk such a path (22P02) even to leave the document alone.
+    // Paths that address nothing change nothing, and are no error.
     const saved = await store.apply(grid, 'g', {
       $unset: { 'a.0.x': true },
       $pull: { 'a.0.y': 1 },
