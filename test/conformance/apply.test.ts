@@ -107,6 +107,24 @@ describeConformance('apply', (fixture) => {
     expect(saved.metadata.revision).toBe(2);
   });
 
+  it('$unset and $pull on a large (compressed) document, present and absent paths', async () => {
+    const { store } = fixture();
+    const big = store.collection<{
+      id: string;
+      text: string;
+      a: unknown[];
+      o: Record<string, number>;
+    }>('big');
+    const text = 'x'.repeat(50_000);
+    await store.insert(big, { id: 'b', text, a: [1, 2, 1], o: { k: 1, j: 2 }, n: [[3]] } as never);
+    const saved = await store.apply(big, 'b', {
+      $unset: { 'o.k': true, 'n.0.0': true, 'missing.deep.0': true, 'n.0.key.0': true },
+      $pull: { a: 1, 'o.none': 2 },
+    } as never);
+    expect(saved.document).toEqual({ id: 'b', text, a: [2], o: { j: 2 }, n: [[null]] });
+    expect(await store.get(big, 'b')).toEqual(saved.document);
+  });
+
   it('applies exact double arithmetic on both databases', async () => {
     const { store } = fixture();
     const c = store.collection<{ id: string; x: number }>('numbers');

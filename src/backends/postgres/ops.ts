@@ -105,12 +105,14 @@ function valueFits(operation: NormalizedOperation, stored: string, bind: Bind): 
   }
 }
 
-// The path where `addressed` holds, else the empty path, which jsonb_set_lax leaves alone:
-// a path that addresses nothing may run through an array by a key, and PostgreSQL refuses
-// to walk that (22P02) even when told to return the target unchanged. `body` stays one
-// reference, so chained operations do not repeat the expression.
+// The path where `addressed` holds, else a top-level key no document has (`__proto__` is
+// refused in documents), where `jsonb_set(…, false)` and `#-` change nothing. A path that
+// addresses nothing may run through an array by a key, which PostgreSQL refuses to walk
+// (22P02); and `jsonb_set_lax` with a NULL value, the obvious tool, crashed PostgreSQL 18
+// backends (signal 11) and corrupted compressed bodies. `body` stays one reference, so
+// chained operations do not repeat the expression.
 const only = (addressed: string, path: string) =>
-  `(CASE WHEN ${addressed} THEN ${path} ELSE '{}'::text[] END)`;
+  `(CASE WHEN ${addressed} THEN ${path} ELSE '{__proto__}'::text[] END)`;
 
 function written(
   operation: NormalizedOperation,
@@ -157,10 +159,14 @@ function written(
     case 'pull': {
       const holds = compileCondition(operation.condition, bind);
       const kept = `(SELECT COALESCE(jsonb_agg(c.body ORDER BY c.n), '[]'::jsonb) FROM (SELECT ${stored} AS items) s, jsonb_array_elements(s.items) WITH ORDINALITY AS c(body, n) WHERE NOT ${holds})`;
-      return `jsonb_set_lax(${body}, ${only(`jsonb_typeof(${stored}) = 'array'`, path)}, (CASE WHEN jsonb_typeof(${stored}) = 'array' THEN ${kept} END), false, 'return_target')`;
+      return `jsonb_set(${body}, ${only(`jsonb_typeof(${stored}) = 'array'`, path)}, ${kept}, false)`;
     }
-    case 'unset':
-      // An array item becomes null rather than going, so the other items keep their index.
-      return `jsonb_set_lax(${body}, ${only(`${stored} IS NOT NULL`, path)}, NULL::jsonb, false, (CASE WHEN ${stored} IS NULL THEN 'return_target' WHEN jsonb_typeof(${parent()}) = 'array' THEN 'use_json_null' ELSE 'delete_key' END))`;
+    case 'unset': {
+      // An array item becomes null rather than going, so the other items keep their index;
+      // an object's key goes. Each step is a no-op on the key no document has.
+      const inArray = `jsonb_typeof(${parent()}) = 'array'`;
+      const deleted = `(${body} #- ${only(`${stored} IS NOT NULL AND NOT ${inArray}`, path)})`;
+      return `jsonb_set(${deleted}, ${only(`${stored} IS NOT NULL AND ${inArray}`, path)}, 'null'::jsonb, false)`;
+    }
   }
 }
