@@ -127,6 +127,15 @@ export function normalizeOperations(
   }
   if (result.length === 0) throw new InvalidOperationsError('No operation given');
   refuseOverlaps(result);
+  // Each `$addToSet` value is a test of its own in the compiled statement: bounded with the
+  // operations, so one request cannot compile to an expression the database refuses (or
+  // takes minutes over).
+  const terms = result.reduce((n, o) => n + (o.op === 'addToSet' ? o.values.length : 1), 0);
+  if (terms > MAX_OPERATIONS) {
+    throw new InvalidOperationsError(
+      `More than ${MAX_OPERATIONS} operations and $addToSet values in one call (${terms})`,
+    );
+  }
   return result;
 }
 

@@ -125,6 +125,18 @@ describeConformance('apply', (fixture) => {
     expect(await store.get(big, 'b')).toEqual(saved.document);
   });
 
+  it('$addToSet takes up to 256 values in one call; more is refused before the database', async () => {
+    const { store } = fixture();
+    const sets = store.collection<{ id: string; a: number[] }>('sets');
+    await store.insert(sets, { id: 's', a: [0] });
+    const values = Array.from({ length: 256 }, (_, i) => i);
+    const saved = await store.apply(sets, 's', { $addToSet: { a: { $each: values } } });
+    expect(saved.document.a).toEqual(values);
+    await expect(
+      store.apply(sets, 's', { $addToSet: { a: { $each: [...values, 256] } } }),
+    ).rejects.toThrow(InvalidOperationsError);
+  });
+
   it('applies exact double arithmetic on both databases', async () => {
     const { store } = fixture();
     const c = store.collection<{ id: string; x: number }>('numbers');

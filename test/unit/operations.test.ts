@@ -29,6 +29,22 @@ describe('normalizeOperations', () => {
     ['an object to $addToSet', { $addToSet: { a: { b: 1 } } }],
     ['a lone surrogate', { $set: { a: '\ud800' } }],
     ['a class instance', { $set: { a: new Date() } }],
+    // A SQLite statement refused 1,000 as too deep; 256 × 200 took minutes to compile.
+    [
+      'more $addToSet values than the budget',
+      { $addToSet: { a: { $each: Array.from({ length: 257 }, (_, i) => i) } } },
+    ],
+    [
+      'operations and $addToSet values together over the budget',
+      {
+        $addToSet: Object.fromEntries(
+          Array.from({ length: 10 }, (_, i) => [
+            `f${i}`,
+            { $each: Array.from({ length: 30 }, (_, j) => j) },
+          ]),
+        ),
+      },
+    ],
   ])('refuses %s', (_, ops) => {
     expect(() => normalizeOperations(ops, ['id'])).toThrow(InvalidOperationsError);
   });
