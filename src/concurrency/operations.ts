@@ -83,7 +83,11 @@ export const OPERATORS = [
 ] as const;
 
 const MAX_OPERATIONS = 256;
-const MAX_VALUES = 1000;
+const MAX_VALUES = 256;
+// A path's prefixes are each read in the compiled statement, so its cost grows with the
+// square of its length: paths are kept short, and their segments bounded per call.
+const MAX_PATH_SEGMENTS = 16;
+const MAX_SEGMENTS = 512;
 const MAX_DEPTH = 64;
 // The key a `$pull` operand of bare field operators is tested under, then dropped.
 const ITEM = 'item';
@@ -134,6 +138,12 @@ export function normalizeOperations(
   if (terms > MAX_OPERATIONS) {
     throw new InvalidOperationsError(
       `More than ${MAX_OPERATIONS} operations and $addToSet values in one call (${terms})`,
+    );
+  }
+  const segments = result.reduce((n, o) => n + o.path.length, 0);
+  if (segments > MAX_SEGMENTS) {
+    throw new InvalidOperationsError(
+      `More than ${MAX_SEGMENTS} path segments in one call (${segments})`,
     );
   }
   return result;
@@ -210,9 +220,20 @@ function each(operand: unknown, where: string): unknown[] {
 // Paths follow the condition syntax exactly, so the condition validator parses them.
 function parsePath(field: string): string[] {
   try {
-    const parsed = normalizeCondition({ [field]: { $exists: true } });
-    if (parsed.op === 'exists') return parsed.path;
-  } catch {
+    // A lone surrogate cannot be a stored key: both databases would write U+FFFD instead.
+    const parsed = field.isWellFormed()
+      ? normalizeCondition({ [field]: { $exists: true } })
+      : undefined;
+    if (parsed?.op === 'exists') {
+      if (parsed.path.length > MAX_PATH_SEGMENTS) {
+        throw new InvalidOperationsError(
+          `The path ${JSON.stringify(field.slice(0, 80))} has more than ${MAX_PATH_SEGMENTS} segments`,
+        );
+      }
+      return parsed.path;
+    }
+  } catch (error) {
+    if (error instanceof InvalidOperationsError) throw error;
     // Reported below, in the words of operations.
   }
   throw new InvalidOperationsError(

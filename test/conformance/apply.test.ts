@@ -132,6 +132,9 @@ describeConformance('apply', (fixture) => {
     const values = Array.from({ length: 256 }, (_, i) => i);
     const saved = await store.apply(sets, 's', { $addToSet: { a: { $each: values } } });
     expect(saved.document.a).toEqual(values);
+    // $push too: SQLite refused 1,000 values as too many arguments.
+    const pushed = await store.apply(sets, 's', { $push: { a: { $each: values } } });
+    expect(pushed.document.a).toHaveLength(512);
     await expect(
       store.apply(sets, 's', { $addToSet: { a: { $each: [...values, 256] } } }),
     ).rejects.toThrow(InvalidOperationsError);

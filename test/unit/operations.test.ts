@@ -29,6 +29,20 @@ describe('normalizeOperations', () => {
     ['an object to $addToSet', { $addToSet: { a: { b: 1 } } }],
     ['a lone surrogate', { $set: { a: '\ud800' } }],
     ['a class instance', { $set: { a: new Date() } }],
+    ['a path of more than 16 segments', { $inc: { [Array(17).fill('a').join('.')]: 1 } }],
+    [
+      'more than 512 path segments in one call',
+      {
+        $inc: Object.fromEntries(
+          Array.from({ length: 40 }, (_, i) => [`${Array(15).fill('a').join('.')}.f${i}`, 1]),
+        ),
+      },
+    ],
+    ['a lone surrogate in a path', { $set: { '\ud800': 1 } }],
+    [
+      'more than 256 values to $push',
+      { $push: { a: { $each: Array.from({ length: 257 }, (_, i) => i) } } },
+    ],
     // A SQLite statement refused 1,000 as too deep; 256 × 200 took minutes to compile.
     [
       'more $addToSet values than the budget',
