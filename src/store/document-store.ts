@@ -20,6 +20,7 @@ import { isPlainObject, optionsObject } from '../core/json.js';
 import type { DocumentMetadata, Version } from '../core/metadata.js';
 import type { Operation } from '../core/operation.js';
 import type { Hooks } from '../observe/hooks.js';
+import { appliedDocument } from './applied-document.js';
 import { BackendRuntime } from './backend-runtime.js';
 import { Collection, type CollectionOptions } from './collection.js';
 import { commitPlanned, landedOf } from './commit.js';
@@ -72,8 +73,13 @@ export interface Written {
 
 /** What `apply()` did: the write, and the document its operations made. */
 export interface Applied<T> extends Written {
-  /** The document as stored after the operations, its id and version fields filled in. */
-  readonly document: T;
+  /**
+   * The document as stored after the operations, its id and version fields filled in.
+   * `null` only when the write's reply was lost after it committed and another write
+   * changed the document before the write log was read: the operations landed, once, as
+   * `metadata` says, but what they made is no longer stored.
+   */
+  readonly document: T | null;
 }
 
 /** Options of `apply()`: a check that never inserts (not `mustNotExist` or a revision check). */
@@ -369,8 +375,7 @@ export class DocumentStoreBase {
     const [outcome] = await this.#commitOne(planned);
     const metadata = landedOf(planned, outcome);
     const body = outcome?.status === 'ok' ? outcome.body : undefined;
-    if (body === undefined) throw new Error(`The backend returned no document for ${c.name}/${id}`);
-    const document = c.toEntity(id, { body, metadata });
+    const document = await appliedDocument(this.#context, c, id, metadata, body);
     return { id, written: true, version: metadata[c.versionKind], metadata, document };
   }
 

@@ -49,7 +49,7 @@ describeConformance('apply', (fixture) => {
         { check: { condition: { stock: { $gte: n } } } },
       );
     await expect(sell(3)).rejects.toBeInstanceOf(ConcurrencyError);
-    expect((await sell(2)).document.stock).toBe(0);
+    expect((await sell(2)).document?.stock).toBe(0);
     await expect(
       store.apply(c, 'p', { $set: { name: 'x' } }, { check: { version: 1 } }),
     ).rejects.toBeInstanceOf(ConcurrencyError);
@@ -131,10 +131,10 @@ describeConformance('apply', (fixture) => {
     await store.insert(sets, { id: 's', a: [0] });
     const values = Array.from({ length: 256 }, (_, i) => i);
     const saved = await store.apply(sets, 's', { $addToSet: { a: { $each: values } } });
-    expect(saved.document.a).toEqual(values);
+    expect(saved.document?.a).toEqual(values);
     // $push too: SQLite refused 1,000 values as too many arguments.
     const pushed = await store.apply(sets, 's', { $push: { a: { $each: values } } });
-    expect(pushed.document.a).toHaveLength(512);
+    expect(pushed.document?.a).toHaveLength(512);
     await expect(
       store.apply(sets, 's', { $addToSet: { a: { $each: [...values, 256] } } }),
     ).rejects.toThrow(InvalidOperationsError);
@@ -144,9 +144,9 @@ describeConformance('apply', (fixture) => {
     const { store } = fixture();
     const c = store.collection<{ id: string; x: number }>('numbers');
     await store.insert(c, { id: 'n', x: 0.1 });
-    expect((await store.apply(c, 'n', { $inc: { x: 0.2 } })).document.x).toBe(0.30000000000000004);
+    expect((await store.apply(c, 'n', { $inc: { x: 0.2 } })).document?.x).toBe(0.30000000000000004);
     await store.put(c, { id: 'n', x: 1.2345678901234567e250 }, { check: 'none' });
-    expect((await store.apply(c, 'n', { $mul: { x: 3 } })).document.x).toBe(
+    expect((await store.apply(c, 'n', { $mul: { x: 3 } })).document?.x).toBe(
       1.2345678901234567e250 * 3,
     );
     await expect(store.apply(c, 'n', { $mul: { x: 1e100 } })).rejects.toBeInstanceOf(
@@ -203,7 +203,7 @@ describeConformance('apply', (fixture) => {
               { $inc: { stock: -n } },
               { check: { condition: { stock: { $gte: n } } } },
             );
-            expect(done.document.stock).toBeGreaterThanOrEqual(0);
+            expect(done.document?.stock).toBeGreaterThanOrEqual(0);
             acknowledged.push(n);
           } catch (error) {
             if (!(error instanceof ConcurrencyError)) throw error;

@@ -65,6 +65,8 @@ export interface Doc {
   id: string;
   mark: string;
   status: string;
+  /** How many applies changed it (operationsOf). */
+  applied?: number;
   version?: number;
 }
 
@@ -129,6 +131,7 @@ const CHECKS: Record<CheckKind, { check: Check; policy?: PolicyConfig; absent?: 
 };
 
 interface Entry {
+  /** An apply writes the live document as a put does, so the other writer overwrites it. */
   readonly op: 'put' | 'delete';
   readonly count: 1 | 2;
   /** Check kinds this entry point cannot carry, and why. */
@@ -150,6 +153,18 @@ const DELETES_CANNOT: Partial<Record<CheckKind, string>> = {
   revisionAbove: DELETE_CANNOT,
   tryRevisionAbove: DELETE_CANNOT,
 };
+const APPLY_CANNOT = 'an apply changes a live document only (InvalidArgumentError)';
+const APPLIES_CANNOT: Partial<Record<CheckKind, string>> = {
+  mustNotExist: APPLY_CANNOT,
+  revisionAbove: APPLY_CANNOT,
+  tryRevisionAbove: APPLY_CANNOT,
+};
+
+/**
+ * The operations every apply of the scenarios sends: its mark, and a counter that shows
+ * how many times they were applied.
+ */
+export const operationsOf = (mark: string) => ({ $set: { mark }, $inc: { applied: 1 } });
 
 // A session's save of every id, each with `check`; true when it wrote (a `tryRevisionAbove`
 // miss leaves the entity's version field empty).
@@ -179,6 +194,14 @@ function sessionEntry(op: 'put' | 'delete', count: 1 | 2): Entry {
 }
 
 const first = (ctx: WriterContext) => ctx.ids[0] as string;
+
+// saveChanges() of an apply to each id, each with the check.
+async function applyInSession(ctx: WriterContext, check: Check): Promise<boolean> {
+  const session = ctx.store.openSession();
+  for (const id of ctx.ids) session.apply(DOCS, id, operationsOf(ctx.mark), { check });
+  await session.saveChanges();
+  return true;
+}
 
 /** The document entry points, each with the check kinds it cannot carry. */
 export const ENTRIES: Record<string, Entry> = {
@@ -232,6 +255,25 @@ export const ENTRIES: Record<string, Entry> = {
       );
       return true;
     },
+  },
+  apply: {
+    op: 'put',
+    count: 1,
+    notApplicable: APPLIES_CANNOT,
+    run: async (ctx, check) =>
+      (await ctx.store.apply(DOCS, first(ctx), operationsOf(ctx.mark), { check })).written,
+  },
+  'session apply': {
+    op: 'put',
+    count: 1,
+    notApplicable: APPLIES_CANNOT,
+    run: applyInSession,
+  },
+  'session batch apply': {
+    op: 'put',
+    count: 2,
+    notApplicable: APPLIES_CANNOT,
+    run: applyInSession,
   },
   'session store': sessionEntry('put', 1),
   'session delete': sessionEntry('delete', 1),
@@ -292,27 +334,32 @@ interface HttpCase {
   readonly seeded: boolean;
   /** `false`: the handler lets writes without a precondition through (last write wins). */
   readonly requirePreconditions?: false;
+  /** A PATCH of atomic operations rather than a merge patch. */
+  readonly operations?: true;
 }
 
 const UNMODIFIED = new Date(FUTURE).toUTCString();
+// The preconditions a request to a stored document may carry.
+const preconditionsOf = (method: HttpCase['method']): HttpCase[] => [
+  { method, precondition: 'If-Match: "1"', headers: { 'if-match': '"1"' }, seeded: true },
+  { method, precondition: 'If-Match: *', headers: { 'if-match': '*' }, seeded: true },
+  {
+    method,
+    precondition: 'If-Unmodified-Since',
+    headers: { 'if-unmodified-since': UNMODIFIED },
+    seeded: true,
+  },
+  {
+    method,
+    precondition: 'none (preconditions not required)',
+    headers: {},
+    seeded: true,
+    requirePreconditions: false as const,
+  },
+];
+const HTTP_PRECONDITIONS_OF_PATCH = preconditionsOf('PATCH');
 const HTTP_CASES: readonly HttpCase[] = [
-  ...(['PUT', 'PATCH', 'DELETE'] as const).flatMap((method): HttpCase[] => [
-    { method, precondition: 'If-Match: "1"', headers: { 'if-match': '"1"' }, seeded: true },
-    { method, precondition: 'If-Match: *', headers: { 'if-match': '*' }, seeded: true },
-    {
-      method,
-      precondition: 'If-Unmodified-Since',
-      headers: { 'if-unmodified-since': UNMODIFIED },
-      seeded: true,
-    },
-    {
-      method,
-      precondition: 'none (preconditions not required)',
-      headers: {},
-      seeded: true,
-      requirePreconditions: false as const,
-    },
-  ]),
+  ...(['PUT', 'PATCH', 'DELETE'] as const).flatMap(preconditionsOf),
   {
     method: 'PUT',
     precondition: 'If-None-Match: *',
@@ -320,6 +367,7 @@ const HTTP_CASES: readonly HttpCase[] = [
     seeded: false,
   },
   { method: 'PUT', precondition: 'none, creating', headers: {}, seeded: false },
+  ...HTTP_PRECONDITIONS_OF_PATCH.map((c) => ({ ...c, operations: true as const })),
 ];
 
 // One request to a node:http server on 127.0.0.1 serving the writer's store.
@@ -332,11 +380,19 @@ async function request(ctx: WriterContext, c: HttpCase): Promise<boolean> {
     }),
   );
   try {
-    const body =
-      c.method === 'DELETE'
-        ? undefined
-        : JSON.stringify(c.method === 'PUT' ? bodyOf(first(ctx), ctx.mark) : { mark: ctx.mark });
-    const type = c.method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
+    const sent =
+      c.method === 'PUT'
+        ? bodyOf(first(ctx), ctx.mark)
+        : c.operations
+          ? operationsOf(ctx.mark)
+          : { mark: ctx.mark };
+    const body = c.method === 'DELETE' ? undefined : JSON.stringify(sent);
+    const type =
+      c.method === 'PUT'
+        ? 'application/json'
+        : c.operations
+          ? 'application/vnd.noclobber.ops+json'
+          : 'application/merge-patch+json';
     const response = await fetch(`${server.url}/${DOCS}/${encodeURIComponent(first(ctx))}`, {
       method: c.method,
       headers: { ...c.headers, ...(body === undefined ? {} : { 'content-type': type }) },
@@ -351,7 +407,7 @@ async function request(ctx: WriterContext, c: HttpCase): Promise<boolean> {
 }
 
 const httpScenarios: Scenario[] = HTTP_CASES.map((c) => ({
-  name: `HTTP ${c.method} with ${c.precondition}`,
+  name: `HTTP ${c.method}${c.operations ? ' of operations' : ''} with ${c.precondition}`,
   target: 'documents',
   count: 1,
   seeded: c.seeded,

@@ -1,9 +1,11 @@
 import type { Operations } from '../../concurrency/operations.js';
+import type { DocumentMetadata } from '../../core/metadata.js';
 import type { LandingCheck } from '../../store/document-store.js';
 import {
   type Context,
   currentOf,
   documentResponse,
+  etagOf,
   failure,
   isAbsence,
   lookupMetadata,
@@ -11,6 +13,7 @@ import {
   pinned,
   preconditionFailed,
 } from '../context.js';
+import { formatHttpDate } from '../http-date.js';
 import {
   directCheck,
   evaluatePreconditions,
@@ -59,9 +62,20 @@ async function applyChecked(
 ): Promise<Response> {
   try {
     const applied = await ctx.store.apply(ctx.c, id, operations, { check });
+    if (applied.document === null) return landedOnly(ctx, applied.metadata);
     return documentResponse(ctx, 200, applied.document, applied.metadata);
   } catch (error) {
     if (isAbsence(error)) return noDocument(id);
     return failure(ctx, error, preconditioned);
   }
+}
+
+// The operations landed (their lost reply was settled by the write log), but the document
+// they made was changed again before it could be read back: 204 with the version written.
+function landedOnly(ctx: Context, metadata: DocumentMetadata): Response {
+  const headers = {
+    etag: etagOf(ctx.c, metadata),
+    'last-modified': formatHttpDate(metadata.lastModified),
+  };
+  return new Response(null, { status: 204, headers });
 }
