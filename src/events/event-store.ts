@@ -251,13 +251,13 @@ export class EventStore {
         ...w,
         streamId,
         version: first + i,
-        position: outcome.firstPosition + BigInt(i),
+        position: outcome.positions[i] as bigint,
         timestamp: outcome.timestamp,
       }),
     );
     return {
       version: outcome.version,
-      position: outcome.firstPosition + BigInt(writes.length - 1),
+      position: outcome.positions[writes.length - 1] as bigint,
       events,
     };
   }

@@ -132,10 +132,18 @@ export class BackendRuntime implements Backend {
       fromRecords: async (records) => {
         const own = records.get(append.token);
         if (!own) return undefined;
+        // The record holds the append's new version; its events hold their positions.
+        const count = append.events.length;
+        const events = await this.#backend.readStream(append.tenant, append.streamId, {
+          from: own.revision - count + 1,
+          to: own.revision,
+          direction: 'forward',
+          limit: count,
+        });
         return {
           status: 'ok',
           version: own.revision,
-          firstPosition: own.seq,
+          positions: events.map((e) => e.position),
           timestamp: own.at,
           ...(projection
             ? { projection: landedOutcome(projection, records.get(projection.token)) }

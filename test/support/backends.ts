@@ -44,6 +44,12 @@ export interface BackendEntry<C extends BackendConfig = BackendConfig> {
    * are migrated, and returns how to undo it; without it, the database is away from the start.
    */
   unavailable(config: C): Promise<{ backend: Backend; takeAway?(): () => void }>;
+  /**
+   * Makes writes on a migrated database wait a random while after drawing their seq (or
+   * positions) and before committing, and returns how to undo it; absent where writers
+   * cannot commit out of the order they drew (one writer at a time).
+   */
+  slowCommits?(config: C): Promise<() => Promise<void>>;
   /** A server of the run's own for a benchmark or stress run; absent for an embedded database. */
   startServer?(): Promise<RunServer>;
   /**

@@ -177,7 +177,10 @@ export interface Backend {
   appendToStream(append: StreamAppend): Promise<AppendOutcome>;
   /** Events of one stream with versions from `from` to `to`, in `direction` order. */
   readStream(tenant: string, streamId: string, range: StreamRange): Promise<StoredEvent[]>;
-  /** Events of a tenant's streams after `after`, in position order. */
+  /**
+   * Events of a tenant's streams after `after`, in position order, never skipping one: an
+   * event that commits later never has a position below one already returned.
+   */
   readAll(tenant: string, after: bigint, limit: number): Promise<StoredEvent[]>;
   /**
    * The write log's records of these tokens (a tenant's), found or not. Every committed
@@ -249,8 +252,8 @@ export interface StreamAppend {
 }
 
 /**
- * What an append ended in: `ok` with the stream's new version, the position of its first
- * event and the database time; `conflict` with the stream's real version (0: no stream);
+ * What an append ended in: `ok` with the stream's new version, its events' positions (in
+ * event order; rising, not necessarily consecutive) and the database time; `conflict` with the stream's real version (0: no stream);
  * `projectionFailed` when the projected document's write missed its check (nothing was
  * appended).
  */
@@ -258,7 +261,7 @@ export type AppendOutcome =
   | {
       readonly status: 'ok';
       readonly version: number;
-      readonly firstPosition: bigint;
+      readonly positions: readonly bigint[];
       readonly timestamp: number;
       readonly projection?: WriteOutcome;
     }

@@ -26,6 +26,7 @@ import { compileCondition } from './condition.js';
 import { checkConnectionOptions } from './connection-options.js';
 import { nodePostgres } from './driver.js';
 import { transientOf } from './errors.js';
+import { type Feed, horizon } from './gate.js';
 import { compileOperations } from './ops.js';
 import type { PostgresPool, PostgresPoolConfig } from './pool.js';
 import { migrate } from './schema.js';
@@ -92,6 +93,9 @@ export class PostgresBackend implements Backend {
   readonly #quoted: string;
   readonly #statements = new Map<string, string>();
   readonly #prepared = new Map<string, string>();
+  // The highest horizon each feed reached: safe for good, so a reader that cannot take the
+  // gate in time reads up to it instead.
+  readonly #horizons: Record<Feed, string> = { seq: '0', event_position: '0' };
 
   constructor(options: PostgresOptions) {
     checkConnectionOptions(options);
@@ -230,12 +234,32 @@ export class PostgresBackend implements Backend {
   }
 
   async readAll(tenant: string, after: bigint, limit: number): Promise<StoredEvent[]> {
+    const upTo = await this.#horizon('event_position');
+    if (after >= BigInt(upTo)) return [];
     const rows = await this.#query<EventRow>(this.#sql('read_all', streams.readAll), [
       tenant,
       after.toString(),
       limit,
+      upTo,
     ]);
     return rows.map(toEvent);
+  }
+
+  // The feed's horizon (see `gate.ts`), or the last one reached when writers in flight
+  // hold the gate past its wait: the page is then shorter, never wrong.
+  async #horizon(feed: Feed): Promise<string> {
+    try {
+      const [row] = await this.#query<{ horizon: string }>(
+        this.#sql(`horizon_${feed}`, horizon(feed)),
+        [],
+      );
+      const reached = (row as { horizon: string }).horizon;
+      if (BigInt(reached) > BigInt(this.#horizons[feed])) this.#horizons[feed] = reached;
+    } catch (error) {
+      const code = (error as { cause?: { code?: unknown } }).cause?.code;
+      if (!(error instanceof TransientError && code === '55P03')) throw error;
+    }
+    return this.#horizons[feed];
   }
 
   // Runs `work` in a transaction on one connection: COMMIT when it says so, ROLLBACK when
@@ -312,13 +336,22 @@ export class PostgresBackend implements Backend {
     filter: ChangesFilter = {},
   ): Promise<StoredChange[]> {
     const { collection, maxBytes = Number.MAX_SAFE_INTEGER } = filter;
+    const upTo = await this.#horizon('seq');
+    if (BigInt(since) >= BigInt(upTo)) return [];
     const text =
       collection === undefined
         ? this.#sql('changes', sql.changes(false))
         : this.#sql('changes_of_collection', sql.changes(true));
     const rows = await this.#query<
       MetadataRow & { collection: string; id: string; body: string | null; deleted: boolean }
-    >(text, [tenant, since, limit, maxBytes, ...(collection === undefined ? [] : [collection])]);
+    >(text, [
+      tenant,
+      since,
+      limit,
+      maxBytes,
+      upTo,
+      ...(collection === undefined ? [] : [collection]),
+    ]);
     return rows.map((row) => ({
       collection: row.collection,
       id: row.id,
@@ -493,20 +526,18 @@ function toMetadata(row: MetadataRow): DocumentMetadata {
 interface AppendRow {
   cur_version: string | null;
   version: string | null;
-  last_position: string | null;
+  positions: string[] | null;
   now: string;
 }
 
 function appendOutcomeOf(row: AppendRow): AppendOutcome {
-  if (row.version === null || row.last_position === null) {
+  if (row.version === null || row.positions === null) {
     return { status: 'conflict', actual: Number(row.cur_version ?? 0) };
   }
-  const version = Number(row.version);
-  const count = version - Number(row.cur_version ?? 0);
   return {
     status: 'ok',
-    version,
-    firstPosition: BigInt(row.last_position) - BigInt(count) + 1n,
+    version: Number(row.version),
+    positions: row.positions.map(BigInt),
     timestamp: Number(row.now),
   };
 }

@@ -68,10 +68,25 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     CREATE INDEX documents_tenant_collection_seq ON ${s}.documents (tenant, collection, seq);
     ALTER TABLE ${s}.documents ADD COLUMN size integer;
     UPDATE ${s}.documents SET size = octet_length(body::text) WHERE body IS NOT NULL;`,
+  // 4: seq and event positions come from sequences, not counter rows held to commit, so
+  // writes to different documents commit in parallel. Readers of the feeds stay gapless
+  // through the feed gates (see `gate.ts`). Each sequence goes on from its counter, and
+  // the counters go: a process still running older code then fails loudly instead of
+  // handing out numbers the sequences hand out too.
+  (s) => `
+    CREATE SEQUENCE ${s}.seq AS bigint;
+    SELECT setval('${s}.seq', greatest(value, 1), value > 0) FROM ${s}.counter;
+    CREATE SEQUENCE ${s}.event_position AS bigint;
+    SELECT setval('${s}.event_position', greatest(value, 1), value > 0) FROM ${s}.event_counter;
+    DROP TABLE ${s}.counter;
+    DROP TABLE ${s}.event_counter;`,
 ];
 
 /** The schema version this code writes and reads. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** The migration steps for the quoted schema name, step `i` upgrading version `i` to `i + 1`. */
+export const migrationSteps = (quoted: string): string[] => MIGRATIONS.map((step) => step(quoted));
 
 /**
  * Brings the schema to `SCHEMA_VERSION` in one transaction under an advisory lock, so
@@ -79,7 +94,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
  */
 export async function migrate(pool: Pool, schema: string, quoted: string): Promise<void> {
   const migration = {
-    steps: MIGRATIONS.map((step) => step(quoted)),
+    steps: migrationSteps(quoted),
     versionTable: `${quoted}.schema_version`,
     subject: `Schema ${schema}`,
   };

@@ -1,3 +1,5 @@
+import { draw, takeGate } from './gate.js';
+
 /**
  * The SQL of the PostgreSQL backend. A batch of N checked writes is one statement with
  * the writes passed as arrays: it locks the stored rows (in key order, so batches never
@@ -80,21 +82,15 @@ verdict AS (
   FROM judged
 ),
 to_write AS (
-  SELECT j.*, row_number() OVER (ORDER BY j.ord) AS n
-  FROM judged j WHERE j.pass AND NOT j.unfit AND (SELECT ok FROM verdict)
+  SELECT j.* FROM judged j WHERE j.pass AND NOT j.unfit AND (SELECT ok FROM verdict)
 ),
--- One counter row hands out seq: its lock is held to commit, so seq order is commit
--- order and a changes-feed reader never sees a later seq before an earlier one.
-counter AS (
-  UPDATE ${s}.counter SET value = value + (SELECT count(*) FROM to_write)
-  WHERE id = 1 AND EXISTS (SELECT 1 FROM to_write)
-  RETURNING value - (SELECT count(*) FROM to_write) AS base
-),
+${takeGate(s, 'seq')},
 planned AS (
   SELECT w.*,
     CASE WHEN w.kind = 'revisionAbove' THEN w.rev WHEN w.present THEN w.cur_revision + 1 ELSE 1 END AS new_revision,
-    (SELECT base FROM counter) + w.n AS new_seq
+    ${draw(s, 'seq')} AS new_seq
   FROM to_write w
+  ORDER BY w.ord
 ),
 updated AS (
   UPDATE ${s}.documents d SET
@@ -162,12 +158,9 @@ judged AS MATERIALIZED (
   SELECT ${judgement('false')}
   FROM input i LEFT JOIN cur c ON true
 ),
--- The counter row hands out seq as in commitBatch, locked after the document row (the
--- same order as every batch) and held to commit, so seq order stays commit order.
-counter AS (
-  UPDATE ${s}.counter SET value = value + 1
-  WHERE id = 1 AND (SELECT pass FROM judged)
-  RETURNING value
+${takeGate(s, 'seq')},
+counter AS MATERIALIZED (
+  SELECT ${draw(s, 'seq')} AS value WHERE (SELECT pass FROM judged)
 ),
 -- The verdict is read through scalar subqueries, not joined in: an UPDATE joined with a
 -- CTE carries a copy of the CTE row for its concurrency recheck. d.revision is the locked
@@ -266,8 +259,8 @@ FROM unnest($3::text[]) AS u(id)
 JOIN ${s}.documents d ON d.tenant = $1 AND d.collection = $2 AND d.id = u.id`;
 
 /**
- * The changes feed of one tenant (`$4`: the byte budget), or with `byCollection` of one
- * collection (`$5`). The page's rows are cut at the budget in the database, so bodies
+ * The changes feed of one tenant after `$2` up to the horizon `$5` (see `gate.ts`; `$4`:
+ * the byte budget), or with `byCollection` of one collection (`$6`). The page's rows are cut at the budget in the database, so bodies
  * past it never leave the server; the first row is kept whatever its size. A row's size
  * is the length of the JSON text it was written with, kept in its `size` column: turning
  * every candidate body into text just to measure it cost as much as sending it, and its
@@ -284,7 +277,7 @@ FROM (
   FROM (
     SELECT seq, coalesce(size, 0) AS size
     FROM ${s}.documents
-    WHERE tenant = $1 AND seq > $2 ${byCollection ? 'AND collection = $5' : ''}
+    WHERE tenant = $1 AND seq > $2 AND seq <= $5 ${byCollection ? 'AND collection = $6' : ''}
     ORDER BY seq
     LIMIT $3
   ) p

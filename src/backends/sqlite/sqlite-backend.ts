@@ -178,8 +178,7 @@ export class SqliteBackend implements Backend {
       return { status: 'conflict', actual: row?.version ?? 0 };
     }
     const insert = this.#statement(streams.insertEvent);
-    let firstPosition = 0n;
-    append.events.forEach((event, i) => {
+    const positions = append.events.map((event, i) => {
       const { lastInsertRowid } = insert.run({
         ...key,
         version: head.version - count + 1 + i,
@@ -189,16 +188,16 @@ export class SqliteBackend implements Backend {
         metadata: event.metadata,
         now: head.now,
       });
-      if (i === 0) firstPosition = BigInt(lastInsertRowid);
+      return BigInt(lastInsertRowid);
     });
     this.#statement(sql.logAppend).run({
       ...key,
       token: append.token,
       version: head.version,
-      position: firstPosition,
+      position: positions[0],
       now: head.now,
     });
-    const ok = { status: 'ok', version: head.version, firstPosition, timestamp: head.now } as const;
+    const ok = { status: 'ok', version: head.version, positions, timestamp: head.now } as const;
     if (!append.projection) return ok;
     const projection = this.#write(append.projection);
     if (isFailure(projection))
