@@ -397,21 +397,10 @@ export class PostgresBackend implements Backend {
   }
 
   // The batch's arrays, one per input column, and its condition checks as one CASE. A
-  // batch of one write without a condition (every update() and one-call write) takes the
-  // lighter single-write statement, with the same fields as scalar parameters.
+  // batch of one write (every update(), apply() and one-call write) takes the lighter
+  // single-write statement, with the same fields as scalar parameters.
   #batch(writes: readonly Write[]): { text: string; values: unknown[] } {
-    const only = writes.length === 1 ? (writes[0] as Write) : undefined;
-    if (only && only.check.kind !== 'condition' && only.op !== 'apply') {
-      // Only these checks can pass on an absent row, and only a put inserts.
-      const kind = only.check.kind;
-      const canInsert =
-        only.op === 'put' &&
-        (kind === 'mustNotExist' || kind === 'revisionAbove' || kind === 'none');
-      const text = canInsert
-        ? this.#sql('commitOneInsert', (s) => sql.commitOne(s, true))
-        : this.#sql('commitOneUpdate', (s) => sql.commitOne(s, false));
-      return { text, values: inputRow(only, 0).slice(1) };
-    }
+    if (writes.length === 1) return this.#one(writes[0] as Write);
     const columns: unknown[][] = sql.INPUT_COLUMNS.map(() => []);
     const extra: unknown[] = [];
     const bind = (value: unknown) => {
@@ -437,14 +426,38 @@ export class PostgresBackend implements Backend {
     if (!cases.length && !applied) {
       return { text: this.#sql('commit', (s) => sql.commitBatch(s, 'false')), values };
     }
-    const text = sql.commitBatch(this.#quoted, conditions, applied);
-    // A hot document takes the same few shapes of operations again and again: those are
-    // prepared (planning this statement costs more than running it), up to a bound.
-    if (applied && !cases.length && this.#statements.size < PREPARED_SHAPES) {
-      const digest = createHash('sha1').update(text).digest('hex').slice(0, 16);
-      return { text: this.#sql(`apply_${digest}`, () => text), values };
+    return { text: sql.commitBatch(this.#quoted, conditions, applied), values };
+  }
+
+  // The single-write statement. Without a condition or operations its text is fixed; with
+  // them it varies with their shape, and a hot document takes the same few shapes again
+  // and again: those are prepared (planning costs more than running), up to a bound.
+  #one(write: Write): { text: string; values: unknown[] } {
+    const extra: unknown[] = [];
+    const bind = (value: unknown) => {
+      extra.push(value);
+      return `$${sql.INPUT_COLUMNS.length - 1 + extra.length}`;
+    };
+    const check = write.check;
+    const kind = check.kind;
+    // Only these checks can pass on an absent row, and only a put inserts.
+    const canInsert =
+      write.op === 'put' &&
+      (kind === 'mustNotExist' || kind === 'revisionAbove' || kind === 'none');
+    const values = inputRow(write, 0).slice(1);
+    const condition = kind === 'condition' ? compileCondition(check.condition, bind) : undefined;
+    const applied =
+      write.op === 'apply' ? compileOperations(write.operations ?? [], bind) : undefined;
+    if (condition === undefined && applied === undefined) {
+      const text = canInsert
+        ? this.#sql('commitOneInsert', (s) => sql.commitOne(s, { canInsert }))
+        : this.#sql('commitOneUpdate', (s) => sql.commitOne(s, { canInsert }));
+      return { text, values };
     }
-    return { text, values };
+    const text = sql.commitOne(this.#quoted, { canInsert, condition, applied });
+    if (this.#statements.size >= PREPARED_SHAPES) return { text, values: [...values, ...extra] };
+    const digest = createHash('sha1').update(text).digest('hex').slice(0, 16);
+    return { text: this.#sql(`one_${digest}`, () => text), values: [...values, ...extra] };
   }
 }
 
