@@ -58,6 +58,13 @@ it('a file made by schema version 1 upgrades in place and continues its seq', as
     version: SCHEMA_VERSION,
   });
   expect(upgraded.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+  // The last seq handed out is kept in the write log's counter row, not a table of its own.
+  expect(
+    upgraded.prepare("SELECT seq FROM noclobber_writes WHERE token = '~' AND tenant = ''").get(),
+  ).toEqual({ seq: 59 });
+  expect(
+    upgraded.prepare("SELECT name FROM sqlite_master WHERE name = 'noclobber_counter'").get(),
+  ).toBeUndefined();
   upgraded.close();
 });
 

@@ -6,10 +6,10 @@
 
 const TABLE = 'noclobber_documents';
 const KEY = 'tenant = @tenant AND collection = @collection AND id = @id';
-// A write statement holds SQLite's write lock from this read of the counter to its
-// commit, and the schema's triggers move the counter on with every write, so no two
-// writes ever take the same value.
-const NEXT_SEQ = '(SELECT seq + 1 FROM noclobber_counter WHERE id = 1)';
+// A write statement holds SQLite's write lock from this read of the counter (the write
+// log's row keyed '~', see the schema) to its commit, and the log's triggers move the
+// counter on with every write, so no two writes ever take the same value.
+const NEXT_SEQ = `(SELECT seq + 1 FROM noclobber_writes WHERE token = '~' AND tenant = '')`;
 export const NOW = `CAST(unixepoch('subsec') * 1000 AS INTEGER)`;
 // Only what the database decides: the token and the actor are the write's own. The backend
 // reads it as an array (`raw()`): building a row object for each write cost more than the
