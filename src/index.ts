@@ -132,4 +132,5 @@ export {
   type SessionWriteOptions,
 } from './store/session.js';
 export type { Mutation, UpdateContext, UpdateOptions } from './store/update.js';
+export type { WatchOptions } from './store/watch.js';
 export type { WriteLogOptions } from './store/write-log-pruner.js';

@@ -16,6 +16,7 @@ import {
 import { TransientError } from '../core/errors.js';
 import type { DocumentMetadata } from '../core/metadata.js';
 import { sleep } from '../core/sleep.js';
+import { Wake } from './wake.js';
 
 /** How the runtime tries again when the database fails (never when a check fails). */
 export interface TransientRetry {
@@ -47,6 +48,8 @@ export class BackendRuntime implements Backend {
   readonly #retry: TransientRetry;
   readonly #inFlight = new Set<Promise<unknown>>();
   #closing = false;
+  /** Notified after every commit and append through this runtime, for `watch()`. */
+  readonly committed = new Wake();
 
   constructor(backend: Backend, retry: TransientRetry = DEFAULT_RETRY) {
     this.#backend = backend;
@@ -112,48 +115,57 @@ export class BackendRuntime implements Backend {
   /** Commits a batch: the backend's outcomes, exactly once, or a `TransientError`. */
   commit(writes: readonly Write[], signal?: AbortSignal): Promise<WriteOutcome[]> {
     if (writes.length === 0) return Promise.resolve([]);
-    return this.#sending({
-      send: () => this.#backend.commit(writes),
-      // Every write landed now with its token, so no earlier try recorded any of them.
-      settled: (outcomes) => outcomes.every((o) => o.status === 'ok'),
-      fromRecords: async (records) => writes.map((w) => landedOutcome(w, records.get(w.token))),
-      tenant: writes[0]?.tenant as string,
-      tokens: writes.map((w) => w.token),
-      signal,
-    });
+    return this.#notifying(
+      this.#sending({
+        send: () => this.#backend.commit(writes),
+        // Every write landed now with its token, so no earlier try recorded any of them.
+        settled: (outcomes) => outcomes.every((o) => o.status === 'ok'),
+        fromRecords: async (records) => writes.map((w) => landedOutcome(w, records.get(w.token))),
+        tenant: writes[0]?.tenant as string,
+        tokens: writes.map((w) => w.token),
+        signal,
+      }),
+    );
+  }
+
+  // Wakes watchers once a write settles, whatever its outcome: a watcher only reads.
+  #notifying<R>(sent: Promise<R>): Promise<R> {
+    return sent.finally(() => this.committed.notify());
   }
 
   /** Appends to a stream: the backend's outcome, exactly once, or a `TransientError`. */
   appendToStream(append: StreamAppend, signal?: AbortSignal): Promise<AppendOutcome> {
     const projection = append.projection;
-    return this.#sending({
-      send: () => this.#backend.appendToStream(append),
-      settled: (outcome) => outcome.status === 'ok',
-      fromRecords: async (records) => {
-        const own = records.get(append.token);
-        if (!own) return undefined;
-        // The record holds the append's new version; its events hold their positions.
-        const count = append.events.length;
-        const events = await this.#backend.readStream(append.tenant, append.streamId, {
-          from: own.revision - count + 1,
-          to: own.revision,
-          direction: 'forward',
-          limit: count,
-        });
-        return {
-          status: 'ok',
-          version: own.revision,
-          positions: events.map((e) => e.position),
-          timestamp: own.at,
-          ...(projection
-            ? { projection: landedOutcome(projection, records.get(projection.token)) }
-            : {}),
-        };
-      },
-      tenant: append.tenant,
-      tokens: projection ? [append.token, projection.token] : [append.token],
-      signal,
-    });
+    return this.#notifying(
+      this.#sending({
+        send: () => this.#backend.appendToStream(append),
+        settled: (outcome) => outcome.status === 'ok',
+        fromRecords: async (records) => {
+          const own = records.get(append.token);
+          if (!own) return undefined;
+          // The record holds the append's new version; its events hold their positions.
+          const count = append.events.length;
+          const events = await this.#backend.readStream(append.tenant, append.streamId, {
+            from: own.revision - count + 1,
+            to: own.revision,
+            direction: 'forward',
+            limit: count,
+          });
+          return {
+            status: 'ok',
+            version: own.revision,
+            positions: events.map((e) => e.position),
+            timestamp: own.at,
+            ...(projection
+              ? { projection: landedOutcome(projection, records.get(projection.token)) }
+              : {}),
+          };
+        },
+        tenant: append.tenant,
+        tokens: projection ? [append.token, projection.token] : [append.token],
+        signal,
+      }),
+    );
   }
 
   /**
@@ -166,7 +178,7 @@ export class BackendRuntime implements Backend {
     decide: (stored: StoredDocument | undefined) => Promise<Write | undefined>,
     signal?: AbortSignal,
   ) => Promise<WriteOutcome | undefined> = (key, decide, signal) =>
-    this.#track(this.#lockedWrite(key, decide, signal));
+    this.#notifying(this.#track(this.#lockedWrite(key, decide, signal)));
 
   async #lockedWrite(
     key: DocumentKey,

@@ -30,6 +30,7 @@ import { observerOf } from './resolve-batch.js';
 import { DocumentSession, QuerySession, type SessionOptions } from './session.js';
 import { type Mutation, runUpdate, type Saved, type UpdateOptions } from './update.js';
 import { validateId } from './validate.js';
+import { type WatchOptions, watchChanges } from './watch.js';
 import { type WriteLogOptions, WriteLogPruner } from './write-log-pruner.js';
 import { type PlannedWrite, planApply, planDelete, planPut, type WriteScope } from './writes.js';
 
@@ -475,6 +476,25 @@ export class DocumentStoreBase {
       metadata: row.metadata,
     }));
     return { changes, last: changes.at(-1)?.metadata.seq ?? since };
+  }
+
+  /**
+   * Live changes: the changes feed after `since` (default 0: from the start), then each new
+   * change as it commits, in `seq` order, never one skipped or repeated, until `signal`
+   * aborts (the loop then ends without an error). Resume after a restart by passing the
+   * `metadata.seq` of the last change handled. Writes through this process's stores wake
+   * watchers at once; those of other processes are seen within `pollInterval` ms.
+   *
+   * @example
+   * for await (const change of store.watch({ collection: 'orders', signal })) render(change);
+   */
+  watch(options: WatchOptions = {}): AsyncGenerator<Change, void, undefined> {
+    return watchChanges(
+      (since, collection, limit) =>
+        this.changes({ since, limit, ...(collection === undefined ? {} : { collection }) }),
+      this.#shared.backend.committed,
+      options,
+    );
   }
 
   /**
