@@ -110,6 +110,9 @@ inserted AS (
   SELECT p.tenant, p.collection, p.id, p.body::jsonb, octet_length(p.body), p.new_revision, p.token, p.new_seq,
     ${NOW_MS}, p.actor, false
   FROM planned p WHERE NOT p.present
+  -- In key order, as rows are locked: an insert waits for another batch's uncommitted
+  -- insert of the same key while both hold the gate, so opposite orders would deadlock.
+  ORDER BY p.tenant, p.collection, p.id
   ON CONFLICT DO NOTHING
   RETURNING tenant, collection, id, revision, token, seq, last_modified, last_modified_by, NULL::text
 ),
