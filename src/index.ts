@@ -66,6 +66,7 @@ export {
   type Expectation,
   InvalidArgumentError,
   InvalidConditionError,
+  InvalidCursorError,
   InvalidDocumentError,
   InvalidIdError,
   InvalidOperationsError,
@@ -111,6 +112,21 @@ export type {
   RetryEvent,
   WriteEvent,
 } from './observe/hooks.js';
+export type {
+  FieldPath,
+  FieldTest,
+  Filter,
+  Path,
+  PathValue,
+  TypedFilter,
+  TypedOperators,
+} from './query/filter.js';
+export {
+  DEFAULT_QUERY_LIMIT,
+  type FindOptions,
+  MAX_QUERY_LIMIT,
+} from './query/query.js';
+export type { Sort, SortField, SortOrder } from './query/sort.js';
 export { Collection, type CollectionOptions } from './store/collection.js';
 export type { CollectionRef } from './store/context.js';
 export type {
@@ -124,6 +140,7 @@ export type {
   WriteResult,
   Written,
 } from './store/document-store.js';
+export type { Page } from './store/find.js';
 export {
   DocumentSession,
   QuerySession,

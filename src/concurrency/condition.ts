@@ -129,7 +129,12 @@ function normalizeField(path: string[], test: unknown): NormalizedCondition[] {
   return tests;
 }
 
-function parsePath(key: string): string[] {
+/**
+ * Splits a field path (`'customer.tier'`) into its segments; throws
+ * `InvalidConditionError` for an empty segment, a quote, a backslash, a control character
+ * or more than 32 segments. Sort keys take their paths through it too.
+ */
+export function parsePath(key: string): string[] {
   const segments = key.split('.');
   if (
     segments.length > MAX_PATH_SEGMENTS ||

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'INVALID_VERSION'
   | 'INVALID_DOCUMENT'
   | 'INVALID_CONDITION'
+  | 'INVALID_CURSOR'
   | 'INVALID_OPERATIONS'
   | 'OPERATION_TYPE_MISMATCH'
   | 'STORE_CLOSED'
@@ -235,6 +236,7 @@ export class InvalidArgumentError extends NoclobberError {
     | 'INVALID_VERSION'
     | 'INVALID_DOCUMENT'
     | 'INVALID_CONDITION'
+    | 'INVALID_CURSOR'
     | 'INVALID_OPERATIONS'
     | 'INVALID_PATCH'
     | 'PATCH_TOO_LARGE' = 'INVALID_ARGUMENT';
@@ -258,6 +260,14 @@ export class InvalidDocumentError extends InvalidArgumentError {
 /** A `condition` predicate that cannot be compiled. */
 export class InvalidConditionError extends InvalidArgumentError {
   override readonly code = 'INVALID_CONDITION' as const;
+}
+
+/**
+ * A query's `after` cursor that this query did not hand out: altered, cut short, or made
+ * by a query over another collection, filter or sort. Nothing was read.
+ */
+export class InvalidCursorError extends InvalidArgumentError {
+  override readonly code = 'INVALID_CURSOR' as const;
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   type Backend,
   type ChangesFilter,
   type DocumentKey,
+  type FoundDocument,
   type LandedWrite,
   type StoredChange,
   type StoredDocument,
@@ -13,6 +14,7 @@ import {
   type Write,
   type WriteOutcome,
 } from '../backends/kit/backend.js';
+import type { NormalizedQuery } from '../backends/kit/query-sql.js';
 import { TransientError } from '../core/errors.js';
 import type { DocumentMetadata } from '../core/metadata.js';
 import { sleep } from '../core/sleep.js';
@@ -99,6 +101,14 @@ export class BackendRuntime implements Backend {
     filter?: ChangesFilter,
   ): Promise<StoredChange[]> {
     return this.#reading(() => this.#backend.changes(tenant, since, limit, filter));
+  }
+
+  find(tenant: string, collection: string, query: NormalizedQuery): Promise<FoundDocument[]> {
+    return this.#reading(() => this.#backend.find(tenant, collection, query));
+  }
+
+  count(tenant: string, collection: string, filter: NormalizedQuery['filter']): Promise<number> {
+    return this.#reading(() => this.#backend.count(tenant, collection, filter));
   }
 
   /**

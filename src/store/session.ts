@@ -1,3 +1,4 @@
+import type { FoundDocument } from '../backends/kit/backend.js';
 import { type Check, type NormalizedCheck, normalizeCheck } from '../concurrency/check.js';
 import {
   type NormalizedOperation,
@@ -12,8 +13,11 @@ import { InvalidArgumentError, InvalidDocumentError } from '../core/errors.js';
 import { isPlainObject, optionsObject, safeDescribe } from '../core/json.js';
 import type { DocumentMetadata, Version } from '../core/metadata.js';
 import type { Operation } from '../core/operation.js';
+import type { Filter } from '../query/filter.js';
+import type { FindOptions } from '../query/query.js';
 import type { Collection } from './collection.js';
 import { type CollectionRef, readDocuments, type StoreContext } from './context.js';
+import { countStored, existsStored, findPage, type Page } from './find.js';
 import { policyFor } from './policy-for.js';
 import { commitResolving, type Resolvable } from './resolve-batch.js';
 import { validateId } from './validate.js';
@@ -120,6 +124,47 @@ export class QuerySession {
       return found ? c.toEntity(id, found) : null;
     });
   }
+
+  /** One page of a query, as `DocumentStore.find()` runs it. */
+  find<T extends object>(
+    collection: CollectionRef<T>,
+    filter: NoInfer<Filter<T>>,
+    options?: FindOptions<NoInfer<T>>,
+  ): Promise<Page<T>> {
+    const c = this.context.resolve(collection);
+    return findPage(this.context, c, filter, options, (found) => this.adopt(c, found) as T | null);
+  }
+
+  /** The first document `find()` would return, or `null`. */
+  async findOne<T extends object>(
+    collection: CollectionRef<T>,
+    filter: NoInfer<Filter<T>>,
+    options: Pick<FindOptions<NoInfer<T>>, 'sort'> = {},
+  ): Promise<T | null> {
+    const page = await this.find(collection, filter, { ...options, limit: 1 });
+    return page.documents[0] ?? null;
+  }
+
+  /** How many live documents of a collection match `filter` (`{}`, the default: all). */
+  count<T extends object>(
+    collection: CollectionRef<T>,
+    filter: NoInfer<Filter<T>> = {} as Filter<T>,
+  ): Promise<number> {
+    return countStored(this.context, this.context.resolve(collection), filter);
+  }
+
+  /** Whether any live document of a collection matches `filter`. */
+  exists<T extends object>(
+    collection: CollectionRef<T>,
+    filter: NoInfer<Filter<T>>,
+  ): Promise<boolean> {
+    return existsStored(this.context, this.context.resolve(collection), filter);
+  }
+
+  /** @internal What a query hands back for a document it found; `null` leaves it out. */
+  protected adopt(c: Collection<object>, found: FoundDocument): object | null {
+    return c.toEntity(found.id, found);
+  }
 }
 
 /**
@@ -188,6 +233,22 @@ export class DocumentSession extends QuerySession {
       if (pending) return (pending.entity as T | undefined) ?? null;
       return (this.#tracked.get(key)?.entity as T | undefined) ?? null;
     });
+  }
+
+  /**
+   * Queries take part in the identity map: a document the session already holds comes back
+   * as the session's object (one deleted in the session is left out), any other is
+   * tracked from now on with the version the query read, as `load()` tracks it.
+   */
+  protected override adopt(c: Collection<object>, found: FoundDocument): object | null {
+    const key = keyOf(c, found.id);
+    const pending = this.#pending.get(key);
+    if (pending) return pending.entity ?? null;
+    const tracked = this.#tracked.get(key);
+    if (tracked) return tracked.entity;
+    const entity = c.toEntity(found.id, found);
+    this.#track(c, found.id, entity, found.metadata, found.body);
+    return entity;
   }
 
   /**

@@ -2,6 +2,7 @@ import type { DocumentMetadata } from '../../core/metadata.js';
 import type { NormalizedCheck } from './checks.js';
 import { failsBatch, judgeMiss } from './checks.js';
 import type { NormalizedOperation } from './operations.js';
+import type { NormalizedQuery } from './query-sql.js';
 
 /** Where a document lives: tenant, collection, id. */
 export interface DocumentKey {
@@ -14,6 +15,11 @@ export interface DocumentKey {
 export interface StoredDocument {
   readonly body: string;
   readonly metadata: DocumentMetadata;
+}
+
+/** A live document a query found: its id, JSON text and metadata. */
+export interface FoundDocument extends StoredDocument {
+  readonly id: string;
 }
 
 /** One checked write of a batch. The writer makes the token, so an ambiguous commit can be resolved. */
@@ -203,6 +209,14 @@ export interface Backend {
     limit: number,
     filter?: ChangesFilter,
   ): Promise<StoredChange[]>;
+  /**
+   * Live documents of one tenant's collection that `query` returns, in its order, at most
+   * `query.limit`: exactly those `evaluateQuery` returns (never a deleted one). The filter,
+   * the cursor and the order are all evaluated by the database (`compileQuerySql`).
+   */
+  find(tenant: string, collection: string, query: NormalizedQuery): Promise<FoundDocument[]>;
+  /** How many live documents of one tenant's collection `filter` matches (`null`: all). */
+  count(tenant: string, collection: string, filter: NormalizedQuery['filter']): Promise<number>;
   /** Releases connections. */
   close(): Promise<void>;
 }

@@ -20,6 +20,7 @@ export {
   type ChangesFilter,
   type DocumentKey,
   type EventWrite,
+  type FoundDocument,
   isFailure,
   type LandedRow,
   type LandedWrite,
@@ -59,3 +60,17 @@ export {
   runMigrationSync,
   type VersionRow,
 } from './migrate.js';
+export {
+  type CursorPosition,
+  compareBySort,
+  compareSortValues,
+  compileFilterSql,
+  compileQuerySql,
+  evaluateQuery,
+  type NormalizedQuery,
+  type QueryCandidate,
+  type QueryDialect,
+  type QuerySql,
+  type SortKey,
+  sortRank,
+} from './query-sql.js';

@@ -21,7 +21,8 @@ export function at(segments: string[], bind: Bind): string {
 const ifType = (field: string, type: string, test: string) =>
   `(CASE WHEN jsonb_typeof(${field}) = '${type}' THEN ${test} ELSE false END)`;
 
-const postgres: ConditionDialect = {
+/** How PostgreSQL tests one field of `c.body` (see `ConditionDialect`). */
+export const postgres: ConditionDialect = {
   equals(segments, value, bind) {
     const field = at(segments, bind);
     if (value === null) return `COALESCE(jsonb_typeof(${field}) = 'null', false)`;

@@ -9,6 +9,7 @@ import {
   type Backend,
   type ChangesFilter,
   type DocumentKey,
+  type FoundDocument,
   isFailure,
   type LandedRow,
   type LandedWrite,
@@ -22,6 +23,7 @@ import {
   type Write,
   type WriteOutcome,
 } from '../kit/backend.js';
+import type { NormalizedQuery } from '../kit/query-sql.js';
 import { compileCondition } from './condition.js';
 import { checkConnectionOptions } from './connection-options.js';
 import { nodePostgres } from './driver.js';
@@ -29,6 +31,7 @@ import { transientOf } from './errors.js';
 import { type Feed, horizon } from './gate.js';
 import { compileOperations } from './ops.js';
 import type { PostgresPool, PostgresPoolConfig } from './pool.js';
+import { countStatement, type FoundRow, findStatement } from './query.js';
 import { migrate } from './schema.js';
 import * as sql from './statements.js';
 import * as streams from './streams.js';
@@ -151,6 +154,22 @@ export class PostgresBackend implements Backend {
       [tenant, collection, ids.length === 1 ? ids[0] : ids],
     );
     return new Map(rows.map((row) => [row.id, { body: row.body, metadata: toMetadata(row) }]));
+  }
+
+  async find(tenant: string, collection: string, query: NormalizedQuery): Promise<FoundDocument[]> {
+    const { text, values } = findStatement(this.#quoted, tenant, collection, query);
+    const rows = await this.#query<FoundRow>(text, values);
+    return rows.map((row) => ({ id: row.id, body: row.body, metadata: toMetadata(row) }));
+  }
+
+  async count(
+    tenant: string,
+    collection: string,
+    filter: NormalizedQuery['filter'],
+  ): Promise<number> {
+    const { text, values } = countStatement(this.#quoted, tenant, collection, filter);
+    const [row] = await this.#query<{ n: string }>(text, values);
+    return Number(row?.n ?? 0);
   }
 
   async commit(writes: readonly Write[]): Promise<WriteOutcome[]> {

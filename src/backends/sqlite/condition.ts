@@ -37,8 +37,8 @@ function locate(segments: string[], bind: Bind): { doc: string; path: string } {
   return { doc, path: bind(jsonPath(keys)) };
 }
 
-// The stored value's JSON type, its SQL value (strings as text) and its JSON text.
-const field = (segments: string[], bind: Bind) => {
+/** The stored value's JSON type, its SQL value (strings as text) and its JSON text. */
+export const field = (segments: string[], bind: Bind) => {
   const { doc, path } = locate(segments, bind);
   return {
     type: `json_type(${doc}, ${path})`,
@@ -47,7 +47,8 @@ const field = (segments: string[], bind: Bind) => {
   };
 };
 
-type Field = ReturnType<typeof field>;
+/** Where a path leads in `body`, as `field` gives it. */
+export type Field = ReturnType<typeof field>;
 
 // A test of the stored value against an operand of the same JSON type, false on any other
 // type, so 1 never equals "1" or true (json_extract gives both as SQL values equal to 1).
@@ -61,7 +62,8 @@ function typed(stored: Field, operand: string | number, operator: string, bind: 
   return `(CASE WHEN ${stored.type} IN ('integer', 'real') THEN ${order} ${operator} 0 ELSE 0 END)`;
 }
 
-const sqlite: ConditionDialect = {
+/** How SQLite tests one field of the `body` column (see `ConditionDialect`). */
+export const sqlite: ConditionDialect = {
   equals(segments, value, bind) {
     const f = field(segments, bind);
     if (value === null) return `(${f.type} IS 'null')`;

@@ -26,6 +26,22 @@ export function decimalParts(value: number): { sign: number; exponent: number; d
   return { sign: Math.sign(value), exponent, digits };
 }
 
+// Innermost first: sign and unsigned text; mantissa and exponent; digits and the length of
+// the integer part; then the normalised sign `n`, exponent `e` and digits `d` (no zero at
+// either end; '' for zero) of the JSON number whose text is `text`.
+function decimalSql(text: string): string {
+  const signed = `SELECT CASE WHEN substr(t, 1, 1) = '-' THEN -1 ELSE 1 END AS n, ltrim(t, '-') AS a FROM (SELECT ${text} AS t)`;
+  const split = `SELECT n, CASE WHEN p > 0 THEN substr(a, 1, p - 1) ELSE a END AS m,
+      CASE WHEN p > 0 THEN CAST(substr(a, p + 1) AS INTEGER) ELSE 0 END AS x
+    FROM (SELECT n, a, instr(lower(a), 'e') AS p FROM (${signed}))`;
+  const joined = `SELECT n, x, replace(m, '.', '') AS g,
+      CASE WHEN instr(m, '.') > 0 THEN instr(m, '.') - 1 ELSE length(m) END AS il
+    FROM (${split})`;
+  return `SELECT n, x + il - (length(g) - length(ltrim(g, '0'))) AS e,
+      rtrim(ltrim(g, '0'), '0') AS d
+    FROM (${joined})`;
+}
+
 /**
  * An SQLite expression giving -1, 0 or 1 as the number whose JSON text is `text` is below,
  * equal to or above `value`. `text` must be a JSON number's text (test `json_type` first).
@@ -35,19 +51,28 @@ export function compareNumberSql(text: string, value: number, bind: Bind): strin
   const s = bind(parts.sign);
   const e = bind(parts.exponent);
   const d = bind(parts.digits);
-  // Innermost first: sign and unsigned text; mantissa and exponent; digits and the
-  // length of the integer part; then the normalised exponent and digits.
-  const signed = `SELECT CASE WHEN substr(t, 1, 1) = '-' THEN -1 ELSE 1 END AS n, ltrim(t, '-') AS a FROM (SELECT ${text} AS t)`;
-  const split = `SELECT n, CASE WHEN p > 0 THEN substr(a, 1, p - 1) ELSE a END AS m,
-      CASE WHEN p > 0 THEN CAST(substr(a, p + 1) AS INTEGER) ELSE 0 END AS x
-    FROM (SELECT n, a, instr(lower(a), 'e') AS p FROM (${signed}))`;
-  const joined = `SELECT n, x, replace(m, '.', '') AS g,
-      CASE WHEN instr(m, '.') > 0 THEN instr(m, '.') - 1 ELSE length(m) END AS il
-    FROM (${split})`;
-  const normal = `SELECT n, x + il - (length(g) - length(ltrim(g, '0'))) AS e,
-      rtrim(ltrim(g, '0'), '0') AS d
-    FROM (${joined})`;
   return `(SELECT CASE WHEN d = '' THEN -${s} WHEN n <> ${s} THEN n
       WHEN e <> ${e} THEN n * sign(e - ${e}) WHEN d = ${d} THEN 0 WHEN d < ${d} THEN -n ELSE n END
-    FROM (${normal}))`;
+    FROM (${decimalSql(text)}))`;
+}
+
+// Each digit's complement as a letter ('0' → 'j' … '9' → 'a'): a negative number's digits
+// order the other way round, and '~' after them sorts above every letter.
+const COMPLEMENT = [...'0123456789'].reduce(
+  (sql, digit) => `replace(${sql}, '${digit}', '${String.fromCharCode(106 - Number(digit))}')`,
+  'd',
+);
+
+/**
+ * An SQLite text expression that orders (by binary comparison) as the numbers whose JSON
+ * text `text` is: 'N' for negatives, 'O' for zero, 'P' for positives, then the exponent
+ * (biased to six digits, inverted for negatives) and the digits (complemented for
+ * negatives, then '~'). Exact where comparing SQLite's doubles is not (see above), and
+ * the same order as `compareNumberSql`. `text` must be a JSON number's text.
+ */
+export function numberKeySql(text: string): string {
+  return `(SELECT CASE WHEN d = '' THEN 'O'
+      WHEN n = 1 THEN 'P' || printf('%06d', e + 500000) || d
+      ELSE 'N' || printf('%06d', 500000 - e) || ${COMPLEMENT} || '~' END
+    FROM (${decimalSql(text)}))`;
 }

@@ -8,6 +8,7 @@ import {
   type AppendOutcome,
   type Backend,
   type ChangesFilter,
+  type FoundDocument,
   isFailure,
   type LandedRow,
   type LandedWrite,
@@ -22,12 +23,14 @@ import {
   type WriteOutcome,
 } from '../kit/backend.js';
 import type { NormalizedCheck } from '../kit/checks.js';
+import type { NormalizedQuery } from '../kit/query-sql.js';
 import { CommitGroup } from './commit-group.js';
 import { compileCondition } from './condition.js';
 import type { SqliteDatabase } from './database.js';
 import { Sqlite } from './driver.js';
 import { checkFilename } from './filename.js';
 import { compileOperations, registerOperationFunctions } from './ops.js';
+import { countStatement, findStatement } from './query.js';
 import { migrate } from './schema.js';
 import * as sql from './statements.js';
 import * as streams from './streams.js';
@@ -337,6 +340,21 @@ export class SqliteBackend implements Backend {
   ): Promise<Map<string, DocumentMetadata>> {
     const rows = this.#statement(sql.peek).all({ tenant, collection, ids: JSON.stringify(ids) });
     return new Map((rows as DocumentRow[]).map((row) => [row.id, toMetadata(row)]));
+  }
+
+  async find(tenant: string, collection: string, query: NormalizedQuery): Promise<FoundDocument[]> {
+    const { text, params } = findStatement(tenant, collection, query);
+    const rows = this.#statement(text).all(params) as DocumentRow[];
+    return rows.map((row) => ({ id: row.id, body: row.body, metadata: toMetadata(row) }));
+  }
+
+  async count(
+    tenant: string,
+    collection: string,
+    filter: NormalizedQuery['filter'],
+  ): Promise<number> {
+    const { text, params } = countStatement(tenant, collection, filter);
+    return (this.#statement(text).get(params) as { n: number }).n;
   }
 
   async changes(

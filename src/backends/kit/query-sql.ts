@@ -1,0 +1,105 @@
+/**
+ * What a query means, as a backend compiles it: the query's validated form, the sort
+ * order's reference (`sortRank`, `compareSortValues`) and the SQL of a page's WHERE and
+ * ORDER BY, given a dialect. The query language itself lives in src/query.
+ */
+import type { CursorPosition } from '../../query/cursor.js';
+import type { NormalizedQuery } from '../../query/query.js';
+import { type SortKey, sortRank } from '../../query/sort.js';
+import type { NormalizedCondition } from './checks.js';
+import { type Bind, type ConditionDialect, compileConditionSql } from './condition-sql.js';
+
+export type { CursorPosition } from '../../query/cursor.js';
+export { evaluateQuery, type QueryCandidate } from '../../query/evaluate.js';
+export type { NormalizedQuery } from '../../query/query.js';
+export { compareBySort, compareSortValues, type SortKey, sortRank } from '../../query/sort.js';
+
+/**
+ * A condition dialect that can also order documents: by the kind of value a path holds
+ * (`sortRank`), then within a kind, with the meaning `compareSortValues` gives it.
+ */
+export interface QueryDialect extends ConditionDialect {
+  /** An integer expression, `sortRank` of the value the path addresses (0 when missing). */
+  rank(path: string[], bind: Bind): string;
+  /**
+   * Expressions that order values of one rank, ascending, as `compareSortValues` does:
+   * numbers by value (exactly), strings by code point; NULL (or any constant) for others.
+   */
+  withinRank(path: string[], bind: Bind): string[];
+  /** The id column, as it orders by code point. */
+  readonly id: string;
+  /** A true boolean expression. */
+  readonly true: string;
+}
+
+/** The parts of a page's statement: a boolean WHERE expression and an ORDER BY list. */
+export interface QuerySql {
+  readonly where: string;
+  readonly orderBy: string;
+}
+
+/**
+ * Compiles a query's filter, cursor and order to SQL. Values only ever become bound
+ * parameters. The cursor's test is written with the dialect's own typed comparisons, so
+ * it agrees exactly with the order (`withinRank`) it continues.
+ */
+export function compileQuerySql(
+  query: Pick<NormalizedQuery, 'filter' | 'sort' | 'after'>,
+  dialect: QueryDialect,
+  bind: Bind,
+): QuerySql {
+  const filter = query.filter ? compileConditionSql(query.filter, dialect, bind) : dialect.true;
+  const where = query.after
+    ? `(${filter} AND ${afterSql(query.sort, query.after, dialect, bind)})`
+    : filter;
+  const keys = query.sort.flatMap((key) => {
+    const direction = key.descending ? ' DESC' : '';
+    const path = [...key.path];
+    return [dialect.rank(path, bind), ...dialect.withinRank(path, bind)].map((e) => e + direction);
+  });
+  return { where, orderBy: [...keys, dialect.id].join(', ') };
+}
+
+/** Compiles a filter alone (`null`: every document) to a boolean SQL expression. */
+export function compileFilterSql(
+  filter: NormalizedCondition | null,
+  dialect: QueryDialect,
+  bind: Bind,
+): string {
+  return filter ? compileConditionSql(filter, dialect, bind) : dialect.true;
+}
+
+// Rows strictly after the cursor in the query's order: some key past the cursor's value
+// with every key before it equal, or every key equal and the id past the cursor's.
+function afterSql(
+  sort: readonly SortKey[],
+  after: CursorPosition,
+  dialect: QueryDialect,
+  bind: Bind,
+): string {
+  const equal: string[] = [];
+  const branches: string[] = [];
+  sort.forEach((key, i) => {
+    const path = [...key.path];
+    const value = after.values[i];
+    const rank = sortRank(value);
+    const rankSql = dialect.rank(path, bind);
+    const past = key.descending ? '<' : '>';
+    let within: string = dialect.false;
+    if (typeof value === 'number' || typeof value === 'string') {
+      within = dialect.compare(path, past, value, bind);
+    }
+    const beyond = `(${rankSql} ${past} ${bind(rank)} OR (${rankSql} = ${bind(rank)} AND ${within}))`;
+    branches.push(conjunction([...equal, beyond]));
+    const same =
+      typeof value === 'number' || typeof value === 'string'
+        ? dialect.equals(path, value, bind)
+        : `(${rankSql} = ${bind(rank)})`;
+    equal.push(same);
+  });
+  branches.push(conjunction([...equal, `${dialect.id} > ${bind(after.id)}`]));
+  return `(${branches.join(' OR ')})`;
+}
+
+const conjunction = (items: string[]) =>
+  (items.length === 1 ? items[0] : `(${items.join(' AND ')})`) as string;

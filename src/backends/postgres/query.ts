@@ -1,0 +1,85 @@
+import type { FoundDocument } from '../kit/backend.js';
+import type { Bind } from '../kit/condition-sql.js';
+import {
+  compileFilterSql,
+  compileQuerySql,
+  type NormalizedQuery,
+  type QueryDialect,
+} from '../kit/query-sql.js';
+import { at, postgres } from './condition.js';
+
+const typeOf = (field: string) => `jsonb_typeof(${field})`;
+
+/**
+ * PostgreSQL's order of values (see `sortRank`): the kind of value first, then numbers as
+ * `numeric` (exact) and strings under `COLLATE "C"` (code point order).
+ */
+const dialect: QueryDialect = {
+  ...postgres,
+  rank(path, bind) {
+    const field = at(path, bind);
+    return `(CASE ${typeOf(field)} WHEN 'null' THEN 1 WHEN 'boolean' THEN CASE WHEN ${field} = 'true'::jsonb THEN 3 ELSE 2 END WHEN 'number' THEN 4 WHEN 'string' THEN 5 WHEN 'array' THEN 6 WHEN 'object' THEN 7 ELSE 0 END)`;
+  },
+  withinRank(path, bind) {
+    const field = at(path, bind);
+    return [
+      `(CASE WHEN ${typeOf(field)} = 'number' THEN (${field})::numeric END)`,
+      `(CASE WHEN ${typeOf(field)} = 'string' THEN ${field} #>> '{}' END) COLLATE "C"`,
+    ];
+  },
+  id: 'c.id COLLATE "C"',
+  true: 'true',
+};
+
+/** A statement's text and its positional values. */
+export interface QueryStatement {
+  readonly text: string;
+  readonly values: unknown[];
+}
+
+// Binds values as $1, $2, … after `values`' first entries (tenant and collection).
+function binder(values: unknown[]): Bind {
+  return (value) => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+}
+
+const LIVE = (s: string) =>
+  `FROM ${s}.documents c WHERE c.tenant = $1 AND c.collection = $2 AND NOT c.deleted`;
+
+/** The SELECT of one page of a query on the schema `s` (quoted). */
+export function findStatement(
+  s: string,
+  tenant: string,
+  collection: string,
+  query: NormalizedQuery,
+): QueryStatement {
+  const values: unknown[] = [tenant, collection];
+  const bind = binder(values);
+  const { where, orderBy } = compileQuerySql(query, dialect, bind);
+  const text = `SELECT c.id, c.body::text AS body, c.revision, c.token, c.seq, c.last_modified, c.last_modified_by
+    ${LIVE(s)} AND ${where} ORDER BY ${orderBy} LIMIT ${bind(query.limit)}`;
+  return { text, values };
+}
+
+/** The count of a filter's documents on the schema `s` (quoted). */
+export function countStatement(
+  s: string,
+  tenant: string,
+  collection: string,
+  filter: NormalizedQuery['filter'],
+): QueryStatement {
+  const values: unknown[] = [tenant, collection];
+  const where = compileFilterSql(filter, dialect, binder(values));
+  return { text: `SELECT count(*) AS n ${LIVE(s)} AND ${where}`, values };
+}
+
+/** A found row as the driver returns it. */
+export type FoundRow = Omit<FoundDocument, 'metadata'> & {
+  revision: string;
+  token: string;
+  seq: string;
+  last_modified: string;
+  last_modified_by: string | null;
+};

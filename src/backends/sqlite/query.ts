@@ -1,0 +1,74 @@
+import type { Bind } from '../kit/condition-sql.js';
+import {
+  compileFilterSql,
+  compileQuerySql,
+  type NormalizedQuery,
+  type QueryDialect,
+} from '../kit/query-sql.js';
+import { field, sqlite } from './condition.js';
+import { numberKeySql } from './number-order.js';
+
+/**
+ * SQLite's order of values (see `sortRank`): the kind of value first, then numbers by an
+ * exact text key of their JSON text (`numberKeySql`; SQLite's own doubles can be a few
+ * units in the last place off) and strings by binary order, which is code point order.
+ */
+const dialect: QueryDialect = {
+  ...sqlite,
+  rank(path, bind) {
+    return `(CASE ${field(path, bind).type} WHEN 'null' THEN 1 WHEN 'false' THEN 2 WHEN 'true' THEN 3 WHEN 'integer' THEN 4 WHEN 'real' THEN 4 WHEN 'text' THEN 5 WHEN 'array' THEN 6 WHEN 'object' THEN 7 ELSE 0 END)`;
+  },
+  withinRank(path, bind) {
+    const f = field(path, bind);
+    return [
+      `(CASE WHEN ${f.type} IN ('integer', 'real') THEN ${numberKeySql(f.text)} END)`,
+      `(CASE WHEN ${f.type} = 'text' THEN ${f.value} END)`,
+    ];
+  },
+  id: 'id',
+  true: '1',
+};
+
+/** SQL text plus its named parameters (names made here, never taken from callers). */
+export interface QueryStatement {
+  readonly text: string;
+  readonly params: Record<string, string | number>;
+}
+
+function binder(params: Record<string, string | number>): Bind {
+  return (value) => {
+    const name = `q${Object.keys(params).length}`;
+    params[name] = value as string | number;
+    return `@${name}`;
+  };
+}
+
+// The documents table (see statements.ts).
+const TABLE = 'noclobber_documents';
+
+const LIVE = `FROM ${TABLE} WHERE tenant = @tenant AND collection = @collection AND deleted = 0`;
+
+/** The SELECT of one page of a query. */
+export function findStatement(
+  tenant: string,
+  collection: string,
+  query: NormalizedQuery,
+): QueryStatement {
+  const params: Record<string, string | number> = { tenant, collection };
+  const bind = binder(params);
+  const { where, orderBy } = compileQuerySql(query, dialect, bind);
+  const text = `SELECT id, body, revision, token, seq, last_modified, last_modified_by
+    ${LIVE} AND ${where} ORDER BY ${orderBy} LIMIT ${bind(query.limit)}`;
+  return { text, params };
+}
+
+/** The count of a filter's documents. */
+export function countStatement(
+  tenant: string,
+  collection: string,
+  filter: NormalizedQuery['filter'],
+): QueryStatement {
+  const params: Record<string, string | number> = { tenant, collection };
+  const where = compileFilterSql(filter, dialect, binder(params));
+  return { text: `SELECT count(*) AS n ${LIVE} AND ${where}`, params };
+}
