@@ -32,6 +32,8 @@ export interface Settings {
   readonly requirePreconditions: boolean;
   readonly retry: RetryOptions | undefined;
   readonly report: ErrorReporter;
+  /** How often an idle event stream sends a comment line, in ms. */
+  readonly eventsHeartbeat: number;
 }
 
 /** The strong ETag of a document in the collection's public version. */

@@ -41,6 +41,11 @@ export interface HandlerOptions {
    * know are not answered but rejected, for the framework's error handling to see.
    */
   onError?: ErrorReporter;
+  /**
+   * How often, in ms, an idle `_changes` event stream sends a comment line so that
+   * proxies and clients do not time it out. Default 15,000.
+   */
+  eventsHeartbeat?: number;
 }
 
 /** A Fetch API handler, as Hono, Deno, Bun and the adapters in `noclobber/http` take. */
@@ -62,6 +67,7 @@ export function createHandler(store: DocumentStore, options: HandlerOptions): Fe
     requirePreconditions: options.requirePreconditions ?? true,
     retry: options.retry,
     report: options.onError ?? reportToStderr,
+    eventsHeartbeat: options.eventsHeartbeat ?? 15_000,
   };
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
   const resolve = collectionResolver(options.collections);

@@ -1,6 +1,6 @@
 import { type Condition, normalizeCondition } from '../concurrency/condition.js';
 import { evaluateCondition } from '../concurrency/evaluate-condition.js';
-import { InvalidArgumentError } from '../core/errors.js';
+import { InvalidArgumentError, StoreClosedError } from '../core/errors.js';
 import { isPlainObject } from '../core/json.js';
 import type { Change, ChangesPage } from './document-store.js';
 import type { Wake } from './wake.js';
@@ -19,7 +19,7 @@ export interface WatchOptions {
    * checks). Deletes always pass: a deleted document has no fields left to test.
    */
   readonly filter?: Condition;
-  /** Ends the iteration, cleanly (no error), when aborted. */
+  /** Ends the iteration, cleanly (no error), when aborted. It also ends when the store closes. */
   readonly signal?: AbortSignal;
   /**
    * How often, in ms, to look for changes committed by other processes. Writes through
@@ -60,7 +60,14 @@ async function* follow(
   const { collection, signal, pollInterval } = options;
   let after = options.since;
   while (!signal?.aborted) {
-    const page = await read(after, collection, PAGE);
+    let page: ChangesPage;
+    try {
+      page = await read(after, collection, PAGE);
+    } catch (error) {
+      // A closed store has nothing more to tell: the watch ends as on abort.
+      if (error instanceof StoreClosedError) return;
+      throw error;
+    }
     for (const change of page.changes) {
       after = change.metadata.seq;
       if (signal?.aborted) return;

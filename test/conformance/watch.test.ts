@@ -67,6 +67,19 @@ describeConformance('watch()', (fixture) => {
     expect((await watching).map((c) => c.id)).toEqual(['late']);
   });
 
+  it('a watch ends, without an error, when its store closes', async () => {
+    const { openStore } = fixture();
+    const other = openStore();
+    const watching = (async () => {
+      const seen: Change[] = [];
+      for await (const change of other.watch({ pollInterval: 10 })) seen.push(change);
+      return seen;
+    })();
+    await new Promise((r) => setTimeout(r, 30));
+    await other.close();
+    expect(await watching).toEqual([]);
+  });
+
   it('bad options are refused before anything is read', async () => {
     const { store } = fixture();
     expect(() => store.watch({ since: -1 })).toThrow(InvalidArgumentError);

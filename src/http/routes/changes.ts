@@ -1,9 +1,11 @@
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { ChangesPage } from '../../store/document-store.js';
 import type { Context } from '../context.js';
+import { changeEvents, resumeAfter, wantsEvents } from './change-events.js';
 
 /**
  * `GET`/`HEAD /:collection/_changes?since=&limit=`: one page of the collection's changes
+ * (or, with `Accept: text/event-stream`, every change as it commits: see `changeEvents`)
  * feed, `{ "changes": [...], "last": n }`. The collection is filtered in the database, so
  * an empty page means there is nothing more after `since`. A page holds at most `limit`
  * changes (default 100, at most 10,000) and the store's byte budget of documents (4 MiB
@@ -19,6 +21,9 @@ export async function changes(ctx: Context): Promise<Response> {
     }
     return Number(value);
   };
+  if (wantsEvents(ctx.request)) {
+    return changeEvents(ctx, resumeAfter(ctx.request, number('since', 0)));
+  }
   const page = await ctx.store.changes({
     since: number('since', 0),
     limit: number('limit', 100),
