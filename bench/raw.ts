@@ -14,6 +14,11 @@ export interface RawDriver {
   save(doc: BenchDoc, version: number): Promise<boolean>;
   /** The physical limit: one atomic `UPDATE … SET n = n + 1`, no read, no check. */
   increment(id: string): Promise<void>;
+  /**
+   * The guarded decrement: one prepared `UPDATE` taking 1 from `stock` only while
+   * `stock >= 1`, checked in the same statement. False when the guard missed (sold out).
+   */
+  sellOne(id: string): Promise<boolean>;
   loadMany(ids: string[]): Promise<{ doc: BenchDoc; version: number }[]>;
   /** Every checked update in one transaction; false (and rolled back) if any missed. */
   saveMany(items: { doc: BenchDoc; version: number }[]): Promise<boolean>;
@@ -43,6 +48,9 @@ export function rawSqlite(filename: string): RawDriver {
   );
   const increment = db.prepare(
     "UPDATE raw_docs SET body = json_set(body, '$.n', json_extract(body, '$.n') + 1), version = version + 1 WHERE id = ?",
+  );
+  const sellOne = db.prepare(
+    "UPDATE raw_docs SET body = json_set(body, '$.stock', json_extract(body, '$.stock') - 1), version = version + 1 WHERE id = ? AND json_extract(body, '$.stock') >= 1",
   );
   db.exec(
     'CREATE TABLE IF NOT EXISTS raw_events (stream TEXT NOT NULL, version INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (stream, version))',
@@ -76,6 +84,9 @@ export function rawSqlite(filename: string): RawDriver {
     },
     async increment(id) {
       increment.run(id);
+    },
+    async sellOne(id) {
+      return sellOne.run(id).changes === 1;
     },
     async loadMany(ids) {
       return (selectMany.all(JSON.stringify(ids)) as { body: string; version: number }[]).map(row);
@@ -169,6 +180,16 @@ export async function rawPostgres(
           [id],
         ),
       );
+    },
+    async sellOne(id) {
+      const { rowCount } = await pool.query(
+        q(
+          'sellOne',
+          `UPDATE ${table} SET body = jsonb_set(body, '{stock}', to_jsonb((body->>'stock')::int - 1)), version = version + 1 WHERE id = $1 AND (body->>'stock')::int >= 1`,
+          [id],
+        ),
+      );
+      return rowCount === 1;
     },
     async loadMany(ids) {
       const { rows } = await pool.query(

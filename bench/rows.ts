@@ -1,3 +1,4 @@
+import type { guard } from './guarded.js';
 import type { w6 } from './w6.js';
 import type { w1, w2, w2Apply, w3, w4 } from './workloads.js';
 
@@ -9,6 +10,7 @@ export interface SuiteRun {
   w3?: Awaited<ReturnType<typeof w3>>;
   w4?: Awaited<ReturnType<typeof w4>>[];
   w6?: Awaited<ReturnType<typeof w6>>;
+  guard?: Awaited<ReturnType<typeof guard>>;
 }
 
 /** One comparison: noclobber's throughput against one hand-written baseline. */
@@ -19,7 +21,10 @@ export interface Row {
   unit: string;
   noclobber: number;
   baseline: number;
-  /** Which hand-written code: `prepared` (the best), `naive`, `checked loop`, `atomic UPDATE`. */
+  /**
+   * Which hand-written code: `prepared` (the best), `naive`, `checked loop`, `atomic UPDATE`,
+   * `guarded UPDATE`.
+   */
   against: string;
   ratio: number;
 }
@@ -36,7 +41,7 @@ export function rowsOf(run: SuiteRun): Row[] {
     against: string,
     ratio: number,
   ) => rows.push({ id, label, unit, noclobber, baseline, against, ratio });
-  const { w1, w2, w3, w4, w6 } = run;
+  const { w1, w2, w3, w4, w6, guard } = run;
   if (w1) {
     const [nc, raw] = [w1.noclobber.opsPerSecond, w1.raw.opsPerSecond];
     add('W1', 'load-modify-save, 1 client', 'ops/s', nc, raw, 'prepared', w1.ratio);
@@ -84,6 +89,11 @@ export function rowsOf(run: SuiteRun): Row[] {
   if (w6) {
     const label = `load-modify-save, ${w6.clients} clients, own documents`;
     add('W6', label, 'ops/s', w6.noclobber.opsPerSecond, w6.raw.opsPerSecond, 'prepared', w6.ratio);
+  }
+  if (guard) {
+    const label = `guarded decrement race, ${guard.clients} clients, apply() with a condition`;
+    const [nc, raw] = [guard.noclobber.goodput, guard.raw.goodput];
+    add(`Guard ${guard.clients}w`, label, 'accepted/s', nc, raw, 'guarded UPDATE', guard.ratio);
   }
   return rows;
 }

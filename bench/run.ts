@@ -7,23 +7,27 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { backendNamed, backends as registry } from '../test/support/backends.js';
 import { chartOf } from './chart.js';
+import { guard } from './guarded.js';
 import { type Row, rowsOf, type SuiteRun } from './rows.js';
 import { formatSpread, spreadOfRuns } from './spread.js';
 import { w6 } from './w6.js';
 import { type Target, w1, w2, w2Apply, w3, w4 } from './workloads.js';
 
-const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'w6'];
+const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'w6', 'guard'];
 const LATEST = join(dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
 
 // The backends of the registry (test/support/backends.ts) that have a bench target.
 const benched: readonly string[] = registry.filter((b) => b.benchTarget).map((b) => b.name);
 const USAGE = `usage: npm run bench -- [--backend ${[...benched, 'all'].join('|')}] [--runs N] [--scale N]
-                        [--workloads w1,w2,w3,w4,w6] [--out FILE] [--json]
+                        [--workloads w1,w2,w3,w4,w6,guard] [--out FILE] [--json]
   --backend    which database to run on (default all)
   --runs       how many times the whole suite runs on each backend (default 3); every
                ratio is reported as its median and range over the runs
   --scale      multiplies operation counts (default 1: W1 3,000 ops, W2 2,000 increments,
-               W3 10 rounds, W4 2,000 appends, W6 4,000 ops)
+               W3 10 rounds, W4 2,000 appends, W6 4,000 ops, guard a stock of 1,000)
+               guard: 64 clients race to buy one unit at a time from one document until
+               sold out, apply() with a condition against a guarded UPDATE, rounds until
+               each side has raced 2 s; every round checks that nothing was oversold
   --workloads  which workloads to run (default all)
   --out        where the JSON goes (default bench/results/latest.json); the chart is
                written next to it with the extension .html
@@ -135,6 +139,15 @@ async function runOn(target: Target): Promise<SuiteRun> {
     run.w6 = r;
     log(
       `  W6 load-modify-save, 16 clients, own documents: noclobber ${r.noclobber.opsPerSecond} ops/s (p50 ${r.noclobber.p50} ms, p99 ${r.noclobber.p99} ms) · raw ${r.raw.opsPerSecond} ops/s (p50 ${r.raw.p50}, p99 ${r.raw.p99}) · ratio ${r.ratio}`,
+    );
+  }
+  if (selected.has('guard')) {
+    const r = await guard(target, 64, count(1000));
+    run.guard = r;
+    const side = (s: typeof r.raw) =>
+      `${s.goodput}/s (p50 ${s.p50} ms, p99 ${s.p99} ms, ${s.rounds} rounds, ${s.oversold} oversold)`;
+    log(
+      `  Guard, ${r.clients} clients race for ${r.stock.toLocaleString('en')} units: apply(guarded $inc) ${side(r.noclobber)} · raw guarded UPDATE ${side(r.raw)} · ratio ${r.ratio}`,
     );
   }
   return run;
