@@ -91,7 +91,7 @@ export function rowsOf(run: SuiteRun): Row[] {
     add('W6', label, 'ops/s', w6.noclobber.opsPerSecond, w6.raw.opsPerSecond, 'prepared', w6.ratio);
   }
   if (guard) {
-    const label = `guarded decrement race, ${guard.clients} clients, apply() with a condition`;
+    const label = `guarded decrement race, ${guard.clients} clients`;
     const [nc, raw] = [guard.noclobber.goodput, guard.raw.goodput];
     add(`Guard ${guard.clients}w`, label, 'accepted/s', nc, raw, 'guarded UPDATE', guard.ratio);
   }
