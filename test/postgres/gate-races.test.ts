@@ -56,4 +56,40 @@ describe('writers behind the feed gate on PostgreSQL', () => {
       await backend.close();
     }
   });
+
+  it("a reader without the sequences' privileges is refused, never served an empty feed", async () => {
+    const owner = new PostgresBackend({ connectionString: url(), schema, max: 2 });
+    const [written] = await owner.commit([insert('seen')]);
+    expect(written?.status).toBe('ok');
+    const appended = await owner.appendToStream({
+      tenant: 't',
+      streamId: 's',
+      events: [{ id: 'e1', type: 'E', data: '{}', metadata: null }],
+      expected: { kind: 'any' },
+      token: insert('s').token,
+    });
+    expect(appended.status).toBe('ok');
+    const role = `nc_reader_${randomBytes(4).toString('hex')}`;
+    // What a read-only role is commonly given: the schema and its tables, not its sequences.
+    await admin((c) =>
+      c.query(`
+        CREATE ROLE ${role} LOGIN PASSWORD 'reader';
+        GRANT USAGE ON SCHEMA "${schema}" TO ${role};
+        GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}" TO ${role};`),
+    );
+    const as = new URL(url());
+    as.username = role;
+    as.password = 'reader';
+    const reader = new PostgresBackend({ connectionString: as.href, schema, max: 2 });
+    try {
+      const changes = await reader.changes('t', 0, 100).catch((error: Error) => error);
+      if (!(changes instanceof Error)) expect(changes.map((c) => c.id)).toEqual(['seen']);
+      const events = await reader.readAll('t', 0n, 100).catch((error: Error) => error);
+      if (!(events instanceof Error)) expect(events.map((e) => e.id)).toEqual(['e1']);
+    } finally {
+      await reader.close();
+      await owner.close();
+      await admin((c) => c.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`));
+    }
+  });
 });

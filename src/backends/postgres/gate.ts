@@ -34,6 +34,13 @@ export const draw = (s: string, feed: Feed) =>
 export const GATE_WAIT_MS = 200;
 
 /**
+ * The message of a reader without SELECT or USAGE on the feed's sequence. PostgreSQL 18's
+ * `pg_sequence_last_value` answers such a reader NULL, as for a sequence never drawn from,
+ * which would read as an empty feed forever; older versions refuse it.
+ */
+export const UNREADABLE = 'noclobber: reading the feed needs SELECT or USAGE on sequence';
+
+/**
  * The horizon of `feed`: its sequence's last value, read by a statement that takes the
  * gate exclusively (released when the statement ends). Reading the value before or after
  * the lock is granted is safe either way: every number at or below it was drawn by a
@@ -41,6 +48,8 @@ export const GATE_WAIT_MS = 200;
  */
 export const horizon = (feed: Feed) => (s: string) =>
   `
-SELECT coalesce(pg_sequence_last_value('${s}.${feed}'), 0)::text AS horizon,
+SELECT CASE WHEN has_sequence_privilege('${s}.${feed}', 'SELECT, USAGE')
+    THEN coalesce(pg_sequence_last_value('${s}.${feed}'), 0)
+    ELSE CAST((SELECT '${UNREADABLE} ${s}.${feed}'::text) AS bigint) END::text AS horizon,
   pg_advisory_xact_lock(CASE WHEN set_config('lock_timeout', '${GATE_WAIT_MS}ms', true) IS NOT NULL
     THEN ${key(s, feed)} END)::text AS gate`;
