@@ -1,0 +1,272 @@
+import { expect, it } from 'vitest';
+import { normalizeCondition } from '../../src/concurrency/condition.js';
+import {
+  ConcurrencyError,
+  type Condition,
+  type DocumentStore,
+  InvalidArgumentError,
+  InvalidConditionError,
+  InvalidCursorError,
+  type Scalar,
+} from '../../src/index.js';
+import { evaluateQuery } from '../../src/query/evaluate.js';
+import { normalizeSort } from '../../src/query/sort.js';
+import { describeConformance } from './fixture.js';
+
+// One value of every JSON kind, with look-alikes across types, at the field `v`.
+const VALUES: unknown[] = [
+  0,
+  1,
+  -1,
+  9,
+  40,
+  100,
+  250,
+  1.5,
+  -2.25,
+  1e21,
+  2 ** 53,
+  -1e-300,
+  '',
+  '1',
+  '40',
+  '9',
+  'a',
+  'B',
+  'é',
+  '😀',
+  '\uffff',
+  'true',
+  'null',
+  true,
+  false,
+  null,
+  [],
+  [1],
+  {},
+  { a: 1 },
+];
+const OPERANDS: Scalar[] = [
+  0,
+  1,
+  9,
+  40,
+  1.5,
+  1e21,
+  '',
+  '1',
+  '40',
+  'a',
+  'é',
+  '😀',
+  true,
+  false,
+  null,
+];
+
+// The documents, as stored (with their id) and as the reference sees them.
+async function seed(store: DocumentStore, name: string, values = VALUES) {
+  const c = store.collection(name);
+  const docs = values.map((v, i) => ({ id: `d${String(i).padStart(2, '0')}`, v }));
+  const session = store.openSession();
+  for (const doc of docs) session.store(c, doc);
+  session.store(c, { id: 'missing', w: 1 });
+  await session.saveChanges();
+  const bodies = [...docs, { id: 'missing', w: 1 }].map((d) => ({ id: d.id, body: d }));
+  return { c, bodies };
+}
+
+// What the reference returns for a filter and sort, all of it.
+function expected(
+  bodies: { id: string; body: unknown }[],
+  filter: Condition,
+  sort: unknown = undefined,
+) {
+  const query = {
+    filter: Object.keys(filter).length ? normalizeCondition(filter) : null,
+    sort: normalizeSort(sort),
+    after: undefined,
+    limit: 1000,
+  };
+  return evaluateQuery(bodies, query).map((d) => d.id);
+}
+
+const ids = (page: { documents: { id?: unknown }[] }) => page.documents.map((d) => d.id);
+
+describeConformance('queries', (fixture) => {
+  it('every operator with every value type matches as the reference says, never as text', async () => {
+    const { store } = fixture();
+    const { c, bodies } = await seed(store, 'typed');
+    const filters: Condition[] = [{ v: { $exists: true } }, { v: { $exists: false } }];
+    for (const x of OPERANDS) {
+      filters.push({ v: x }, { v: { $eq: x } }, { v: { $ne: x } });
+      filters.push({ v: { $in: [x, 'a'] } }, { v: { $nin: [x] } });
+      if (typeof x === 'number' || typeof x === 'string') {
+        for (const op of ['$gt', '$gte', '$lt', '$lte'] as const) filters.push({ v: { [op]: x } });
+      }
+    }
+    for (const filter of filters) {
+      const page = await store.find(c, filter, { limit: 1000 });
+      expect(ids(page), JSON.stringify(filter)).toEqual(expected(bodies, filter));
+      expect(await store.count(c, filter)).toBe(page.documents.length);
+      expect(await store.exists(c, filter)).toBe(page.documents.length > 0);
+    }
+  });
+
+  it('compares numbers as numbers: $gt 40 over 9, 40, 100, 250 is 100 and 250', async () => {
+    const { store } = fixture();
+    const people = store.collection<{ id: string; age: number }>('people');
+    for (const age of [9, 40, 100, 250]) await store.insert(people, { id: `p${age}`, age });
+    const page = await store.find(people, { age: { $gt: 40 } }, { sort: 'age' });
+    expect(page.documents.map((p) => p.age)).toEqual([100, 250]);
+    expect(page.next).toBeNull();
+  });
+
+  it('sorts across JSON types: missing < null < false < true < numbers < strings < arrays < objects', async () => {
+    const { store } = fixture();
+    const { c, bodies } = await seed(store, 'sorted');
+    for (const sort of ['v', '-v', ['-v', 'id'], { field: 'v', order: 'desc' as const }]) {
+      const page = await store.find(c, {}, { sort, limit: 1000 });
+      expect(ids(page)).toEqual(expected(bodies, {}, sort));
+    }
+    const ascending = (await store.find(c, {}, { sort: 'v', limit: 1000 })).documents;
+    expect(ascending[0]?.id).toBe('missing');
+    expect(ascending[1]?.v).toBeNull();
+    expect(ascending.at(-1)?.v).toEqual(expect.any(Object));
+  });
+
+  it('pages of a static set cover it exactly, in order, whatever the page size', async () => {
+    const { store } = fixture();
+    // Few distinct values, so most pages end inside a run of ties broken by the id.
+    const { c, bodies } = await seed(
+      store,
+      'paged',
+      Array.from({ length: 57 }, (_, i) => i % 4),
+    );
+    for (const limit of [1, 2, 5, 56, 57, 100]) {
+      for (const sort of [undefined, 'v', '-v', ['v', '-id']]) {
+        const walked: unknown[] = [];
+        let after: string | undefined;
+        do {
+          const page = await store.find(c, { v: { $gte: 0 } }, { sort, limit, after });
+          expect(page.documents.length).toBeLessThanOrEqual(limit);
+          walked.push(...ids(page));
+          after = page.next ?? undefined;
+        } while (after);
+        expect(walked).toEqual(expected(bodies, { v: { $gte: 0 } }, sort));
+      }
+    }
+  });
+
+  it('returns no document twice on a page walk while others write', async () => {
+    const { store, openStore } = fixture();
+    const { c } = await seed(
+      store,
+      'moving',
+      Array.from({ length: 40 }, (_, i) => i % 5),
+    );
+    const writer = openStore();
+    const w = writer.collection('moving');
+    const seen: unknown[] = [];
+    let after: string | undefined;
+    let round = 0;
+    do {
+      const page = await store.find(c, {}, { sort: '-v', limit: 3, after });
+      seen.push(...ids(page));
+      after = page.next ?? undefined;
+      // New documents on both sides of the cursor, and changes that keep the sort key.
+      await writer.insert(w, { id: `new-${round}-a`, v: 10 });
+      await writer.insert(w, { id: `new-${round}-b`, v: -1 });
+      await writer.update(w, `d${String(round % 40).padStart(2, '0')}`, (d) => {
+        d.touched = round;
+      });
+      round++;
+    } while (after);
+    expect(new Set(seen).size).toBe(seen.length);
+    for (let i = 0; i < 40; i++) expect(seen).toContain(`d${String(i).padStart(2, '0')}`);
+  });
+
+  it('hides deleted documents and other tenants', async () => {
+    const { store } = fixture();
+    const other = store.withTenant('other');
+    const mine = store.collection('items');
+    const theirs = other.collection('items');
+    await store.insert(mine, { id: 'a', kind: 'x' });
+    await store.insert(mine, { id: 'b', kind: 'x' });
+    await other.insert(theirs, { id: 'c', kind: 'x' });
+    await store.delete(mine, 'b');
+    expect(ids(await store.find(mine, { kind: 'x' }))).toEqual(['a']);
+    expect(ids(await other.find(theirs, { kind: 'x' }))).toEqual(['c']);
+    expect(await store.count(mine)).toBe(1);
+    expect(await other.exists(theirs, { id: 'a' })).toBe(false);
+    expect(await store.findOne(mine, { id: 'b' })).toBeNull();
+  });
+
+  it('refuses bad filters, sorts, limits and cursors with typed errors, reading nothing', async () => {
+    const { store } = fixture();
+    const { c } = await seed(store, 'refused', [1, 2, 3]);
+    const first = await store.find(c, {}, { sort: 'v', limit: 1 });
+    const cursor = first.next as string;
+    const refusals: [() => Promise<unknown>, new (...args: never[]) => Error][] = [
+      [() => store.find(c, { v: { $regex: 'a' } } as Condition), InvalidConditionError],
+      [() => store.find(c, { v: { $gt: true } } as unknown as Condition), InvalidConditionError],
+      [() => store.find(c, { $where: 'x' } as Condition), InvalidConditionError],
+      [() => store.find(c, { v: {} }), InvalidConditionError],
+      [() => store.find(c, [] as unknown as Condition), InvalidConditionError],
+      [() => store.count(c, { v: { $in: 'a' } } as unknown as Condition), InvalidConditionError],
+      [() => store.find(c, {}, { sort: 'a..b' }), InvalidConditionError],
+      [() => store.find(c, {}, { sort: 7 as never }), InvalidArgumentError],
+      [
+        () => store.find(c, {}, { sort: { field: 'v', order: 'up' as never } }),
+        InvalidArgumentError,
+      ],
+      [() => store.find(c, {}, { limit: 0 }), InvalidArgumentError],
+      [() => store.find(c, {}, { limit: 1001 }), InvalidArgumentError],
+      [() => store.find(c, {}, { sort: '-v', after: cursor }), InvalidCursorError],
+      [() => store.find(c, { v: 1 }, { sort: 'v', after: cursor }), InvalidCursorError],
+      [() => store.find(c, {}, { sort: 'v', after: `x${cursor}` }), InvalidCursorError],
+      [
+        () => store.find(c, {}, { sort: 'v', after: cursor.replace(/^./, 'A') }),
+        InvalidCursorError,
+      ],
+      [() => store.find(c, {}, { sort: 'v', after: 'garbage' }), InvalidCursorError],
+      [() => store.find(c, {}, { sort: 'v', after: 7 as never }), InvalidCursorError],
+    ];
+    for (const [call, type] of refusals) await expect(call()).rejects.toBeInstanceOf(type);
+    const other = store.collection('refused-too');
+    await expect(store.find(other, {}, { sort: 'v', after: cursor })).rejects.toMatchObject({
+      code: 'INVALID_CURSOR',
+    });
+    expect(ids(await store.find(c, {}, { sort: 'v', after: cursor }))).toEqual([
+      'd00',
+      'd01',
+      'd02',
+    ]);
+    expect(await store.count(c)).toBe(4);
+  });
+
+  it('a session tracks what it finds: the same object as a load, saved with the version it read', async () => {
+    const { store } = fixture();
+    const { c } = await seed(store, 'tracked', [1, 2, 3]);
+    const session = store.openSession();
+    const [found] = (await session.find(c, { v: 2 })).documents;
+    expect(found?.id).toBe('d01');
+    expect(await session.load(c, 'd01')).toBe(found);
+    expect(session.getMetadata(c, 'd01')?.revision).toBe(1);
+    expect(await session.findOne(c, { v: 2 })).toBe(found);
+    await store.update(c, 'd01', (d) => {
+      d.v = 20;
+    });
+    (found as { v: number }).v = 200;
+    session.store(c, found as object);
+    await expect(session.saveChanges()).rejects.toBeInstanceOf(ConcurrencyError);
+    expect((await store.get(c, 'd01'))?.v).toBe(20);
+    // A document deleted in the session is left out of what it finds.
+    session.delete(c, 'd02');
+    expect(ids(await session.find(c, {}, { sort: 'v' }))).toEqual(['missing', 'd00', 'd01']);
+    expect(await session.count(c, { v: { $gte: 1 } })).toBe(3);
+    const reader = store.querySession();
+    expect(ids(await reader.find(c, { v: { $gte: 2 } }, { sort: '-v' }))).toEqual(['d01', 'd02']);
+    expect(await reader.exists(c, { v: 3 })).toBe(true);
+  });
+});
