@@ -72,3 +72,57 @@ it.each([
     }
   },
 );
+
+it('an upgrade waits for a write of the previous release in flight, and numbers on past it', async () => {
+  const schema = await versionThree(57, 9);
+  const q = `"${schema}"`;
+  // The previous release's write: the counter row moved on and held, the row not yet committed.
+  const old = new pg.Client({ connectionString: url() });
+  await old.connect();
+  const backend = new PostgresBackend({ connectionString: url(), schema });
+  try {
+    await old.query('BEGIN');
+    const [taken] = (
+      await old.query<{ value: string }>(
+        `UPDATE ${q}.counter SET value = value + 1 WHERE id = 1 RETURNING value`,
+      )
+    ).rows;
+    await old.query(
+      `INSERT INTO ${q}.documents (tenant, collection, id, body, revision, token, seq, last_modified)
+       VALUES ('default', 'orders', 'old', '{}', 1, 't-old', $1, 0)`,
+      [taken?.value],
+    );
+    const migrated = backend.migrate();
+    // The upgrade has started and waits on the write in flight (seen from outside its
+    // transaction: pg_stat_activity stands still within one).
+    const watch = new pg.Client({ connectionString: url() });
+    await watch.connect();
+    for (;;) {
+      const { rows } = await watch.query<{ n: string }>(
+        `SELECT count(*) AS n FROM pg_stat_activity
+         WHERE wait_event_type = 'Lock' AND query LIKE '%${q}.counter%'`,
+      );
+      if (Number(rows[0]?.n) > 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await watch.end();
+    await old.query('COMMIT');
+    await migrated;
+    const [outcome] = await backend.commit([
+      {
+        tenant: 'default',
+        collection: 'orders',
+        id: 'new',
+        op: 'put',
+        body: '{}',
+        check: { kind: 'none' },
+        token: 't-new',
+        actor: null,
+      },
+    ]);
+    expect(outcome?.status === 'ok' && outcome.metadata.seq).toBe(Number(taken?.value) + 1);
+  } finally {
+    await old.end();
+    await backend.close();
+  }
+});

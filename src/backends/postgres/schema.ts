@@ -72,8 +72,11 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   // writes to different documents commit in parallel. Readers of the feeds stay gapless
   // through the feed gates (see `gate.ts`). Each sequence goes on from its counter, and
   // the counters go: a process still running older code then fails loudly instead of
-  // handing out numbers the sequences hand out too.
+  // handing out numbers the sequences hand out too. The counters are locked first: a
+  // write of older code in flight has moved its counter but not committed, and the
+  // sequence must go on past the number it took.
   (s) => `
+    LOCK TABLE ${s}.counter, ${s}.event_counter IN ACCESS EXCLUSIVE MODE;
     CREATE SEQUENCE ${s}.seq AS bigint;
     SELECT setval('${s}.seq', greatest(value, 1), value > 0) FROM ${s}.counter;
     CREATE SEQUENCE ${s}.event_position AS bigint;
