@@ -7,6 +7,7 @@ import { type Problem, problem, problemResponse } from './problem.js';
 import { type ErrorReporter, reportToStderr } from './report.js';
 import { changes } from './routes/changes.js';
 import { create } from './routes/create.js';
+import { list } from './routes/list.js';
 import { ACCEPT_PATCH, patch } from './routes/patch.js';
 import { read } from './routes/read.js';
 import { remove } from './routes/remove.js';
@@ -52,12 +53,13 @@ export interface HandlerOptions {
 export type FetchHandler = (request: Request) => Promise<Response>;
 
 const DOCUMENT_METHODS = 'GET, HEAD, PUT, PATCH, DELETE, OPTIONS';
-const COLLECTION_METHODS = 'POST, OPTIONS';
+const COLLECTION_METHODS = 'GET, HEAD, POST, OPTIONS';
 const FEED_METHODS = 'GET, HEAD, OPTIONS';
 
 /**
  * The document resource over HTTP: `GET`/`HEAD`/`PUT`/`PATCH`/`DELETE /:collection/:id`,
- * `POST /:collection`, `GET /:collection/_changes?since=`, and `OPTIONS` on each.
+ * `GET`/`HEAD /:collection?…` (a page of a query), `POST /:collection`,
+ * `GET /:collection/_changes?since=`, and `OPTIONS` on each.
  * Conditional requests follow RFC 9110 and run in the database with the write; errors are
  * RFC 9457 problem details.
  */
@@ -93,6 +95,7 @@ function dispatch(ctx: Context, id: string | undefined): Promise<Response> | Res
   const method = ctx.request.method;
   if (id === undefined) {
     if (method === 'POST') return create(ctx);
+    if (method === 'GET' || method === 'HEAD') return list(ctx);
     return method === 'OPTIONS' ? options(COLLECTION_METHODS) : notAllowed(COLLECTION_METHODS);
   }
   if (id === '_changes') {

@@ -1,0 +1,29 @@
+import { prepareQuery } from '../../query/query.js';
+import { contextOf } from '../../store/document-store.js';
+import { findStored, type StoredPage } from '../../store/find.js';
+import { type Context, etagOf } from '../context.js';
+import { parseListQuery } from '../list-query.js';
+
+/**
+ * `GET`/`HEAD /:collection?…`: one page of the collection's documents that match the
+ * query string's filter (see `parseListQuery`), in its order,
+ * `{ "items": [{ "id", "etag", "document" }], "next": cursor | null }`. At most `limit`
+ * (default 100, at most 1,000); a malformed query is 400 and reads nothing.
+ */
+export async function list(ctx: Context): Promise<Response> {
+  const { filter, options } = parseListQuery(new URL(ctx.request.url).searchParams);
+  let page: StoredPage;
+  if (ctx.empty) {
+    prepareQuery(ctx.c.name, filter, options);
+    page = { found: [], next: null };
+  } else {
+    page = await findStored(contextOf(ctx.store), ctx.c, filter, options);
+  }
+  const items = page.found.map((found) => ({
+    id: found.id,
+    etag: etagOf(ctx.c, found.metadata),
+    document: ctx.c.toEntity(found.id, found),
+  }));
+  const body = ctx.request.method === 'HEAD' ? null : JSON.stringify({ items, next: page.next });
+  return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+}
