@@ -29,6 +29,7 @@ import { checkConnectionOptions } from './connection-options.js';
 import { nodePostgres } from './driver.js';
 import { transientOf } from './errors.js';
 import { type Feed, horizon } from './gate.js';
+import { Horizons } from './horizons.js';
 import { compileOperations } from './ops.js';
 import type { PostgresPool, PostgresPoolConfig } from './pool.js';
 import { countStatement, type FoundRow, findStatement } from './query.js';
@@ -96,9 +97,7 @@ export class PostgresBackend implements Backend {
   readonly #quoted: string;
   readonly #statements = new Map<string, string>();
   readonly #prepared = new Map<string, string>();
-  // The highest horizon each feed reached: safe for good, so a reader that cannot take the
-  // gate in time reads up to it instead.
-  readonly #horizons: Record<Feed, string> = { seq: '0', event_position: '0' };
+  readonly #horizons = new Horizons((feed) => this.#horizonQuery(feed));
 
   constructor(options: PostgresOptions) {
     checkConnectionOptions(options);
@@ -253,32 +252,31 @@ export class PostgresBackend implements Backend {
   }
 
   async readAll(tenant: string, after: bigint, limit: number): Promise<StoredEvent[]> {
-    const upTo = await this.#horizon('event_position');
-    if (after >= BigInt(upTo)) return [];
+    const upTo = await this.#horizons.get('event_position');
+    if (after >= upTo) return [];
     const rows = await this.#query<EventRow>(this.#sql('read_all', streams.readAll), [
       tenant,
       after.toString(),
       limit,
-      upTo,
+      upTo.toString(),
     ]);
     return rows.map(toEvent);
   }
 
-  // The feed's horizon (see `gate.ts`), or the last one reached when writers in flight
-  // hold the gate past its wait: the page is then shorter, never wrong.
-  async #horizon(feed: Feed): Promise<string> {
+  // One horizon statement (see `gate.ts`); undefined when writers in flight held the gate
+  // past its wait.
+  async #horizonQuery(feed: Feed): Promise<string | undefined> {
     try {
       const [row] = await this.#query<{ horizon: string }>(
         this.#sql(`horizon_${feed}`, horizon(feed)),
         [],
       );
-      const reached = (row as { horizon: string }).horizon;
-      if (BigInt(reached) > BigInt(this.#horizons[feed])) this.#horizons[feed] = reached;
+      return (row as { horizon: string }).horizon;
     } catch (error) {
       const code = (error as { cause?: { code?: unknown } }).cause?.code;
-      if (!(error instanceof TransientError && code === '55P03')) throw error;
+      if (error instanceof TransientError && code === '55P03') return undefined;
+      throw error;
     }
-    return this.#horizons[feed];
   }
 
   // Runs `work` in a transaction on one connection: COMMIT when it says so, ROLLBACK when
@@ -355,8 +353,8 @@ export class PostgresBackend implements Backend {
     filter: ChangesFilter = {},
   ): Promise<StoredChange[]> {
     const { collection, maxBytes = Number.MAX_SAFE_INTEGER } = filter;
-    const upTo = await this.#horizon('seq');
-    if (BigInt(since) >= BigInt(upTo)) return [];
+    const upTo = await this.#horizons.get('seq');
+    if (BigInt(since) >= upTo) return [];
     const text =
       collection === undefined
         ? this.#sql('changes', sql.changes(false))
@@ -368,7 +366,7 @@ export class PostgresBackend implements Backend {
       since,
       limit,
       maxBytes,
-      upTo,
+      upTo.toString(),
       ...(collection === undefined ? [] : [collection]),
     ]);
     return rows.map((row) => ({
