@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import type { Write } from '../../src/backends/kit/backend.js';
 import { SqliteBackend } from '../../src/backends/sqlite/index.js';
+import { newToken } from '../../src/core/token.js';
 import { DocumentStore } from '../../src/index.js';
 
 const dirs: string[] = [];
@@ -23,7 +25,8 @@ function commitsInWal(filename: string): number {
 
 type Doc = { id: string; n: number };
 
-it('writes under way together commit in one transaction, each batch all or nothing, each with its own outcome', async () => {
+// A file with documents d0 … d11 at revision 1, whose WAL keeps every later commit.
+async function seeded() {
   const dir = mkdtempSync(join(tmpdir(), 'noclobber-group-'));
   dirs.push(dir);
   const filename = join(dir, 'store.db');
@@ -33,37 +36,41 @@ it('writes under way together commit in one transaction, each batch all or nothi
   const seed = store.openSession();
   for (let i = 0; i < 12; i++) seed.insert(docs, { id: `d${i}`, n: 0 });
   await seed.saveChanges();
-  // The WAL keeps every commit from here on, so they can be counted.
   backend.database.pragma('wal_autocheckpoint = 0');
-  const before = commitsInWal(filename);
+  return { filename, backend, store, docs, before: commitsInWal(filename) };
+}
 
-  const failingBatch = store.openSession();
-  failingBatch.store(docs, { id: 'd8', n: 1 }, { check: { version: 1 } });
-  failingBatch.store(docs, { id: 'd9', n: 1 }, { check: { version: 7 } }); // stale
-  const landingBatch = store.openSession();
-  landingBatch.store(docs, { id: 'd10', n: 1 }, { check: { version: 1 } });
-  landingBatch.store(docs, { id: 'd11', n: 1 }, { check: { version: 1 } });
-  const results = await Promise.allSettled([
-    ...[0, 1, 2, 3, 4, 5].map((i) =>
-      store.put(docs, { id: `d${i}`, n: 1 }, { check: { version: 1 } }),
-    ),
-    store.put(docs, { id: 'd6', n: 1 }, { check: { version: 5 } }), // stale
-    store.insert(docs, { id: 'd7', n: 1 }), // taken
-    failingBatch.saveChanges(),
-    landingBatch.saveChanges(),
-  ]);
+const put = (id: string, check: Write['check']): Write => ({
+  tenant: 'default',
+  collection: 'docs',
+  id,
+  op: 'put',
+  check,
+  token: newToken(),
+  actor: null,
+  body: '{"n":1}',
+});
+const at = (version: number): Write['check'] => ({
+  kind: 'version',
+  versionKind: 'revision',
+  version,
+});
 
-  expect(results.map((r) => r.status)).toEqual([
-    ...Array(6).fill('fulfilled'),
-    'rejected',
-    'rejected',
-    'rejected',
-    'fulfilled',
+it('batches submitted together commit in one transaction, each all or nothing, each with its own outcome', async () => {
+  const { filename, backend, store, docs, before } = await seeded();
+  const outcomes = await Promise.all([
+    ...[0, 1, 2, 3, 4, 5].map((i) => backend.commit([put(`d${i}`, at(1))])),
+    backend.commit([put('d6', at(5))]), // stale
+    backend.commit([put('d7', { kind: 'mustNotExist' })]), // taken
+    backend.commit([put('d8', at(1)), put('d9', at(7))]), // one stale: neither lands
+    backend.commit([put('d10', at(1)), put('d11', at(1))]),
   ]);
-  expect(results.slice(6, 9).map((r) => (r as PromiseRejectedResult).reason.code)).toEqual([
-    'CONCURRENCY_CONFLICT',
-    'DUPLICATE_DOCUMENT',
-    'CONCURRENCY_CONFLICT',
+  expect(outcomes.map((batch) => batch.map((o) => o.status))).toEqual([
+    ...Array(6).fill(['ok']),
+    ['conflict'],
+    ['duplicate'],
+    ['rolledBack', 'conflict'],
+    ['ok', 'ok'],
   ]);
   const now = await store.querySession().loadMany(
     docs,
@@ -74,11 +81,23 @@ it('writes under way together commit in one transaction, each batch all or nothi
   expect(commitsInWal(filename) - before).toBe(1);
   const feed = await store.changes({ since: 12 });
   expect(feed.changes.map((c) => c.metadata.seq)).toEqual([13, 14, 15, 16, 17, 18, 19, 20]);
+  await store.close();
+});
 
-  // The same writes one after another: a commit each.
-  for (let i = 0; i < 6; i++)
-    await store.put(docs, { id: `d${i}`, n: 2 }, { check: { version: 2 } });
-  expect(commitsInWal(filename) - before).toBe(7);
+it('clients under way at once share commits; one after another, a commit each', async () => {
+  const { filename, store, docs, before } = await seeded();
+  const bump = (doc: Doc) => {
+    doc.n += 1;
+  };
+  await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map((i) => store.update(docs, `d${i}`, bump)));
+  expect(commitsInWal(filename) - before).toBe(1);
+  for (let i = 0; i < 8; i++) await store.update(docs, `d${i}`, bump);
+  expect(commitsInWal(filename) - before).toBe(9);
+  const now = await store.querySession().loadMany(
+    docs,
+    Array.from({ length: 8 }, (_, i) => `d${i}`),
+  );
+  expect(now.map((doc) => doc?.n)).toEqual(Array(8).fill(2));
   await store.close();
 });
 
