@@ -8,7 +8,7 @@ export interface BackendRuns {
 }
 
 const ROW = 26;
-const LEFT = 470;
+const LEFT = 500;
 const PLOT = 420;
 const RIGHT = 260;
 const WIDTH = LEFT + PLOT + RIGHT;
