@@ -20,14 +20,12 @@ import { isPlainObject, optionsObject } from '../core/json.js';
 import type { DocumentMetadata, Version } from '../core/metadata.js';
 import type { Operation } from '../core/operation.js';
 import type { Hooks } from '../observe/hooks.js';
-import type { Filter } from '../query/filter.js';
-import type { FindOptions } from '../query/query.js';
 import { appliedDocument } from './applied-document.js';
 import { BackendRuntime } from './backend-runtime.js';
 import { Collection, type CollectionOptions } from './collection.js';
 import { commitPlanned, landedOf } from './commit.js';
 import { type CollectionRef, type Runtime, readDocuments, type StoreContext } from './context.js';
-import { countStored, existsStored, findPage, type Page } from './find.js';
+import { Queries } from './find.js';
 import { policyFor } from './policy-for.js';
 import { observerOf } from './resolve-batch.js';
 import { DocumentSession, QuerySession, type SessionOptions } from './session.js';
@@ -195,7 +193,7 @@ export function putLanding<T extends object>(
  * write carries exactly one check; none overwrites a document by accident. Applications
  * use `DocumentStore`, which is this and event streams (`store.events`).
  */
-export class DocumentStoreBase {
+export class DocumentStoreBase extends Queries {
   readonly #shared: Shared;
   readonly #scope: WriteScope;
   readonly #context: StoreContext;
@@ -205,6 +203,7 @@ export class DocumentStoreBase {
   /** @internal a tenant view sharing `shared`. */
   constructor(options: DocumentStoreOptions, shared: Shared);
   constructor(options: DocumentStoreOptions, shared?: Shared) {
+    super();
     if (!isPlainObject(options) || typeof options.backend?.commit !== 'function') {
       throw new InvalidArgumentError('DocumentStore needs a backend, e.g. new SqliteBackend()');
     }
@@ -240,6 +239,11 @@ export class DocumentStoreBase {
       patch: (collection, id, patch, options) => this.#patch(collection, id, patch, options),
       put: (collection, entity, check) => this.#putLanding(collection, entity, { check }, false),
     });
+  }
+
+  /** @internal */
+  protected queryContext(): StoreContext {
+    return this.#context;
   }
 
   /** What one patch may cost here: `maxDocumentBytes` and `maxPatchOperations`. */
@@ -299,48 +303,6 @@ export class DocumentStoreBase {
     const c = this.#context.resolve(collection);
     const stored = (await readDocuments(this.#context, c, [validateId(id)])).get(id);
     return stored?.metadata ?? null;
-  }
-
-  /**
-   * One page of the live documents of a collection that match `filter`: the condition
-   * language of checks, typed by the collection (`{}` matches all), evaluated by the
-   * database. Ordered by `sort` (paths, `'-path'` descending; values of different JSON
-   * types order missing < null < false < true < numbers < strings < arrays < objects),
-   * then by id. At most `limit` (default 100, at most 1,000); `next` continues after the
-   * last one. Bad filters, sorts and cursors throw before anything is read.
-   */
-  find<T extends object>(
-    collection: CollectionRef<T>,
-    filter: NoInfer<Filter<T>>,
-    options?: FindOptions<NoInfer<T>>,
-  ): Promise<Page<T>> {
-    return findPage(this.#context, this.#context.resolve(collection), filter, options);
-  }
-
-  /** The first document `find()` would return, or `null`. */
-  async findOne<T extends object>(
-    collection: CollectionRef<T>,
-    filter: NoInfer<Filter<T>>,
-    options: Pick<FindOptions<NoInfer<T>>, 'sort'> = {},
-  ): Promise<T | null> {
-    const page = await this.find(collection, filter, { ...options, limit: 1 });
-    return page.documents[0] ?? null;
-  }
-
-  /** How many live documents of a collection match `filter` (`{}`, the default: all). */
-  count<T extends object>(
-    collection: CollectionRef<T>,
-    filter: NoInfer<Filter<T>> = {} as Filter<T>,
-  ): Promise<number> {
-    return countStored(this.#context, this.#context.resolve(collection), filter);
-  }
-
-  /** Whether any live document of a collection matches `filter`. */
-  exists<T extends object>(
-    collection: CollectionRef<T>,
-    filter: NoInfer<Filter<T>>,
-  ): Promise<boolean> {
-    return existsStored(this.#context, this.#context.resolve(collection), filter);
   }
 
   /**

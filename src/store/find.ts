@@ -1,9 +1,15 @@
 import type { FoundDocument } from '../backends/kit/backend.js';
 import { encodeCursor } from '../query/cursor.js';
-import { prepareQuery, type QueryOptions } from '../query/query.js';
+import type { Filter } from '../query/filter.js';
+import {
+  type FindOptions,
+  type PreparedQuery,
+  prepareQuery,
+  type QueryOptions,
+} from '../query/query.js';
 import { sortValuesOf } from '../query/sort.js';
 import type { Collection } from './collection.js';
-import type { StoreContext } from './context.js';
+import type { CollectionRef, StoreContext } from './context.js';
 
 /** One page of a query's results. */
 export interface Page<T> {
@@ -22,10 +28,22 @@ export interface StoredPage {
   readonly next: string | null;
 }
 
+// A query validated before anything is read (nothing is when it is refused), and the
+// backend ready for it.
+async function prepared(
+  context: StoreContext,
+  c: Collection<object>,
+  filter: unknown,
+  options?: QueryOptions,
+): Promise<PreparedQuery> {
+  const query = prepareQuery(c.name, filter, options);
+  await context.ready();
+  return query;
+}
+
 /**
- * Runs one page of a query in the database: validated first (nothing is read when the
- * filter, sort, limit or cursor is refused), then one read, tried again on a transient
- * failure. One more document than the page holds is read, to know whether more follow.
+ * Runs one page of a query in the database: one read, tried again on a transient failure.
+ * One more document than the page holds is read, to know whether more follow.
  */
 export async function findStored(
   context: StoreContext,
@@ -33,8 +51,7 @@ export async function findStored(
   filter: unknown,
   options: QueryOptions | undefined,
 ): Promise<StoredPage> {
-  const { query, fingerprint } = prepareQuery(c.name, filter, options);
-  await context.ready();
+  const { query, fingerprint } = await prepared(context, c, filter, options);
   const rows = await context.backend.find(context.scope.tenant, c.name, {
     ...query,
     limit: query.limit + 1,
@@ -46,38 +63,70 @@ export async function findStored(
   return { found, next: encodeCursor(fingerprint, { values, id: last.id }) };
 }
 
-/** How many live documents of the collection match `filter` (`{}`: all). */
-export async function countStored(
-  context: StoreContext,
-  c: Collection<object>,
-  filter: unknown,
-): Promise<number> {
-  const { query } = prepareQuery(c.name, filter);
-  await context.ready();
-  return context.backend.count(context.scope.tenant, c.name, query.filter);
-}
+/**
+ * The reads by query that a store and its sessions share: `find`, `findOne`, `count` and
+ * `exists`, over the context `queryContext()` gives, each found document made into an
+ * entity by `adopt()`.
+ */
+export abstract class Queries {
+  /** @internal The context queries run in. */
+  protected abstract queryContext(): StoreContext;
 
-/** A page of entities: each stored document as `adopt` makes it (`null` drops it). */
-export async function findPage<T extends object>(
-  context: StoreContext,
-  c: Collection<T>,
-  filter: unknown,
-  options: QueryOptions | undefined,
-  adopt: (found: FoundDocument) => T | null = (found) => c.toEntity(found.id, found),
-): Promise<Page<T>> {
-  const page = await findStored(context, c as Collection<object>, filter, options);
-  const documents = page.found.map(adopt).filter((d): d is T => d !== null);
-  return { documents, next: page.next };
-}
+  /** @internal What a query hands back for a document it found; `null` leaves it out. */
+  protected adopt(c: Collection<object>, found: FoundDocument): object | null {
+    return c.toEntity(found.id, found);
+  }
 
-/** Whether any live document of the collection matches `filter`: one read of at most one row. */
-export async function existsStored(
-  context: StoreContext,
-  c: Collection<object>,
-  filter: unknown,
-): Promise<boolean> {
-  const { query } = prepareQuery(c.name, filter);
-  await context.ready();
-  const rows = await context.backend.find(context.scope.tenant, c.name, { ...query, limit: 1 });
-  return rows.length > 0;
+  /**
+   * One page of the live documents of a collection that match `filter`: the condition
+   * language of checks, typed by the collection (`{}` matches all), evaluated by the
+   * database. Ordered by `sort` (paths, `'-path'` descending; values of different JSON
+   * types order missing < null < false < true < numbers < strings < arrays < objects),
+   * then by id. At most `limit` (default 100, at most 1,000); `next` continues after the
+   * last one. Bad filters, sorts and cursors throw before anything is read.
+   */
+  async find<T extends object>(
+    collection: CollectionRef<T>,
+    filter: NoInfer<Filter<T>>,
+    options?: FindOptions<NoInfer<T>>,
+  ): Promise<Page<T>> {
+    const context = this.queryContext();
+    const c = context.resolve(collection) as Collection<object>;
+    const page = await findStored(context, c, filter, options);
+    const documents = page.found.map((found) => this.adopt(c, found) as T | null);
+    return { documents: documents.filter((d): d is T => d !== null), next: page.next };
+  }
+
+  /** The first document `find()` would return, or `null`. */
+  async findOne<T extends object>(
+    collection: CollectionRef<T>,
+    filter: NoInfer<Filter<T>>,
+    options: Pick<FindOptions<NoInfer<T>>, 'sort'> = {},
+  ): Promise<T | null> {
+    const page = await this.find(collection, filter, { ...options, limit: 1 });
+    return page.documents[0] ?? null;
+  }
+
+  /** How many live documents of a collection match `filter` (`{}`, the default: all). */
+  async count<T extends object>(
+    collection: CollectionRef<T>,
+    filter: NoInfer<Filter<T>> = {} as Filter<T>,
+  ): Promise<number> {
+    const context = this.queryContext();
+    const c = context.resolve(collection) as Collection<object>;
+    const { query } = await prepared(context, c, filter);
+    return context.backend.count(context.scope.tenant, c.name, query.filter);
+  }
+
+  /** Whether any live document of a collection matches `filter`: a read of one row at most. */
+  async exists<T extends object>(
+    collection: CollectionRef<T>,
+    filter: NoInfer<Filter<T>>,
+  ): Promise<boolean> {
+    const context = this.queryContext();
+    const c = context.resolve(collection) as Collection<object>;
+    const { query } = await prepared(context, c, filter);
+    const tenant = context.scope.tenant;
+    return (await context.backend.find(tenant, c.name, { ...query, limit: 1 })).length > 0;
+  }
 }

@@ -13,11 +13,9 @@ import { InvalidArgumentError, InvalidDocumentError } from '../core/errors.js';
 import { isPlainObject, optionsObject, safeDescribe } from '../core/json.js';
 import type { DocumentMetadata, Version } from '../core/metadata.js';
 import type { Operation } from '../core/operation.js';
-import type { Filter } from '../query/filter.js';
-import type { FindOptions } from '../query/query.js';
 import type { Collection } from './collection.js';
 import { type CollectionRef, readDocuments, type StoreContext } from './context.js';
-import { countStored, existsStored, findPage, type Page } from './find.js';
+import { Queries } from './find.js';
 import { policyFor } from './policy-for.js';
 import { commitResolving, type Resolvable } from './resolve-batch.js';
 import { validateId } from './validate.js';
@@ -96,12 +94,13 @@ interface ScheduledApply {
 const keyOf = (collection: Collection<object>, id: string) => `${collection.name}\u0000${id}`;
 
 /** A read-only session: loads documents without tracking them and cannot write. */
-export class QuerySession {
+export class QuerySession extends Queries {
   /** @internal */
   protected readonly context: StoreContext;
 
   /** @internal Opened by `store.querySession()`. */
   constructor(context: StoreContext) {
+    super();
     this.context = context;
   }
 
@@ -125,45 +124,9 @@ export class QuerySession {
     });
   }
 
-  /** One page of a query, as `DocumentStore.find()` runs it. */
-  find<T extends object>(
-    collection: CollectionRef<T>,
-    filter: NoInfer<Filter<T>>,
-    options?: FindOptions<NoInfer<T>>,
-  ): Promise<Page<T>> {
-    const c = this.context.resolve(collection);
-    return findPage(this.context, c, filter, options, (found) => this.adopt(c, found) as T | null);
-  }
-
-  /** The first document `find()` would return, or `null`. */
-  async findOne<T extends object>(
-    collection: CollectionRef<T>,
-    filter: NoInfer<Filter<T>>,
-    options: Pick<FindOptions<NoInfer<T>>, 'sort'> = {},
-  ): Promise<T | null> {
-    const page = await this.find(collection, filter, { ...options, limit: 1 });
-    return page.documents[0] ?? null;
-  }
-
-  /** How many live documents of a collection match `filter` (`{}`, the default: all). */
-  count<T extends object>(
-    collection: CollectionRef<T>,
-    filter: NoInfer<Filter<T>> = {} as Filter<T>,
-  ): Promise<number> {
-    return countStored(this.context, this.context.resolve(collection), filter);
-  }
-
-  /** Whether any live document of a collection matches `filter`. */
-  exists<T extends object>(
-    collection: CollectionRef<T>,
-    filter: NoInfer<Filter<T>>,
-  ): Promise<boolean> {
-    return existsStored(this.context, this.context.resolve(collection), filter);
-  }
-
-  /** @internal What a query hands back for a document it found; `null` leaves it out. */
-  protected adopt(c: Collection<object>, found: FoundDocument): object | null {
-    return c.toEntity(found.id, found);
+  /** @internal */
+  protected queryContext(): StoreContext {
+    return this.context;
   }
 }
 
