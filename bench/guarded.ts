@@ -23,11 +23,12 @@ interface Race {
 }
 
 /**
- * `clients` loops sell one unit at a time until each has been told sold out. The time is
- * the stock's: from the first request to the last accepted sale (the sold-out replies
- * after it are not work); the latencies are those of the accepted sales.
+ * `clients` loops sell one unit at a time until each has been told sold out (or more was
+ * sold than `stock`, which a broken guard would otherwise do forever). The time is the
+ * stock's: from the first request to the last accepted sale (the sold-out replies after it
+ * are not work); the latencies are those of the accepted sales.
  */
-async function race(clients: number, sell: () => Promise<boolean>): Promise<Race> {
+async function race(clients: number, stock: number, sell: () => Promise<boolean>): Promise<Race> {
   let accepted = 0;
   let lastSale = 0;
   const latencies: number[] = [];
@@ -41,6 +42,7 @@ async function race(clients: number, sell: () => Promise<boolean>): Promise<Race
         lastSale = performance.now();
         accepted++;
         latencies.push(lastSale - t);
+        if (accepted > stock) return;
       }
     }),
   );
@@ -54,7 +56,7 @@ async function race(clients: number, sell: () => Promise<boolean>): Promise<Race
  */
 async function roundOf(name: string, seller: Seller, clients: number, stock: number) {
   await seller.reset();
-  const result = await race(clients, () => seller.sell());
+  const result = await race(clients, stock, () => seller.sell());
   const final = await seller.stock();
   if (final < 0 || final !== stock - result.accepted) {
     throw new Error(
