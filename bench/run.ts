@@ -25,10 +25,10 @@ const USAGE = `usage: npm run bench -- [--backend ${[...benched, 'all'].join('|'
                ratio is reported as its median and range over the runs
   --scale      multiplies operation counts (default 1: W1 3,000 ops, W2 2,000 increments,
                W3 10 rounds, W4 2,000 appends, W6 4,000 ops, guard a stock of 1,000)
-               guard: 64 clients race to buy one unit at a time from one document until
-               sold out, apply() with a condition against a guarded UPDATE, rounds until
-               each side has raced 2 s; every round checks that nothing was oversold
-  --workloads  which workloads to run (default all)
+  --workloads  which workloads to run (default all); guard: 64 clients race to buy one
+               unit at a time from one document until sold out, apply() with a condition
+               against a guarded UPDATE, rounds until each side has raced 2 s, every
+               round checked for overselling
   --out        where the JSON goes (default bench/results/latest.json); the chart is
                written next to it with the extension .html
   --json       print only the JSON
