@@ -38,6 +38,8 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   '.': ['events', 'store', 'backends/kit', 'observe', 'query', 'concurrency', 'core'],
   'backends/kit/conformance': ['.', 'http', 'backends/kit', 'core'],
   cli: ['.', 'http', 'events', 'store', 'backends/*', 'backends/kit', 'core'],
+  // Runs in browsers too: only the pure parts (merge, patches) and the core's types.
+  client: ['concurrency', 'core'],
 };
 
 /** The layer a file of src/ belongs to, from its path relative to src/. */
