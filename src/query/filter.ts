@@ -8,8 +8,8 @@ import { normalizeCondition } from '../concurrency/condition.js';
 import { InvalidConditionError } from '../core/errors.js';
 import { isPlainObject, safeDescribe } from '../core/json.js';
 
-// Depths left, indexed by the current one: paths reach three levels below the top.
-type Deeper = [never, 0, 1, 2];
+/** Depths left, indexed by the current one: `Path` reaches three levels below the top. */
+export type PathDepth = [never, 0, 1, 2];
 
 /**
  * The dotted field paths of `T` a filter or a sort may name: its keys, and the keys of the
@@ -19,13 +19,13 @@ type Deeper = [never, 0, 1, 2];
 export type Path<T, Depth extends number = 3> = [Depth] extends [never]
   ? never
   : T extends readonly (infer Item)[]
-    ? `${number}` | `${number}.${Path<NonNullable<Item>, Deeper[Depth]>}`
+    ? `${number}` | `${number}.${Path<NonNullable<Item>, PathDepth[Depth]>}`
     : T extends object
       ? {
           [K in keyof T & string]:
             | K
             | (NonNullable<T[K]> extends object
-                ? `${K}.${Path<NonNullable<T[K]>, Deeper[Depth]>}`
+                ? `${K}.${Path<NonNullable<T[K]>, PathDepth[Depth]>}`
                 : never);
         }[keyof T & string]
       : never;
@@ -34,8 +34,8 @@ export type Path<T, Depth extends number = 3> = [Depth] extends [never]
 export type FieldPath<T> =
   string extends Path<T> ? string : [Path<T>] extends [never] ? string : Path<T>;
 
-// One step of a path: an array's item for a numeric segment, else the key's value.
-type Step<T, K extends string> = T extends readonly (infer Item)[]
+/** One step of a path in `T`: an array's item for a numeric segment, else the key's value. */
+export type PathStep<T, K extends string> = T extends readonly (infer Item)[]
   ? K extends `${number}`
     ? Item
     : never
@@ -47,11 +47,11 @@ type Step<T, K extends string> = T extends readonly (infer Item)[]
 export type PathValue<T, P extends string> = P extends keyof T & string
   ? T[P]
   : P extends `${infer K}.${infer Rest}`
-    ? PathValue<NonNullable<Step<T, K>>, Rest>
-    : Step<T, P>;
+    ? PathValue<NonNullable<PathStep<T, K>>, Rest>
+    : PathStep<T, P>;
 
-// A number or string literal widened to its type, for range operators.
-type Ordered<S> = S extends string ? string : S extends number ? number : never;
+/** A number or string literal widened to its type, as range operators take it. */
+export type OrderedScalar<S> = S extends string ? string : S extends number ? number : never;
 
 /** Operators on a field whose scalar values are `S` (see `FieldOperators`). */
 export interface TypedOperators<S extends Scalar> {
@@ -59,10 +59,10 @@ export interface TypedOperators<S extends Scalar> {
   $ne?: S;
   $in?: readonly S[];
   $nin?: readonly S[];
-  $gt?: Ordered<S>;
-  $gte?: Ordered<S>;
-  $lt?: Ordered<S>;
-  $lte?: Ordered<S>;
+  $gt?: OrderedScalar<S>;
+  $gte?: OrderedScalar<S>;
+  $lt?: OrderedScalar<S>;
+  $lte?: OrderedScalar<S>;
   $exists?: boolean;
 }
 
