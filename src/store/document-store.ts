@@ -22,6 +22,7 @@ import type { Operation } from '../core/operation.js';
 import type { Hooks } from '../observe/hooks.js';
 import { appliedDocument } from './applied-document.js';
 import { BackendRuntime } from './backend-runtime.js';
+import type { Change, ChangesPage } from './change.js';
 import { Collection, type CollectionOptions } from './collection.js';
 import { commitPlanned, landedOf } from './commit.js';
 import { type CollectionRef, type Runtime, readDocuments, type StoreContext } from './context.js';
@@ -87,28 +88,13 @@ export interface Applied<T> extends Written {
 /** Options of `apply()`: a check that never inserts (not `mustNotExist` or a revision check). */
 export type ApplyOptions = WriteOptions;
 
+export type { Change, ChangesPage } from './change.js';
+
 /** What a write did: `written: false` only for a `tryRevisionAbove` miss or an idempotent delete. */
 export type WriteResult = Written | { readonly id: string; readonly written: false };
 
 /** A check whose miss is never silent: every check but `tryRevisionAbove`. */
 export type LandingCheck = Exclude<Check, { tryRevisionAbove: number }>;
-
-/** One entry of the changes feed: the latest state of a document written after `since`. */
-export interface Change {
-  readonly collection: string;
-  readonly id: string;
-  readonly deleted: boolean;
-  /** The document, or `null` for a delete. */
-  readonly document: Record<string, unknown> | null;
-  readonly metadata: DocumentMetadata;
-}
-
-/** A page of the changes feed; pass `last` as the next `since`. */
-export interface ChangesPage {
-  readonly changes: Change[];
-  /** The `seq` of the last change returned, or the `since` given when there were none. */
-  readonly last: number;
-}
 
 const DEFAULT_MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 const DEFAULT_CHANGES_BYTES = 4 * 1024 * 1024;

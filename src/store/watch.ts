@@ -2,7 +2,7 @@ import { type Condition, normalizeCondition } from '../concurrency/condition.js'
 import { evaluateCondition } from '../concurrency/evaluate-condition.js';
 import { InvalidArgumentError, StoreClosedError } from '../core/errors.js';
 import { isPlainObject } from '../core/json.js';
-import type { Change, ChangesPage } from './document-store.js';
+import type { Change, ChangesPage } from './change.js';
 import type { Wake } from './wake.js';
 
 /** Options of `watch()`. */
