@@ -6,6 +6,7 @@ import { type PostgresConfig, postgres } from './backends/postgres/index.js';
 import { type SqliteConfig, sqlite } from './backends/sqlite/index.js';
 import type { ConditionProbe } from './condition-probe.js';
 import type { LostReplyWiring } from './lost-reply-rig.js';
+import type { OperationProbe } from './operation-probe.js';
 
 /** A serialisable description of a database, so worker threads and processes can connect too. */
 export type BackendConfig = SqliteConfig | PostgresConfig;
@@ -38,6 +39,8 @@ export interface BackendEntry<C extends BackendConfig = BackendConfig> {
   lostReply(config: C): Promise<LostReplyWiring>;
   /** Evaluates conditions with the backend's own compiler (test/support/condition-probe.ts). */
   probeCondition(config: C, tenant: string, collection: string): ConditionProbe;
+  /** Runs compiled operations with the backend's own compiler (test/support/operation-probe.ts). */
+  probeOperations(config: C): OperationProbe;
   /**
    * A backend on the database whose writes fail for certain, as this database fails when it
    * is unavailable. `takeAway`, where present, makes it so once the stores on the database

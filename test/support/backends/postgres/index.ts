@@ -8,6 +8,7 @@ import { startPostgres } from '../../postgres-server.js';
 import { postgresAudit } from './audit.js';
 import { postgresProbe } from './condition-probe.js';
 import { postgresWiring } from './lost-reply.js';
+import { postgresOperationProbe } from './operation-probe.js';
 import { postgresSlowCommits } from './slow-commits.js';
 
 /** A PostgreSQL schema as the tests, benchmarks and stress runs pass it around. */
@@ -50,6 +51,7 @@ export const postgres: BackendEntry<PostgresConfig> = {
   audit: postgresAudit,
   lostReply: postgresWiring,
   probeCondition: postgresProbe,
+  probeOperations: postgresOperationProbe,
   slowCommits: postgresSlowCommits,
   // A server that refuses connections: nothing is ever sent, so nothing was written.
   unavailable: async () => ({

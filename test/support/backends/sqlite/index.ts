@@ -7,6 +7,7 @@ import type { BackendEntry } from '../../backends.js';
 import { sqliteAudit } from './audit.js';
 import { sqliteProbe } from './condition-probe.js';
 import { sqliteWiring } from './lost-reply.js';
+import { sqliteOperationProbe } from './operation-probe.js';
 
 /** A SQLite database as the tests, benchmarks and stress runs pass it around. */
 export interface SqliteConfig {
@@ -32,6 +33,7 @@ export const sqlite: BackendEntry<SqliteConfig> = {
   audit: async (config) => sqliteAudit(config.filename),
   lostReply: async (config) => sqliteWiring(config),
   probeCondition: (config, tenant, collection) => sqliteProbe(config.filename, tenant, collection),
+  probeOperations: (config) => sqliteOperationProbe(config.filename),
   // No patience for a lock another connection holds: writes fail at once, certainly unwritten.
   unavailable: async (config) => ({
     backend: new SqliteBackend({ filename: config.filename, busyTimeout: 0 }),
