@@ -1,10 +1,12 @@
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Backend } from '../backends/kit/backend.js';
 import { DocumentStore } from '../events/document-store.js';
+import { accessLogger } from '../http/access-log.js';
 import { toNodeListener } from '../http/adapters/node.js';
+import { closeGracefully, createLimitedServer } from '../http/limits/node-server.js';
 import { createHandler } from '../http/resource.js';
 import { type Command, integerOption, parseCommandArgs, UsageError } from './command.js';
+import { SERVE_OPTIONS, securityOf } from './serve-security.js';
 
 const USAGE = `Usage: noclobber serve [options]
 
@@ -12,8 +14,12 @@ A document server over HTTP: GET/HEAD/PUT/PATCH/DELETE /:collection/:id,
 POST /:collection, GET /:collection/_changes?since=. Conditional requests
 (If-Match, If-None-Match, If-Unmodified-Since, If-Modified-Since) are checked
 in the database with the write. Any valid collection name is served.
-The database is connected and migrated before the server listens; every
-5xx answer is logged to stderr as one JSON line with its cause.
+The database is connected and migrated before the server listens. Every
+request is logged to stdout as one JSON line (5xx with their cause).
+
+Without --auth the server takes no credentials: it listens on loopback only
+and answers every request. Binding another address needs --auth, or
+--insecure for a network you trust entirely.
 
 Options:
   --db <file>        SQLite database file (default ./noclobber.db)
@@ -21,8 +27,27 @@ Options:
   --schema <name>    the PostgreSQL schema of noclobber's tables (default noclobber)
   --port <n>         port to listen on (default 3000; 0 picks a free one)
   --host <address>   address to listen on (default 127.0.0.1)
+  --auth <file>      credentials (API key hashes, JWT secrets or JWKS) and their
+                     tenants and roles, as JSON; see docs/deployment.md
   --tenant-header <name>
-                     take the tenant from this request header
+                     the request header that picks among a credential's tenants
+  --allowed-host <name>
+                     a Host name to answer for (repeatable; .example.com for a
+                     domain and its subdomains; default the loopback names and
+                     the --host address)
+  --cors-origin <origin>
+                     a browser origin allowed to call the server (repeatable)
+  --header-timeout <s>
+                     seconds to send a request's headers (default 10)
+  --body-timeout <s> seconds to send a whole request (default 30)
+  --max-connections <n>
+                     connections open at once (default 1000)
+  --rate-limit <n>   requests per second per credential (default: no limit)
+  --rate-burst <n>   requests at once per credential (default the rate)
+  --shutdown-timeout <s>
+                     seconds requests in flight get after SIGTERM (default 10)
+  --trust-request-id take X-Request-Id from requests (behind a proxy that sets it)
+  --insecure         allow a non-loopback --host without --auth
   -h, --help         show this help
 `;
 
@@ -82,7 +107,7 @@ export const serve: Command = {
       schema: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
-      'tenant-header': { type: 'string' },
+      ...SERVE_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     });
     if (options.help) {
@@ -93,6 +118,8 @@ export const serve: Command = {
       throw new UsageError('give --db or --postgres, not both');
     }
     const port = integerOption('port', options.port, 3000, 0, 65535);
+    const host = options.host ?? '127.0.0.1';
+    const security = securityOf(options, host);
     const backend = await openBackend(options);
     // Connected and migrated before listening: a database that cannot be reached or
     // used stops the server here with its reason, rather than a server answering 500.
@@ -109,23 +136,31 @@ export const serve: Command = {
       return 1;
     }
     const store = new DocumentStore({ backend });
-    const header = options['tenant-header']?.toLowerCase();
+    const log = accessLogger();
     const handler = createHandler(store, {
       collections: 'any',
-      ...(header ? { tenant: (request: Request) => request.headers.get(header) ?? undefined } : {}),
+      ...security.handler,
+      accessLog: log,
     });
-    const server = createServer(toNodeListener(handler));
+    const server = createLimitedServer(toNodeListener(handler), security.limits);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, options.host ?? '127.0.0.1', resolve);
+      server.listen(port, host, resolve);
     });
     const { address, port: bound } = server.address() as AddressInfo;
-    process.stdout.write(`noclobber serving on http://${address}:${bound}/ (${backend.name})\n`);
+    const shown = address.includes(':') ? `[${address}]` : address;
+    process.stdout.write(`noclobber serving on http://${shown}:${bound}/ (${backend.name})\n`);
+    if (!security.handler.auth) {
+      process.stdout.write(
+        'noclobber: no credentials configured (--auth): every request is served, listening on loopback only\n',
+      );
+    }
     await new Promise<void>((resolve) => {
-      const stop = () => server.close(() => resolve());
+      const stop = () => resolve();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    await closeGracefully(server, security.shutdownTimeout);
     await store.close();
     return 0;
   },

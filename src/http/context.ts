@@ -5,6 +5,7 @@ import type { DocumentStore } from '../events/document-store.js';
 import type { Collection } from '../store/collection.js';
 import type { LandingCheck } from '../store/document-store.js';
 import { validateId } from '../store/validate.js';
+import type { FeedCursors } from './cursor.js';
 import { formatETag } from './etag.js';
 import { formatHttpDate } from './http-date.js';
 import type { Current } from './preconditions.js';
@@ -34,6 +35,8 @@ export interface Settings {
   readonly report: ErrorReporter;
   /** How often an idle event stream sends a comment line, in ms. */
   readonly eventsHeartbeat: number;
+  /** Seals and opens the feed's positions (see `FeedCursors`). */
+  readonly cursors: FeedCursors;
 }
 
 /** The strong ETag of a document in the collection's public version. */

@@ -3,6 +3,8 @@ import type { DocumentStore } from '../events/document-store.js';
 import type { Collection } from '../store/collection.js';
 import { collectionResolver } from './collections.js';
 import { type Context, checkedId, failure, type Settings } from './context.js';
+import { feedCursors } from './cursor.js';
+import { type GuardOptions, guard } from './guard.js';
 import { type Problem, problem, problemResponse } from './problem.js';
 import { type ErrorReporter, reportToStderr } from './report.js';
 import { changes } from './routes/changes.js';
@@ -14,7 +16,7 @@ import { remove } from './routes/remove.js';
 import { replace } from './routes/replace.js';
 
 /** Options of `createHandler()`. */
-export interface HandlerOptions {
+export interface HandlerOptions extends GuardOptions {
   /**
    * The collections served (others answer 404), or `'any'`: every valid name, for every
    * tenant, with no limit and nothing kept per request. A name is declared in the store
@@ -24,8 +26,6 @@ export interface HandlerOptions {
   collections: readonly Collection<object>[] | 'any';
   /** A path prefix to strip before routing, e.g. `'/api'`. */
   basePath?: string;
-  /** The tenant of a request (from a header, a path, a token); `undefined` for the store's own. */
-  tenant?: (request: Request) => string | undefined;
   /** Largest request body, in bytes. Default 1 MiB; larger ones get 413. */
   maxBodyBytes?: number;
   /**
@@ -47,6 +47,12 @@ export interface HandlerOptions {
    * proxies and clients do not time it out. Default 15,000.
    */
   eventsHeartbeat?: number;
+  /**
+   * The secret the `_changes` feed's cursors are sealed with (at least 32 bytes), so they
+   * stay valid across restarts and between servers sharing it. Default: a random one per
+   * handler.
+   */
+  cursorSecret?: string | Uint8Array;
 }
 
 /** A Fetch API handler, as Hono, Deno, Bun and the adapters in `noclobber/http` take. */
@@ -64,22 +70,28 @@ const FEED_METHODS = 'GET, HEAD, OPTIONS';
  * RFC 9457 problem details.
  */
 export function createHandler(store: DocumentStore, options: HandlerOptions): FetchHandler {
+  // With an access log, a 5xx's cause goes on its line rather than to stderr.
+  const { handler, report } = guard(
+    (request, tenant) => core(request, tenant),
+    options,
+    options.onError ?? (options.accessLog ? undefined : reportToStderr),
+  );
   const settings: Settings = {
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     requirePreconditions: options.requirePreconditions ?? true,
     retry: options.retry,
-    report: options.onError ?? reportToStderr,
+    report: report ?? (() => {}),
     eventsHeartbeat: options.eventsHeartbeat ?? 15_000,
+    cursors: feedCursors(options.cursorSecret),
   };
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
   const resolve = collectionResolver(options.collections);
-  return async (request) => {
+  const core = async (request: Request, tenant: string | undefined): Promise<Response> => {
     try {
       const refused = refusedFraming(request);
       if (refused) return problemResponse(refused);
       const route = routeOf(request, basePath);
       if ('problem' in route) return problemResponse(route.problem);
-      const tenant = options.tenant?.(request);
       const target = tenant === undefined ? store : store.withTenant(tenant);
       if (route.id !== undefined && route.id !== '_changes') checkedId(route.id);
       const { c, empty } = await resolve(target, route.collection);
@@ -89,6 +101,7 @@ export function createHandler(store: DocumentStore, options: HandlerOptions): Fe
       return failure({ request, settings }, error, false);
     }
   };
+  return handler;
 }
 
 function dispatch(ctx: Context, id: string | undefined): Promise<Response> | Response {

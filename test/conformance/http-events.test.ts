@@ -44,6 +44,12 @@ function eventsOf(response: Response) {
 
 const STREAM = { accept: 'text/event-stream' };
 
+// The cursors of a collection's changes, in feed order, as the JSON feed gives them.
+async function cursorsOf(call: (path: string) => Promise<Response>, path: string) {
+  const page = (await (await call(path)).json()) as { changes: { cursor: string }[] };
+  return page.changes.map((change) => change.cursor);
+}
+
 describeConformance('the changes feed as Server-Sent Events', (fixture) => {
   const serve = useServers();
 
@@ -52,17 +58,17 @@ describeConformance('the changes feed as Server-Sent Events', (fixture) => {
     async (adapter) => {
       const f = fixture();
       const { call } = await serve(f, adapter);
-      const first = await f.store.insert(f.c.orders, order('o1'));
+      await f.store.insert(f.c.orders, order('o1'));
       const response = await call('/orders/_changes', { headers: STREAM });
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
       const events = eventsOf(response);
       const replayed = await events.next();
       expect(replayed.event).toBe('change');
-      expect(replayed.id).toBe(String(first.metadata.seq));
-      const second = await f.store.insert(f.c.orders, order('o2', { total: 5 }));
+      expect(replayed.id).toBe((await cursorsOf(call, '/orders/_changes'))[0]);
+      await f.store.insert(f.c.orders, order('o2', { total: 5 }));
       const live = await events.next();
-      expect(live.id).toBe(String(second.metadata.seq));
+      expect(live.id).toBe((await cursorsOf(call, '/orders/_changes'))[1]);
       const data = JSON.parse(live.data as string) as {
         id: string;
         etag: string;
@@ -75,21 +81,30 @@ describeConformance('the changes feed as Server-Sent Events', (fixture) => {
     },
   );
 
-  it('resumes after Last-Event-ID, and refuses one that is not a change id', async () => {
+  it('resumes after Last-Event-ID, and refuses one that is not a cursor of this tenant', async () => {
     const f = fixture();
     const { call } = await serve(f);
-    const written = [];
-    for (const id of ['a', 'b', 'c']) written.push(await f.store.insert(f.c.orders, order(id)));
+    for (const id of ['a', 'b', 'c']) await f.store.insert(f.c.orders, order(id));
+    const written = await cursorsOf(call, '/orders/_changes');
     const response = await call('/orders/_changes', {
-      headers: { ...STREAM, 'last-event-id': String(written[0]?.metadata.seq) },
+      headers: { ...STREAM, 'last-event-id': written[0] as string },
     });
     const events = eventsOf(response);
-    expect((await events.next()).id).toBe(String(written[1]?.metadata.seq));
-    expect((await events.next()).id).toBe(String(written[2]?.metadata.seq));
+    expect((await events.next()).id).toBe(written[1]);
+    expect((await events.next()).id).toBe(written[2]);
     await events.cancel();
-    const bad = await call('/orders/_changes', { headers: { ...STREAM, 'last-event-id': 'x' } });
-    expect(bad.status).toBe(400);
-    expect(bad.headers.get('content-type')).toMatch(/problem\+json/);
+    // A seq, a cursor of another tenant, garbage: none is a position of this feed.
+    const seq = String((await f.store.getMetadata(f.c.orders, 'a'))?.seq);
+    const theirs = (await (
+      await call('/orders/_changes', { headers: { 'x-tenant': 'other' } })
+    ).json()) as {
+      last: string;
+    };
+    for (const id of ['x', seq, theirs.last]) {
+      const bad = await call('/orders/_changes', { headers: { ...STREAM, 'last-event-id': id } });
+      expect(bad.status).toBe(400);
+      expect(bad.headers.get('content-type')).toMatch(/problem\+json/);
+    }
   });
 
   it('an idle stream sends heartbeats; another tenant sees none of the changes', async () => {

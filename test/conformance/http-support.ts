@@ -68,3 +68,10 @@ export async function expectProblem(response: Response, status: number, code?: s
   if (code) expect(body.type).toBe(`urn:noclobber:problem:${code}`);
   return body;
 }
+
+/** A problem body without its `requestId`, which differs on every request. */
+export function withoutRequestId(body: Record<string, unknown>): Record<string, unknown> {
+  const { requestId, ...rest } = body;
+  expect(requestId).toMatch(/^[\w.:-]+$/);
+  return rest;
+}

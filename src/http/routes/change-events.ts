@@ -1,13 +1,13 @@
-import { InvalidArgumentError } from '../../core/errors.js';
 import type { Change } from '../../store/document-store.js';
 import { type Context, etagOf } from '../context.js';
+import { positionOf, publicChange } from './feed-position.js';
 
 const encoder = new TextEncoder();
 
 /**
  * `GET /:collection/_changes` with `Accept: text/event-stream`: the collection's changes as
  * Server-Sent Events, from `Last-Event-ID` (or `?since=`, else 0) on, then each new change
- * as it commits. Each event is `event: change`, `id:` the change's seq (so a reconnecting
+ * as it commits. Each event is `event: change`, `id:` the change's cursor (so a reconnecting
  * `EventSource` resumes after the last one it received), and `data:` the change with its
  * ETag. A comment line every `heartbeat` ms keeps idle connections (and proxies) open.
  * Changes are read only as fast as the client takes them: a slow client holds one page of
@@ -56,15 +56,11 @@ export function changeEvents(ctx: Context, since: number): Response {
 }
 
 function eventOf(ctx: Context, change: Change): string {
-  const data = JSON.stringify({
-    id: change.id,
-    deleted: change.deleted,
-    document: change.document,
-    etag: etagOf(ctx.c, change.metadata),
-    metadata: change.metadata,
-  });
+  const { id, deleted, document, metadata, cursor } = publicChange(ctx, change);
+  const etag = etagOf(ctx.c, change.metadata);
+  const data = JSON.stringify({ id, deleted, document, etag, metadata });
   // JSON text has no raw line breaks, so one `data:` line carries it whole.
-  return `event: change\nid: ${change.metadata.seq}\ndata: ${data}\n\n`;
+  return `event: change\nid: ${cursor}\ndata: ${data}\n\n`;
 }
 
 /** Whether the request asks for the event stream rather than a JSON page. */
@@ -72,14 +68,8 @@ export function wantsEvents(request: Request): boolean {
   return (request.headers.get('accept') ?? '').toLowerCase().includes('text/event-stream');
 }
 
-/** The position to resume after: `Last-Event-ID` when sent, else `fallback`. */
-export function resumeAfter(request: Request, fallback: number): number {
-  const last = request.headers.get('last-event-id');
-  if (last === null) return fallback;
-  if (!/^[0-9]{1,15}$/.test(last.trim())) {
-    throw new InvalidArgumentError(
-      'Last-Event-ID is the id of a change event (a non-negative integer)',
-    );
-  }
-  return Number(last.trim());
+/** The position to resume after: `Last-Event-ID` (a cursor) when sent, else `fallback`. */
+export function resumeAfter(ctx: Context, fallback: number): number {
+  const last = ctx.request.headers.get('last-event-id');
+  return last === null ? fallback : positionOf(ctx, last);
 }

@@ -2,11 +2,13 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import type { ChangesPage } from '../../store/document-store.js';
 import type { Context } from '../context.js';
 import { changeEvents, resumeAfter, wantsEvents } from './change-events.js';
+import { cursorOf, positionOf, publicChange } from './feed-position.js';
 
 /**
  * `GET`/`HEAD /:collection/_changes?since=&limit=`: one page of the collection's changes
  * (or, with `Accept: text/event-stream`, every change as it commits: see `changeEvents`)
- * feed, `{ "changes": [...], "last": n }`. The collection is filtered in the database, so
+ * feed, `{ "changes": [...], "last": cursor }`. Positions are sealed cursors (see
+ * `FeedCursors`): `since` is a `last` or a change's `cursor`, absent or `0` to start. The collection is filtered in the database, so
  * an empty page means there is nothing more after `since`. A page holds at most `limit`
  * changes (default 100, at most 10,000) and the store's byte budget of documents (4 MiB
  * by default; a larger document comes alone), and is written out change by change.
@@ -21,21 +23,22 @@ export async function changes(ctx: Context): Promise<Response> {
     }
     return Number(value);
   };
+  const since = positionOf(ctx, params.get('since'));
   if (wantsEvents(ctx.request)) {
-    return changeEvents(ctx, resumeAfter(ctx.request, number('since', 0)));
+    return changeEvents(ctx, resumeAfter(ctx, since));
   }
   const page = await ctx.store.changes({
-    since: number('since', 0),
+    since,
     limit: number('limit', 100),
     collection: ctx.c.name,
   });
-  const body = ctx.request.method === 'HEAD' ? null : pageStream(page);
+  const body = ctx.request.method === 'HEAD' ? null : pageStream(ctx, page);
   return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
 }
 
 // The page's JSON, one change at a time: each is serialized when the client can take it,
 // and let go of once written, so the text of a whole page is never held at once.
-function pageStream(page: ChangesPage): ReadableStream<Uint8Array> {
+function pageStream(ctx: Context, page: ChangesPage): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const pending: (ChangesPage['changes'][number] | undefined)[] = page.changes;
   let next = -1;
@@ -44,11 +47,13 @@ function pageStream(page: ChangesPage): ReadableStream<Uint8Array> {
       if (next === -1) {
         controller.enqueue(encoder.encode('{"changes":['));
       } else if (next < pending.length) {
-        const text = JSON.stringify(pending[next]);
+        const text = JSON.stringify(
+          publicChange(ctx, pending[next] as ChangesPage['changes'][number]),
+        );
         pending[next] = undefined;
         controller.enqueue(encoder.encode(next === 0 ? text : `,${text}`));
       } else {
-        controller.enqueue(encoder.encode(`],"last":${page.last}}`));
+        controller.enqueue(encoder.encode(`],"last":${JSON.stringify(cursorOf(ctx, page.last))}}`));
         controller.close();
       }
       next++;
