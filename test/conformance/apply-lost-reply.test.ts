@@ -37,12 +37,15 @@ describeConformance('apply with a lost reply', (fixture) => {
   async function withLossyStore(
     meanwhile: (other: DocumentStore) => Promise<void>,
     body: (lossy: DocumentStore, other: DocumentStore) => Promise<void>,
+    tenant?: string,
   ) {
-    const { store: other, config } = fixture();
+    const { store: base, config } = fixture();
+    const other = tenant ? base.withTenant(tenant) : base;
     const backend = openBackend(config);
     const lossy = new DocumentStore({
       backend: losingNextReply(backend, () => meanwhile(other)),
       actor: 'lossy',
+      ...(tenant ? { tenant } : {}),
     });
     for (const store of [lossy, other]) store.collection<Counter>('hits');
     try {
@@ -79,6 +82,22 @@ describeConformance('apply with a lost reply', (fixture) => {
         expect(applied).toMatchObject({ written: true, document: null, version: 2 });
         expect(await other.get<Counter>('hits', 'c')).toEqual({ id: 'c', n: 1, by: 'other' });
       },
+    );
+  });
+
+  it('in a tenant, settles from that tenant’s write log, leaving the same id elsewhere alone', async () => {
+    await withLossyStore(
+      async () => {},
+      async (lossy, other) => {
+        const { store } = fixture();
+        await store.insert<Counter>('hits', { id: 'c', n: 100 });
+        await other.insert<Counter>('hits', { id: 'c', n: 0 });
+        const applied = await lossy.apply<Counter>('hits', 'c', { $inc: { n: 1 } });
+        expect(applied.document).toEqual({ id: 'c', n: 1 });
+        expect(await other.get<Counter>('hits', 'c')).toEqual({ id: 'c', n: 1 });
+        expect(await store.get<Counter>('hits', 'c')).toEqual({ id: 'c', n: 100 });
+      },
+      'acme',
     );
   });
 });
