@@ -55,6 +55,7 @@ const MAX_RESOLUTIONS = 5;
 export class RemoteCollection<T extends ClientDocument> {
   private readonly seen = new Map<string, Versioned<T>>();
 
+  /** @internal Made by `client.collection()`. */
   constructor(
     private readonly host: CollectionHost,
     /** The collection's name on the server. */
