@@ -130,6 +130,7 @@ export {
   MAX_QUERY_LIMIT,
 } from './query/query.js';
 export type { Sort, SortField, SortOrder } from './query/sort.js';
+export type { BulkOptions, BulkResult, BulkWrittenDocument } from './store/bulk.js';
 export { Collection, type CollectionOptions } from './store/collection.js';
 export type { CollectionRef } from './store/context.js';
 export type {

@@ -14,10 +14,12 @@ import {
   type Write,
   type WriteOutcome,
 } from '../backends/kit/backend.js';
+import type { BulkOutcome, BulkWrite } from '../backends/kit/bulk.js';
 import type { NormalizedQuery } from '../backends/kit/query-sql.js';
 import { TransientError } from '../core/errors.js';
 import type { DocumentMetadata } from '../core/metadata.js';
 import { sleep } from '../core/sleep.js';
+import { bulkLanded } from './bulk-landed.js';
 import { Wake } from './wake.js';
 
 /** How the runtime tries again when the database fails (never when a check fails). */
@@ -141,6 +143,28 @@ export class BackendRuntime implements Backend {
   // Wakes watchers once a write settles, whatever its outcome: a watcher only reads.
   #notifying<R>(sent: Promise<R>): Promise<R> {
     return sent.finally(() => this.committed.notify());
+  }
+
+  /**
+   * A conditional bulk write: the backend's outcome, exactly once, or a `TransientError`.
+   * Sent again with the same call token after a failure: the write log refuses a second
+   * commit of it, and its call record says how many documents the try that committed
+   * wrote, whose own records say which (see `bulkLanded`).
+   */
+  writeWhere(bulk: BulkWrite, signal?: AbortSignal): Promise<BulkOutcome> {
+    return this.#notifying(
+      this.#sending({
+        send: () => this.#backend.writeWhere(bulk),
+        // A try that committed now recorded the call token, so no earlier one had; one that
+        // wrote nothing (`unfit`) says nothing of an earlier try.
+        settled: (outcome) => outcome.status === 'ok',
+        fromRecords: (records) =>
+          bulkLanded(bulk, records, (tokens) => this.landed(bulk.tenant, tokens)),
+        tenant: bulk.tenant,
+        tokens: [bulk.token],
+        signal,
+      }),
+    );
   }
 
   /** Appends to a stream: the backend's outcome, exactly once, or a `TransientError`. */

@@ -20,8 +20,10 @@ import { isPlainObject, optionsObject } from '../core/json.js';
 import type { DocumentMetadata, Version } from '../core/metadata.js';
 import type { Operation } from '../core/operation.js';
 import type { Hooks } from '../observe/hooks.js';
+import type { Filter } from '../query/filter.js';
 import { appliedDocument } from './applied-document.js';
 import { BackendRuntime } from './backend-runtime.js';
+import { type BulkOptions, type BulkResult, writeWhere } from './bulk.js';
 import type { Change, ChangesPage } from './change.js';
 import { Collection, type CollectionOptions } from './collection.js';
 import { commitPlanned, landedOf } from './commit.js';
@@ -371,6 +373,44 @@ export class DocumentStoreBase extends Queries {
     const body = outcome?.status === 'ok' ? outcome.body : undefined;
     const document = await appliedDocument(this.#context, c, id, metadata, body);
     return { id, written: true, version: metadata[c.versionKind], metadata, document };
+  }
+
+  /**
+   * Changes every live document of a collection that `filter` matches by atomic operations
+   * (as `apply()`), up to `limit` (default 1,000, at most 10,000) in id order, in one
+   * statement that evaluates the filter against the rows it writes: a document another
+   * writer changed meanwhile is judged as it then stands, so "book the seat if it is open"
+   * never books one twice. Each document gets revision + 1, a new token and seq, and a
+   * changes-feed entry. All or nothing: `OperationTypeError` (or `InvalidDocumentError`
+   * past `maxDocumentBytes`) when the operations do not fit one of them, and nothing is
+   * written. Returns the documents written with their new versions; `more` when `limit`
+   * was reached. See docs/queries.md, "Conditional bulk writes".
+   *
+   * @example
+   * await store.updateWhere(seats, { id: '12A', status: 'open' }, { $set: { status: 'booked' } });
+   */
+  async updateWhere<T extends object>(
+    collection: CollectionRef<T>,
+    filter: NoInfer<Filter<T>>,
+    operations: Operations<NoInfer<T>>,
+    options: BulkOptions = {},
+  ): Promise<BulkResult> {
+    const context = this.#contextFor(this.#scopeFor(options?.actor));
+    const change = { op: 'apply', operations } as const;
+    return writeWhere(context, collection, filter, change, options, 'updateWhere()');
+  }
+
+  /**
+   * Deletes the live documents of a collection that `filter` matches, up to `limit` in id
+   * order, as `updateWhere()` writes them: one statement, each a changes-feed entry.
+   */
+  async deleteWhere<T extends object>(
+    collection: CollectionRef<T>,
+    filter: NoInfer<Filter<T>>,
+    options: BulkOptions = {},
+  ): Promise<BulkResult> {
+    const context = this.#contextFor(this.#scopeFor(options?.actor));
+    return writeWhere(context, collection, filter, { op: 'delete' }, options, 'deleteWhere()');
   }
 
   /**

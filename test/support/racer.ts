@@ -20,7 +20,9 @@ export type RacerTask =
   /** `rounds` sessions, each loading `ids`, incrementing every one and saving them as one batch. */
   | { kind: 'batch'; config: BackendConfig; ids: string[]; tag: string; rounds: number }
   /** Opens the store (running its migration) and reads a document. */
-  | { kind: 'open'; config: BackendConfig };
+  | { kind: 'open'; config: BackendConfig }
+  /** For each seat in turn, `updateWhere()` booking it if its status is open. */
+  | { kind: 'book'; config: BackendConfig; seats: string[]; tag: string };
 
 /** One accepted write: its tag and the revision it produced. */
 export interface Accepted {
@@ -41,7 +43,8 @@ export type RacerResult =
   | { kind: 'increment'; accepted: Accepted[]; gaveUp: number; attempts: number }
   | { kind: 'session-race'; outcomes: SaveOutcome[] }
   | { kind: 'batch'; accepted: string[]; failed: number }
-  | { kind: 'open'; ok: true };
+  | { kind: 'open'; ok: true }
+  | { kind: 'book'; booked: string[] };
 
 export type RacerMessage =
   | { type: 'ready' }
@@ -108,6 +111,12 @@ async function race(task: RacerTask): Promise<RacerResult> {
         send({ type: 'ready' });
         await released;
         return await batches(store, task);
+      }
+      case 'book': {
+        await store.get(store.collection(SEATS), 'any');
+        send({ type: 'ready' });
+        await released;
+        return await book(store, task);
       }
     }
   } finally {
@@ -203,4 +212,25 @@ async function batches(
     }
   }
   return { kind: 'batch', accepted, failed };
+}
+
+/** The collection of the seat-booking race: a seat is `open` until one client books it. */
+export const SEATS = 'seats';
+
+async function book(
+  store: DocumentStore,
+  task: Extract<RacerTask, { kind: 'book' }>,
+): Promise<RacerResult> {
+  const seats = store.collection<{ id: string; status: string; by?: string }>(SEATS);
+  const booked: string[] = [];
+  for (const id of task.seats) {
+    const { written } = await store.updateWhere(
+      seats,
+      { id, status: 'open' },
+      { $set: { status: 'booked', by: task.tag } },
+      { actor: task.tag },
+    );
+    booked.push(...written.map((w) => w.id));
+  }
+  return { kind: 'book', booked };
 }

@@ -1,4 +1,5 @@
 import type { DocumentMetadata } from '../../core/metadata.js';
+import type { BulkOutcome, BulkWrite } from './bulk.js';
 import type { NormalizedCheck } from './checks.js';
 import { failsBatch, judgeMiss } from './checks.js';
 import type { NormalizedOperation } from './operations.js';
@@ -217,6 +218,12 @@ export interface Backend {
   find(tenant: string, collection: string, query: NormalizedQuery): Promise<FoundDocument[]>;
   /** How many live documents of one tenant's collection `filter` matches (`null`: all). */
   count(tenant: string, collection: string, filter: NormalizedQuery['filter']): Promise<number>;
+  /**
+   * A conditional bulk write (see `BulkWrite`): the filter evaluated by the database in
+   * the write itself, against rows it holds (never a read, then writes by id), all or
+   * nothing. A token already recorded fails it whole with `AlreadyLandedError`.
+   */
+  writeWhere(bulk: BulkWrite): Promise<BulkOutcome>;
   /** Releases connections. */
   close(): Promise<void>;
 }

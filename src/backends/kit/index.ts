@@ -36,6 +36,13 @@ export {
   type WriteOutcome,
 } from './backend.js';
 export {
+  BULK_CALL_ID,
+  type BulkOutcome,
+  type BulkWrite,
+  type BulkWritten,
+  bulkRowToken,
+} from './bulk.js';
+export {
   arrayIndexOf,
   evaluateCondition,
   failsBatch,

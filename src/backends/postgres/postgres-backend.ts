@@ -23,7 +23,9 @@ import {
   type Write,
   type WriteOutcome,
 } from '../kit/backend.js';
+import type { BulkOutcome, BulkWrite } from '../kit/bulk.js';
 import type { NormalizedQuery } from '../kit/query-sql.js';
+import { type BulkRow, bulkOutcomeOf, bulkStatement } from './bulk.js';
 import { compileCondition } from './condition.js';
 import { checkConnectionOptions } from './connection-options.js';
 import { nodePostgres } from './driver.js';
@@ -169,6 +171,12 @@ export class PostgresBackend implements Backend {
     const { text, values } = countStatement(this.#quoted, tenant, collection, filter);
     const [row] = await this.#query<{ n: string }>(text, values);
     return Number(row?.n ?? 0);
+  }
+
+  async writeWhere(bulk: BulkWrite): Promise<BulkOutcome> {
+    const { text, values } = bulkStatement(this.#quoted, bulk);
+    const rows = await this.#query<BulkRow>(this.#shaped('bulk', text), values, true);
+    return bulkOutcomeOf(bulk, rows);
   }
 
   async commit(writes: readonly Write[]): Promise<WriteOutcome[]> {
@@ -472,9 +480,16 @@ export class PostgresBackend implements Backend {
       return { text, values };
     }
     const text = sql.commitOne(this.#quoted, { canInsert, condition, applied });
-    if (this.#statements.size >= PREPARED_SHAPES) return { text, values: [...values, ...extra] };
+    return { text: this.#shaped('one', text), values: [...values, ...extra] };
+  }
+
+  // A statement whose text varies with the shape of a condition or operations: the same
+  // few shapes come again and again, and are prepared (planning costs more than running),
+  // up to a bound.
+  #shaped(kind: string, text: string): string {
+    if (this.#statements.size >= PREPARED_SHAPES) return text;
     const digest = createHash('sha1').update(text).digest('hex').slice(0, 16);
-    return { text: this.#sql(`one_${digest}`, () => text), values: [...values, ...extra] };
+    return this.#sql(`${kind}_${digest}`, () => text);
   }
 }
 

@@ -22,8 +22,10 @@ import {
   type Write,
   type WriteOutcome,
 } from '../kit/backend.js';
+import type { BulkOutcome, BulkWrite } from '../kit/bulk.js';
 import type { NormalizedCheck } from '../kit/checks.js';
 import type { NormalizedQuery } from '../kit/query-sql.js';
+import { BulkRolledBack, bulkWrite } from './bulk.js';
 import { CommitGroup } from './commit-group.js';
 import { compileCondition } from './condition.js';
 import type { SqliteDatabase } from './database.js';
@@ -98,6 +100,7 @@ export class SqliteBackend implements Backend {
   readonly #fixed = new Map<string, Statement>();
   #group?: CommitGroup<readonly Write[], WriteOutcome[]>;
   #append?: (append: StreamAppend) => AppendOutcome;
+  #bulk?: (bulk: BulkWrite) => BulkOutcome;
 
   constructor(options: SqliteOptions = {}) {
     if (options.database) {
@@ -315,6 +318,19 @@ export class SqliteBackend implements Backend {
       return inTransaction(writes);
     } catch (error) {
       if (error instanceof RolledBack) return error.outcomes;
+      throw failureOf(error);
+    }
+  }
+
+  /** A conditional bulk write in its own `BEGIN IMMEDIATE` transaction (see `bulkWrite`). */
+  async writeWhere(bulk: BulkWrite): Promise<BulkOutcome> {
+    this.#bulk ??= this.#db.transaction((b: BulkWrite) =>
+      bulkWrite(b, (text) => this.#statement(text)),
+    ).immediate;
+    try {
+      return this.#bulk(bulk);
+    } catch (error) {
+      if (error instanceof BulkRolledBack) return error.outcome;
       throw failureOf(error);
     }
   }

@@ -1,0 +1,111 @@
+import type { Statement } from 'better-sqlite3';
+import { BULK_CALL_ID, type BulkOutcome, type BulkWrite, type BulkWritten } from '../kit/bulk.js';
+import { compileCondition } from './condition.js';
+import { compileOperations } from './ops.js';
+import { NOW, WRITE_LOG } from './statements.js';
+
+type Params = Record<string, string | number | null>;
+
+// The write log's right-edge row holds the last seq handed out (see the schema).
+const COUNTER = `${WRITE_LOG} WHERE token = '~' AND tenant = ''`;
+
+/**
+ * The UPDATE of a conditional bulk write: the live rows the filter matches, the first
+ * `@limit` by id (binary order: code point order), found by the write statement itself,
+ * each with revision + 1, seq `@base + n` and token `@token.n` (`n` counting from 1 in id
+ * order), the write log's triggers recording each. An apply whose operations do not fit a
+ * row writes that row's body NULL: the caller sees it in what the statement returns and
+ * rolls the transaction back.
+ */
+function updateText(bulk: BulkWrite, where: string, applied: string): string {
+  const apply = bulk.op === 'apply';
+  return `UPDATE noclobber_documents AS d SET
+    ${apply ? 'body = m.applied,' : 'body = NULL, deleted = 1,'}
+    revision = d.revision + 1, token = @token || '.' || m.n, seq = @base + m.n,
+    last_modified = ${NOW}, last_modified_by = @actor
+  FROM (
+    SELECT id, applied, row_number() OVER (ORDER BY id) AS n
+    FROM (
+      SELECT id, ${apply ? applied : 'NULL'} AS applied FROM noclobber_documents
+      WHERE tenant = @tenant AND collection = @collection AND deleted = 0 AND ${where}
+      ORDER BY id LIMIT @limit
+    )
+  ) AS m
+  WHERE d.tenant = @tenant AND d.collection = @collection AND d.id = m.id
+  RETURNING id, revision, token, seq, last_modified,
+    ${apply ? 'body IS NULL, length(CAST(body AS BLOB))' : '0, 0'}`;
+}
+
+/** The counter's value, set after the rows: the triggers move it row by row, in no set order. */
+const SET_COUNTER = `UPDATE ${COUNTER.replace(' WHERE', ' SET seq = @top WHERE')}`;
+const READ_COUNTER = `SELECT seq FROM ${COUNTER}`;
+const LOG_CALL = `INSERT INTO ${WRITE_LOG} (tenant, token, collection, id, revision, seq, at)
+  VALUES (@tenant, @token, @collection, '${BULK_CALL_ID}', @count, @top, ${NOW})`;
+
+type Returned = [
+  id: string,
+  revision: number,
+  token: string,
+  seq: number,
+  lastModified: number,
+  unfit: number,
+  bytes: number | null,
+];
+
+/** Thrown inside the bulk write's transaction so it rolls back, then unwrapped. */
+export class BulkRolledBack extends Error {
+  constructor(readonly outcome: BulkOutcome) {
+    super('rolled back');
+  }
+}
+
+/**
+ * Runs a conditional bulk write (see `BulkWrite`) on a connection that holds SQLite's
+ * write lock (the caller's `BEGIN IMMEDIATE` transaction): reads the seq counter, runs the
+ * one UPDATE that evaluates the filter, sets the counter past the seqs it handed out and
+ * records the call in the write log. An unfit row throws `BulkRolledBack`.
+ */
+export function bulkWrite(bulk: BulkWrite, prepare: (text: string) => Statement): BulkOutcome {
+  const params: Params = {};
+  let where = '1';
+  if (bulk.filter) {
+    const compiled = compileCondition(bulk.filter);
+    Object.assign(params, compiled.params);
+    where = compiled.sql;
+  }
+  let applied = 'NULL';
+  if (bulk.op === 'apply') {
+    const compiled = compileOperations(bulk.operations ?? []);
+    Object.assign(params, compiled.params);
+    applied = compiled.sql;
+  }
+  const base = (prepare(READ_COUNTER).get() as { seq: number }).seq;
+  const key = { tenant: bulk.tenant, collection: bulk.collection, token: bulk.token };
+  const rows = prepare(updateText(bulk, where, applied))
+    .raw(true)
+    .all({ ...params, ...key, limit: bulk.limit, base, actor: bulk.actor }) as Returned[];
+  rows.sort((a, b) => a[3] - b[3]);
+  const maxBytes = bulk.maxBytes ?? Number.POSITIVE_INFINITY;
+  const unfit = rows.find((row) => row[5] === 1 || (row[6] ?? 0) > maxBytes);
+  if (unfit) {
+    throw new BulkRolledBack(
+      unfit[5] === 1
+        ? { status: 'unfit', id: unfit[0], reason: 'type' }
+        : { status: 'unfit', id: unfit[0], reason: 'size', bytes: unfit[6] ?? 0 },
+    );
+  }
+  const top = base + rows.length;
+  if (rows.length > 0) prepare(SET_COUNTER).run({ top });
+  prepare(LOG_CALL).run({ ...key, count: rows.length, top: rows.length > 0 ? top : 0 });
+  const written: BulkWritten[] = rows.map((row) => ({
+    id: row[0],
+    metadata: {
+      revision: row[1],
+      token: row[2],
+      seq: row[3],
+      lastModified: row[4],
+      lastModifiedBy: bulk.actor,
+    },
+  }));
+  return { status: 'ok', written };
+}
