@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { generateApiKey, hashApiKey } from '../src/http/index.js';
 import { backends } from './support/backends.js';
 import { closedPort } from './support/closed-port.js';
+import { closed, openSocket } from './support/raw-http.js';
 
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
@@ -23,6 +25,12 @@ function databaseFor(backend: (typeof backends)[number]): string[] {
   const { args, cleanup } = backend.serveDatabase(dir);
   cleanups.push(cleanup);
   return args;
+}
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'noclobber-serve-'));
+  dirs.push(dir);
+  return dir;
 }
 
 /** Stops every server started so far and waits for each to exit. */
@@ -121,3 +129,73 @@ it('noclobber serve refuses bad options', async () => {
   await expect(start(['--db', 'a.db', '--postgres', 'postgres://x'])).rejects.toThrow(/not both/);
   await expect(start(['--db', 'a.db', '--schema', 'app'])).rejects.toThrow(/--schema goes with/);
 });
+
+it('noclobber serve after SIGTERM gives a trickling client until the shutdown deadline, then exits', async () => {
+  const url = await start([
+    '--db',
+    join(tempDir(), 'a.db'),
+    '--shutdown-timeout',
+    '1',
+    '--body-timeout',
+    '600',
+  ]);
+  const child = children.at(-1) as ChildProcess;
+  const socket = await openSocket(Number(new URL(url).port));
+  socket.on('error', () => {});
+  socket.write(
+    'PUT /notes/a HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+  );
+  const trickle = setInterval(() => socket.writable && socket.write('1\r\n \r\n'), 100);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  child.kill('SIGTERM');
+  // The request would trickle for ten minutes: the process ends at its deadline instead.
+  expect(await exited).toBe(0);
+  await closed(socket);
+  clearInterval(trickle);
+}, 30_000);
+
+it('noclobber serve refuses a non-loopback address or a tenant header without credentials', async () => {
+  await expect(start(['--host', '0.0.0.0'])).rejects.toThrow(
+    /refusing to serve 0\.0\.0\.0 without credentials/,
+  );
+  await expect(start(['--tenant-header', 'x-tenant'])).rejects.toThrow(
+    /--tenant-header without --auth/,
+  );
+});
+
+it('noclobber serve --auth: API keys from the file, a 401 without one, one access-log line per request', async () => {
+  const dir = tempDir();
+  const key = generateApiKey();
+  const file = join(dir, 'auth.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiKeys: [{ id: 'ci', hash: hashApiKey(key), tenant: 'acme', role: 'write' }],
+    }),
+  );
+  const url = await start(['--db', join(dir, 'a.db'), '--auth', file, '--host', '0.0.0.0']);
+  const local = url.replace('0.0.0.0', '127.0.0.1');
+  expect((await fetch(`${local}notes/a`)).status).toBe(401);
+  const put = await fetch(`${local}notes/a`, {
+    method: 'PUT',
+    headers: {
+      authorization: `Bearer ${key}`,
+      'content-type': 'application/json',
+      'if-none-match': '*',
+    },
+    body: '{"text":"hi"}',
+  });
+  expect(put.status).toBe(201);
+  const child = children.at(-1) as ChildProcess;
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += String(chunk);
+  });
+  await fetch(`${local}notes/a`, { headers: { authorization: `Bearer ${key}` } });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(output).toMatch(
+    /"method":"GET","path":"\/notes\/a","status":200.*"tenant":"acme","credential":"ci"/,
+  );
+}, 60_000);
