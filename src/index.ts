@@ -82,11 +82,14 @@ export {
   type StreamConflict,
   TransientError,
   UnknownCollectionError,
+  ValidationError,
+  type ValidationIssue,
   type WriteFailure,
 } from './core/errors.js';
 export { MissingDriverError } from './core/load-driver.js';
 export type { DocumentMetadata, Version, VersionKind } from './core/metadata.js';
 export { UnsupportedNodeError } from './core/node-version.js';
+export type { StandardSchemaV1 } from './core/standard-schema.js';
 export { AggregateRoot } from './events/aggregate-root.js';
 export { DocumentStore } from './events/document-store.js';
 export { EventStore } from './events/event-store.js';
@@ -131,7 +134,7 @@ export {
 } from './query/query.js';
 export type { Sort, SortField, SortOrder } from './query/sort.js';
 export type { BulkOptions, BulkResult, BulkWrittenDocument } from './store/bulk.js';
-export { Collection, type CollectionOptions } from './store/collection.js';
+export { Collection, type CollectionOptions, type SchemaDocument } from './store/collection.js';
 export type { CollectionRef } from './store/context.js';
 export type {
   Applied,

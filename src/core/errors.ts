@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'INVALID_PATCH'
   | 'PATCH_TOO_LARGE'
   | 'PATCH_TEST_FAILED'
+  | 'VALIDATION_FAILED'
   | 'MISSING_DRIVER'
   | 'UNSUPPORTED_NODE';
 
@@ -393,5 +394,53 @@ export class PatchTestFailedError extends NoclobberError {
   constructor(path: string) {
     super(`JSON Patch test failed at ${path === '' ? 'the document' : path}: nothing was applied`);
     this.path = path;
+  }
+}
+
+/** One reason a collection's schema refused a document: a message and where in the document. */
+export interface ValidationIssue {
+  readonly message: string;
+  /** Keys and array indexes from the document down to the value; empty for the whole. */
+  readonly path: readonly (string | number)[];
+}
+
+/**
+ * A collection's schema refused a document. On a write (`stage: 'write'`) nothing was
+ * sent to the database; on a read (`stage: 'read'`) a stored document no longer fits the
+ * schema (it was written before the schema said otherwise, or by a write that skipped it).
+ */
+export class ValidationError extends NoclobberError {
+  readonly code = 'VALIDATION_FAILED' as const;
+  readonly collection: string;
+  /** The document's id, when it had one. */
+  readonly id: string | undefined;
+  readonly stage: 'write' | 'read';
+  /** Every issue the schema reported, in its order. */
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(args: {
+    collection: string;
+    id: string | undefined;
+    stage: 'write' | 'read';
+    issues: readonly ValidationIssue[];
+  }) {
+    const where = args.id === undefined ? args.collection : `${args.collection}/${args.id}`;
+    const listed = args.issues
+      .slice(0, 5)
+      .map(
+        (issue) =>
+          `${issue.path.length === 0 ? '(document)' : issue.path.join('.')}: ${issue.message}`,
+      )
+      .join('; ');
+    const more = args.issues.length > 5 ? `; and ${args.issues.length - 5} more` : '';
+    super(
+      args.stage === 'write'
+        ? `The schema of ${args.collection} refused ${where}, so nothing was written: ${listed}${more}`
+        : `The stored document ${where} does not fit the schema of ${args.collection}: ${listed}${more}`,
+    );
+    this.collection = args.collection;
+    this.id = args.id;
+    this.stage = args.stage;
+    this.issues = args.issues;
   }
 }

@@ -12,6 +12,7 @@ import {
   RetryExhaustedError,
   TransientError,
   UnknownCollectionError,
+  ValidationError,
 } from '../core/errors.js';
 import { formatETag } from './etag.js';
 
@@ -106,6 +107,11 @@ export function problemOf(error: unknown, preconditioned: boolean, expectedETag?
   }
   if (error instanceof OperationTypeError) {
     return problem(422, 'operation-type-mismatch', 'Unprocessable Content', error.message);
+  }
+  if (error instanceof ValidationError) {
+    return problem(422, 'validation-failed', 'Unprocessable Content', error.message, {
+      issues: error.issues,
+    });
   }
   if (error instanceof InvalidPatchError) {
     return problem(422, 'invalid-patch', 'Unprocessable Content', error.message);

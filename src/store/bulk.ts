@@ -7,6 +7,7 @@ import { newToken } from '../core/token.js';
 import { normalizeFilter } from '../query/filter.js';
 import type { Collection } from './collection.js';
 import type { CollectionRef, StoreContext } from './context.js';
+import { refuseOperations } from './schema.js';
 
 /** How many documents one `updateWhere()` or `deleteWhere()` writes when it names no `limit`. */
 export const DEFAULT_BULK_LIMIT = 1000;
@@ -59,6 +60,7 @@ export async function writeWhere<T extends object>(
 ): Promise<BulkResult> {
   const c = context.resolve(collection) as Collection<object>;
   optionsObject(options, call);
+  if (change.op === 'apply') refuseOperations(c, call);
   const limit = options.limit ?? DEFAULT_BULK_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_BULK_LIMIT) {
     throw new InvalidArgumentError(`${call} limit is an integer from 1 to ${MAX_BULK_LIMIT}`);

@@ -4,6 +4,8 @@ import { validateVersion } from '../concurrency/check.js';
 import { InvalidArgumentError, InvalidIdError } from '../core/errors.js';
 import { optionsObject, safeDescribe } from '../core/json.js';
 import type { DocumentMetadata, Version, VersionKind } from '../core/metadata.js';
+import type { StandardSchemaV1 } from '../core/standard-schema.js';
+import { runSchema } from './schema.js';
 import { FORBIDDEN_KEYS, serializeDocument, validateId } from './validate.js';
 
 /** How a collection maps entities to stored documents. */
@@ -18,7 +20,21 @@ export interface CollectionOptions<T extends object = Record<string, unknown>> {
   versionField?: keyof T & string;
   /** The field holding the document id. Default `'id'`. */
   idField?: keyof T & string;
+  /**
+   * A Standard Schema (zod, valibot, arktype, …) every document of the collection must
+   * pass: each write validates the document it is about to send and stores the schema's
+   * output (a `ValidationError` otherwise, nothing written), and each read returns what
+   * the schema makes of the stored JSON. `Date`s in the output are stored as ISO strings,
+   * so a schema that revives them (`z.coerce.date()`) reads them back as `Date`s. The
+   * schema sees the document with its id field and without its version field. See
+   * docs/schemas.md.
+   */
+  schema?: StandardSchemaV1<unknown, T>;
 }
+
+/** The document type of a collection validated by `S`: the schema's output. */
+export type SchemaDocument<S extends StandardSchemaV1> =
+  StandardSchemaV1.InferOutput<S> extends infer O extends object ? O : never;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
@@ -31,6 +47,8 @@ export class Collection<T extends object = Record<string, unknown>> {
   readonly versionKind: VersionKind;
   readonly versionField: string | undefined;
   readonly idField: string;
+  /** The schema every document passes, if the collection has one. */
+  readonly schema: StandardSchemaV1<unknown, T> | undefined;
 
   constructor(name: string, options: CollectionOptions<T> = {}) {
     optionsObject(options, 'collection()');
@@ -57,10 +75,17 @@ export class Collection<T extends object = Record<string, unknown>> {
     if (options.versionField === idField) {
       throw new InvalidArgumentError('The version field and the id field must differ');
     }
+    const schema = options.schema;
+    if (schema !== undefined && typeof schema?.['~standard']?.validate !== 'function') {
+      throw new InvalidArgumentError(
+        'schema is a Standard Schema (zod, valibot, arktype, …): an object with ~standard.validate',
+      );
+    }
     this.name = name;
     this.versionKind = versionKind;
     this.versionField = options.versionField;
     this.idField = idField;
+    this.schema = schema;
   }
 
   /** True when both handles describe the same mapping. */
@@ -69,7 +94,8 @@ export class Collection<T extends object = Record<string, unknown>> {
       this.name === other.name &&
       this.versionKind === other.versionKind &&
       this.versionField === other.versionField &&
-      this.idField === other.idField
+      this.idField === other.idField &&
+      this.schema === other.schema
     );
   }
 
@@ -79,6 +105,43 @@ export class Collection<T extends object = Record<string, unknown>> {
     entity[this.idField] = id;
     this.setVersion(entity, stored.metadata);
     return entity as T;
+  }
+
+  /**
+   * The stored document as an entity, as reads return it: `toEntity`, and for a
+   * collection with a schema, what the schema makes of it (a `ValidationError` with
+   * `stage: 'read'` when the stored document does not fit). Answers at once without a schema.
+   */
+  entityOf(id: string, stored: StoredDocument): T | Promise<T> {
+    if (this.schema === undefined) return this.toEntity(id, stored);
+    const entity = JSON.parse(stored.body) as Record<string, unknown>;
+    entity[this.idField] = id;
+    return this.#validate(entity, id, 'read').then((output) => {
+      this.setVersion(output, stored.metadata);
+      return output;
+    });
+  }
+
+  /**
+   * The document a write of `entity` stores: for a collection with a schema, the schema's
+   * output for the entity without its version field (a `ValidationError` when it refuses),
+   * its id field set to `id`; without a schema, the entity itself.
+   */
+  async validated(entity: object, id: string): Promise<T> {
+    if (this.schema === undefined) return entity as T;
+    let input = entity as Record<string, unknown>;
+    if (this.versionField !== undefined && Object.hasOwn(input, this.versionField)) {
+      const { [this.versionField]: _version, ...rest } = input;
+      input = rest;
+    }
+    return this.#validate(input, id, 'write');
+  }
+
+  async #validate(input: object, id: string, stage: 'read' | 'write'): Promise<T> {
+    const where = { collection: this.name, id, stage };
+    const output = await runSchema(this.schema as StandardSchemaV1<unknown, T>, input, where);
+    (output as Record<string, unknown>)[this.idField] = id;
+    return output;
   }
 
   /** Writes the public version of `metadata` into the entity's version field, if it has one. */
@@ -122,6 +185,10 @@ export class Collection<T extends object = Record<string, unknown>> {
 
   /** The JSON text stored for the entity. */
   serialize(entity: unknown, maxBytes: number): string {
-    return serializeDocument(entity, { versionField: this.versionField, maxBytes });
+    return serializeDocument(entity, {
+      versionField: this.versionField,
+      maxBytes,
+      dates: this.schema !== undefined,
+    });
   }
 }

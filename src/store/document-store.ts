@@ -19,24 +19,32 @@ import {
 import { isPlainObject, optionsObject } from '../core/json.js';
 import type { DocumentMetadata, Version } from '../core/metadata.js';
 import type { Operation } from '../core/operation.js';
+import type { StandardSchemaV1 } from '../core/standard-schema.js';
 import type { Hooks } from '../observe/hooks.js';
 import type { Filter } from '../query/filter.js';
 import { appliedDocument } from './applied-document.js';
 import { BackendRuntime } from './backend-runtime.js';
 import { type BulkOptions, type BulkResult, writeWhere } from './bulk.js';
 import type { Change, ChangesPage } from './change.js';
-import { Collection, type CollectionOptions } from './collection.js';
+import { Collection, type CollectionOptions, type SchemaDocument } from './collection.js';
 import { commitPlanned, landedOf } from './commit.js';
 import { type CollectionRef, type Runtime, readDocuments, type StoreContext } from './context.js';
 import { Queries } from './find.js';
 import { policyFor } from './policy-for.js';
 import { observerOf } from './resolve-batch.js';
+import { jsonCopy, refuseOperations } from './schema.js';
 import { DocumentSession, QuerySession, type SessionOptions } from './session.js';
 import { type Mutation, runUpdate, type Saved, type UpdateOptions } from './update.js';
 import { validateId } from './validate.js';
 import { type WatchOptions, watchChanges } from './watch.js';
 import { type WriteLogOptions, WriteLogPruner } from './write-log-pruner.js';
-import { type PlannedWrite, planApply, planDelete, planPut, type WriteScope } from './writes.js';
+import {
+  type PlannedWrite,
+  planApply,
+  planCheckedPut,
+  planDelete,
+  type WriteScope,
+} from './writes.js';
 
 /** Options of a `DocumentStore`. */
 export interface DocumentStoreOptions {
@@ -246,12 +254,18 @@ export class DocumentStoreBase extends Queries {
 
   /**
    * Declares a collection (or returns the one already declared with the same options).
-   * Declaring a name twice with different options throws.
+   * Declaring a name twice with different options throws. With a `schema`, the
+   * collection's document type is the schema's output (see docs/schemas.md).
    */
+  collection<S extends StandardSchemaV1<unknown, object>>(
+    name: string,
+    options: CollectionOptions<SchemaDocument<S>> & { schema: S },
+  ): Collection<SchemaDocument<S>>;
   collection<T extends object = Record<string, unknown>>(
     name: string,
     options?: CollectionOptions<T>,
-  ): Collection<T> {
+  ): Collection<T>;
+  collection<T extends object>(name: string, options?: CollectionOptions<T>): Collection<T> {
     return declare(this.#shared, new Collection<T>(name, options));
   }
 
@@ -280,7 +294,7 @@ export class DocumentStoreBase extends Queries {
   async get<T extends object>(collection: CollectionRef<T>, id: string): Promise<T | null> {
     const c = this.#context.resolve(collection);
     const stored = (await readDocuments(this.#context, c, [validateId(id)])).get(id);
-    return stored ? c.toEntity(id, stored) : null;
+    return stored ? c.entityOf(id, stored) : null;
   }
 
   /** A document's metadata, or `null` when it does not exist. */
@@ -353,7 +367,8 @@ export class DocumentStoreBase extends Queries {
    * Throws `InvalidOperationsError` for malformed operations (before anything is sent),
    * `OperationTypeError` when they do not fit the stored document, `InvalidDocumentError`
    * when the result passes `maxDocumentBytes` (nothing written in either case), and as
-   * any write does on a failed check.
+   * any write does on a failed check. A collection with a schema refuses it: the database
+   * makes the document, so nothing could validate it before it is stored; use `update()`.
    */
   async apply<T extends object>(
     collection: CollectionRef<T>,
@@ -363,6 +378,7 @@ export class DocumentStoreBase extends Queries {
   ): Promise<Applied<T>> {
     const c = this.#context.resolve(collection);
     optionsObject(options, 'apply()');
+    refuseOperations(c, 'apply()');
     validateId(id);
     const reserved = c.versionField === undefined ? [c.idField] : [c.idField, c.versionField];
     const normalized = normalizeOperations(operations, reserved);
@@ -453,7 +469,7 @@ export class DocumentStoreBase extends Queries {
   ): Promise<{ document: T; metadata: DocumentMetadata } | null> {
     const c = this.#context.resolve(collection);
     const stored = (await readDocuments(this.#context, c, [validateId(id)])).get(id);
-    return stored ? { document: c.toEntity(id, stored), metadata: stored.metadata } : null;
+    return stored ? { document: await c.entityOf(id, stored), metadata: stored.metadata } : null;
   }
 
   /**
@@ -468,7 +484,7 @@ export class DocumentStoreBase extends Queries {
   ): Promise<{ document: T; token: string } | null> {
     const c = this.#context.resolve(collection);
     const stored = (await readDocuments(this.#context, c, [validateId(id)])).get(id);
-    return stored ? { document: c.toEntity(id, stored), token: stored.metadata.token } : null;
+    return stored ? { document: await c.entityOf(id, stored), token: stored.metadata.token } : null;
   }
 
   /**
@@ -578,7 +594,10 @@ export class DocumentStoreBase extends Queries {
     const c = this.#context.resolve(collection);
     validateId(id);
     optionsObject(options, 'patch()');
-    const apply = documentPatcher(patch, c, this.#patchLimits) as unknown as (document: T) => T;
+    const patcher = documentPatcher(patch, c, this.#patchLimits) as unknown as (document: T) => T;
+    // A patch speaks of the stored JSON, so a validated collection's revived values (Dates)
+    // are patched as the strings they are stored as; the schema sees the result.
+    const apply = c.schema === undefined ? patcher : (document: T) => patcher(jsonCopy(document));
     const context = this.#contextFor(this.#scopeFor(options.actor));
     return runUpdate(context, c, id, apply, options, 'patch');
   }
@@ -590,12 +609,14 @@ export class DocumentStoreBase extends Queries {
     entity: T,
     options: WriteOptions,
     generateId: boolean,
-  ): PlannedWrite {
+  ): Promise<PlannedWrite> | PlannedWrite {
     const seen =
       options.check === undefined && isPlainObject(entity) ? c.versionOf(entity) : undefined;
     const operation = seen === undefined ? 'insert' : 'update';
     const check = this.#checkOf(c, operation, options, seen, 'mustNotExist');
-    return planPut(this.#scopeFor(options.actor), c, entity, check, generateId);
+    const scope = this.#scopeFor(options.actor);
+    const checked = planCheckedPut(scope, c as Collection<object>, entity, check, generateId);
+    return checked instanceof Promise ? checked.then((put) => put.planned) : checked.planned;
   }
 
   async #put<T extends object>(
@@ -605,7 +626,9 @@ export class DocumentStoreBase extends Queries {
     generateId: boolean,
   ): Promise<WriteResult> {
     const c = this.#context.resolve(collection);
-    const planned = this.#planPut(c, entity, options, generateId);
+    const put = this.#planPut(c, entity, options, generateId);
+    // Without a schema nothing waits before the commit starts, so close() finds it in flight.
+    const planned = put instanceof Promise ? await put : put;
     const [outcome] = await this.#commitOne(planned);
     if (outcome?.status !== 'ok') return { id: planned.write.id, written: false };
     return written(c, planned, entity, outcome.metadata);
@@ -619,7 +642,8 @@ export class DocumentStoreBase extends Queries {
     generateId: boolean,
   ): Promise<Written> {
     const c = this.#context.resolve(collection);
-    const planned = this.#planPut(c, entity, options, generateId);
+    const put = this.#planPut(c, entity, options, generateId);
+    const planned = put instanceof Promise ? await put : put;
     const [outcome] = await this.#commitOne(planned);
     return written(c, planned, entity, landedOf(planned, outcome));
   }

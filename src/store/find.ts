@@ -73,8 +73,11 @@ export abstract class Queries {
   protected abstract queryContext(): StoreContext;
 
   /** @internal What a query hands back for a document it found; `null` leaves it out. */
-  protected adopt(c: Collection<object>, found: FoundDocument): object | null {
-    return c.toEntity(found.id, found);
+  protected adopt(
+    c: Collection<object>,
+    found: FoundDocument,
+  ): object | null | Promise<object | null> {
+    return c.entityOf(found.id, found);
   }
 
   /**
@@ -93,7 +96,9 @@ export abstract class Queries {
     const context = this.queryContext();
     const c = context.resolve(collection) as Collection<object>;
     const page = await findStored(context, c, filter, options);
-    const documents = page.found.map((found) => this.adopt(c, found) as T | null);
+    const documents = (await Promise.all(
+      page.found.map((found) => this.adopt(c, found)),
+    )) as (T | null)[];
     return { documents: documents.filter((d): d is T => d !== null), next: page.next };
   }
 

@@ -13,7 +13,7 @@ import { OperationObserver } from '../observe/observer.js';
 import type { Collection } from './collection.js';
 import { commitPlanned } from './commit.js';
 import { readDocuments, type StoreContext } from './context.js';
-import { type PlannedWrite, planPut } from './writes.js';
+import { type PlannedWrite, planCheckedPut } from './writes.js';
 
 /** How one write of a batch may be resolved when its check fails. */
 export interface Resolvable {
@@ -155,11 +155,11 @@ async function resolveOne(
   const id = planned.write.id;
   const stored = (await readDocuments(context, c, [id])).get(id);
   if (!stored) throw conflict;
-  const original = c.toEntity(id, { body: resolvable.original, metadata: stored.metadata });
+  const original = await c.entityOf(id, { body: resolvable.original, metadata: stored.metadata });
   const decision = await resolvable.resolver({
     original,
-    current: c.toEntity(id, stored),
-    attempted: copyOf(c, attempted, context),
+    current: await c.entityOf(id, stored),
+    attempted: await copyOf(c, attempted, context),
     currentMetadata: stored.metadata,
     collection: c.name,
     id,
@@ -181,13 +181,23 @@ async function resolveOne(
     versionKind: c.versionKind,
     version: stored.metadata[c.versionKind],
   } as const;
-  return { planned: planPut(context.scope, c, decision, check), document: decision };
+  return {
+    planned: (await planCheckedPut(context.scope, c, decision, check)).planned,
+    document: decision,
+  };
 }
 
-// The resolver gets a copy, so whatever it does leaves the session's entity alone.
-function copyOf(c: Collection<object>, entity: object, context: StoreContext): object {
+// The resolver gets a copy, so whatever it does leaves the session's entity alone; with a
+// schema, revived as reads revive the original and current documents beside it.
+async function copyOf(
+  c: Collection<object>,
+  entity: object,
+  context: StoreContext,
+): Promise<object> {
   const body = c.serialize(entity, context.scope.maxDocumentBytes);
+  const id = c.idOf(entity);
+  if (c.schema !== undefined) return c.validated(JSON.parse(body), id);
   const copy = JSON.parse(body) as Record<string, unknown>;
-  copy[c.idField] = c.idOf(entity);
+  copy[c.idField] = id;
   return copy;
 }

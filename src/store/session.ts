@@ -18,8 +18,9 @@ import { type CollectionRef, readDocuments, type StoreContext } from './context.
 import { Queries } from './find.js';
 import { policyFor } from './policy-for.js';
 import { commitResolving, type Resolvable } from './resolve-batch.js';
+import { refuseOperations } from './schema.js';
 import { validateId } from './validate.js';
-import { type PlannedWrite, planApply, planDelete, planPut } from './writes.js';
+import { type PlannedWrite, planApply, planCheckedPut, planDelete } from './writes.js';
 
 /** Options of `openSession()`; tags, flags and `policy` apply to every write it saves. */
 export interface SessionOptions extends PolicyOptions {
@@ -118,10 +119,12 @@ export class QuerySession extends Queries {
     const c = this.context.resolve(collection);
     if (!Array.isArray(ids)) throw new InvalidArgumentError('loadMany() takes an array of ids');
     const stored = await readDocuments(this.context, c, [...new Set(ids.map(validateId))]);
-    return ids.map((id) => {
-      const found = stored.get(id);
-      return found ? c.toEntity(id, found) : null;
-    });
+    return Promise.all(
+      ids.map((id) => {
+        const found = stored.get(id);
+        return found ? c.entityOf(id, found) : null;
+      }),
+    );
   }
 
   /** @internal */
@@ -186,10 +189,12 @@ export class DocumentSession extends QuerySession {
       this.#tracked.has(keyOf(c, id)) || this.#pending.has(keyOf(c, id));
     const missing = [...new Set(ids.filter((id) => !known(id)))];
     const stored = await readDocuments(this.context, c, missing);
-    for (const [id, found] of stored) {
+    const read = [...stored];
+    const entities = await Promise.all(read.map(([id, found]) => c.entityOf(id, found)));
+    read.forEach(([id, found], i) => {
       // Another call of this session may have loaded or stored it while we awaited the read.
-      if (!known(id)) this.#track(c, id, c.toEntity(id, found), found.metadata, found.body);
-    }
+      if (!known(id)) this.#track(c, id, entities[i] as object, found.metadata, found.body);
+    });
     return ids.map((id) => {
       const key = keyOf(c, id);
       const pending = this.#pending.get(key);
@@ -203,13 +208,22 @@ export class DocumentSession extends QuerySession {
    * as the session's object (one deleted in the session is left out), any other is
    * tracked from now on with the version the query read, as `load()` tracks it.
    */
-  protected override adopt(c: Collection<object>, found: FoundDocument): object | null {
+  protected override async adopt(
+    c: Collection<object>,
+    found: FoundDocument,
+  ): Promise<object | null> {
     const key = keyOf(c, found.id);
-    const pending = this.#pending.get(key);
-    if (pending) return pending.entity ?? null;
-    const tracked = this.#tracked.get(key);
-    if (tracked) return tracked.entity;
-    const entity = c.toEntity(found.id, found);
+    const held = (): object | null | undefined => {
+      const pending = this.#pending.get(key);
+      if (pending) return pending.entity ?? null;
+      return this.#tracked.get(key)?.entity;
+    };
+    const before = held();
+    if (before !== undefined) return before;
+    const entity = await c.entityOf(found.id, found);
+    // Another call of this session may have taken it while the schema ran.
+    const after = held();
+    if (after !== undefined) return after;
     this.#track(c, found.id, entity, found.metadata, found.body);
     return entity;
   }
@@ -273,6 +287,7 @@ export class DocumentSession extends QuerySession {
   ): void {
     const c = this.context.resolve(collection) as Collection<object>;
     const explicit = optionsObject(options, 'apply()').check;
+    refuseOperations(c, 'apply()');
     validateId(id);
     const reserved = c.versionField === undefined ? [c.idField] : [c.idField, c.versionField];
     const normalized = normalizeOperations(operations, reserved);
@@ -335,7 +350,9 @@ export class DocumentSession extends QuerySession {
         continue;
       }
       this.#refuseChangedId(c, entity, id);
-      const write = planPut(this.context.scope, c, entity, pending.check);
+      const put = planCheckedPut(this.context.scope, c, entity, pending.check);
+      // Only a schema makes planning wait: without one the batch is planned in one go.
+      const { planned: write } = put instanceof Promise ? await put : put;
       const unchanged = this.#tracked.get(key)?.snapshot === write.write.body;
       if (!(this.#dirty && pending.implicit && unchanged)) add(write, entity, pending.resolver);
     }
@@ -345,7 +362,8 @@ export class DocumentSession extends QuerySession {
         const { collection: c, id, entity } = tracked;
         this.#refuseChangedId(c, entity, id);
         const { check, resolver } = this.#decide(c, id, 'store', undefined, undefined);
-        const write = planPut(this.context.scope, c, entity, check);
+        const put = planCheckedPut(this.context.scope, c, entity, check);
+        const { planned: write } = put instanceof Promise ? await put : put;
         if (write.write.body !== tracked.snapshot) add(write, entity, resolver);
       }
     }

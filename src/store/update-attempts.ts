@@ -11,7 +11,7 @@ import type { DocumentMetadata } from '../core/metadata.js';
 import type { OperationObserver } from '../observe/observer.js';
 import type { Collection } from './collection.js';
 import type { WriteScope } from './writes.js';
-import { type PlannedWrite, planPut } from './writes.js';
+import { type PlannedWrite, planCheckedPut } from './writes.js';
 
 /** One attempt's write: the document it saves, the write, and the revision it was made on. */
 export interface Attempted<T> {
@@ -86,16 +86,21 @@ export class UpdateAttempts<T extends object> {
     const { collection: c, id, scope } = this.#target;
     if (!stored) throw new DocumentNotFoundError(c.name, id);
     // One copy of what was loaded, for the resolver and then (if it says 'retry') `mutate`.
-    const loaded = c.toEntity(id, stored);
-    const document =
+    const loaded = await c.entityOf(id, stored);
+    const changed =
       (await this.#resolve(stored, loaded, attempt)) ??
       (await this.#mutate(stored, loaded, attempt));
-    if ((document as Record<string, unknown>)[c.idField] !== id) {
+    if ((changed as Record<string, unknown>)[c.idField] !== id) {
       throw new InvalidArgumentError(`update() cannot change the id of ${c.name}/${id}`);
     }
     const check = this.#target.checkOf(stored);
-    const planned = planPut(scope, c as Collection<object>, document, check);
-    return { document, planned, base: stored.metadata.revision };
+    const { planned, document } = await planCheckedPut(
+      scope,
+      c as Collection<object>,
+      changed,
+      check,
+    );
+    return { document: document as T, planned, base: stored.metadata.revision };
   }
 
   /** The attempt met `conflict`: the next one resolves it, if a resolver is set. */
@@ -133,7 +138,7 @@ export class UpdateAttempts<T extends object> {
     const { collection: c, id, mutate, resolver } = this.#target;
     this.#resolved = false;
     // The resolver gets its own copy of what was loaded, untouched by `mutate`.
-    const original = resolver === 'retry' ? undefined : c.toEntity(id, stored);
+    const original = resolver === 'retry' ? undefined : await c.entityOf(id, stored);
     const returned = await mutate(loaded, { attempt, metadata: stored.metadata });
     // `(o) => o.items.push(x)` returns push's number: say so, not that the id changed.
     if (

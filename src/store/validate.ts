@@ -34,17 +34,19 @@ export function validateId(id: unknown): string {
  * Turns an entity into the JSON text that is stored: a plain object of JSON values only,
  * without the collection's version field (the store keeps the version as metadata), at
  * most `maxBytes` long. Anything JSON would silently change (Dates, Maps, class
- * instances, NaN, undefined in arrays) is refused rather than stored differently.
+ * instances, NaN, undefined in arrays) is refused rather than stored differently; with
+ * `dates` (a collection whose schema revives them on read), a valid `Date` is stored as
+ * its ISO string.
  */
 export function serializeDocument(
   entity: unknown,
-  options: { versionField: string | undefined; maxBytes: number },
+  options: { versionField: string | undefined; maxBytes: number; dates?: boolean },
 ): string {
   if (!isPlainObject(entity)) {
     throw new InvalidDocumentError(`A document is a plain object, got ${safeDescribe(entity)}`);
   }
   try {
-    checkValue(entity, 0);
+    checkValue(entity, 0, options.dates === true);
   } catch (error) {
     if (error instanceof BadValue) throw new InvalidDocumentError(error.message(where(error)));
     throw error;
@@ -78,7 +80,7 @@ class BadValue {
   constructor(readonly message: (where: string) => string) {}
 }
 
-function checkValue(value: unknown, depth: number): void {
+function checkValue(value: unknown, depth: number, dates: boolean): void {
   switch (typeof value) {
     case 'string':
       checkText(value);
@@ -103,7 +105,7 @@ function checkValue(value: unknown, depth: number): void {
     for (let i = 0; i < value.length; i++) {
       try {
         if (value[i] === undefined) throw new BadValue((at) => `${at} is undefined`);
-        checkValue(value[i], depth + 1);
+        checkValue(value[i], depth + 1, dates);
       } catch (error) {
         if (error instanceof BadValue) error.segments.push(i);
         throw error;
@@ -112,8 +114,14 @@ function checkValue(value: unknown, depth: number): void {
     return;
   }
   if (!isPlainObject(value)) {
-    const name = Object.getPrototypeOf(value)?.constructor?.name ?? 'object';
-    throw new BadValue((at) => `${at} is a ${name}; documents hold plain objects and arrays only`);
+    if (value instanceof Date) checkDate(value, dates);
+    else {
+      const name = Object.getPrototypeOf(value)?.constructor?.name ?? 'object';
+      throw new BadValue(
+        (at) => `${at} is a ${name}; documents hold plain objects and arrays only`,
+      );
+    }
+    return;
   }
   if (Object.getOwnPropertySymbols(value).length > 0) {
     throw new BadValue((at) => `${at} has symbol keys, which JSON cannot hold`);
@@ -126,11 +134,25 @@ function checkValue(value: unknown, depth: number): void {
     const child = value[key];
     if (child === undefined) continue;
     try {
-      checkValue(child, depth + 1);
+      checkValue(child, depth + 1, dates);
     } catch (error) {
       if (error instanceof BadValue) error.segments.push(key);
       throw error;
     }
+  }
+}
+
+// A Date is stored as its ISO string only where a schema turns that back into a Date on
+// read; anywhere else it would come back a string, so it is refused with the two ways out.
+function checkDate(date: Date, dates: boolean): void {
+  if (!dates) {
+    throw new BadValue(
+      (at) =>
+        `${at} is a Date, which JSON would store as a string and read back as one: store date.toISOString(), or give the collection a schema that revives dates (see docs/schemas.md)`,
+    );
+  }
+  if (Number.isNaN(date.getTime())) {
+    throw new BadValue((at) => `${at} is an invalid Date`);
   }
 }
 

@@ -35,6 +35,40 @@ export function planPut(
   return plan(scope, collection, id, 'put', check, body);
 }
 
+/** A put planned after the collection's schema accepted it, with the document it stores. */
+export interface CheckedPut {
+  readonly planned: PlannedWrite;
+  /** What the write stores: the schema's output, or the entity itself without a schema. */
+  readonly document: object;
+}
+
+/**
+ * `planPut` after the collection's schema (if it has one) accepted the entity: the final
+ * document every write path sends. Answers at once for a collection without a schema.
+ */
+export function planCheckedPut(
+  scope: WriteScope,
+  collection: Collection<object>,
+  entity: unknown,
+  check: NormalizedCheck,
+  generateId = false,
+): CheckedPut | Promise<CheckedPut> {
+  if (collection.schema === undefined) {
+    return {
+      planned: planPut(scope, collection, entity, check, generateId),
+      document: entity as object,
+    };
+  }
+  if (!isPlainObject(entity)) {
+    throw new InvalidDocumentError('A document is a plain object');
+  }
+  const id = collection.idOf(entity, generateId);
+  return collection.validated(entity, id).then((document) => ({
+    planned: planPut(scope, collection, document, check),
+    document,
+  }));
+}
+
 /** Plans a delete; `mustNotExist` and revision checks cannot guard one. */
 export function planDelete(
   scope: WriteScope,

@@ -2,6 +2,7 @@ import type { Operations } from '../../concurrency/operations.js';
 import { type DocumentPatch, documentPatcher } from '../../concurrency/patch.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { patchSaved, putLanding } from '../../store/document-store.js';
+import { jsonCopy } from '../../store/schema.js';
 import { readJson } from '../body.js';
 import {
   type Context,
@@ -64,7 +65,8 @@ export async function patch(ctx: Context, id: string): Promise<Response> {
   const verdict = evaluatePreconditions(p, 'PATCH', currentOf(ctx.c, found.metadata));
   if (verdict !== 'proceed') return preconditionFailed(`The precondition does not hold for ${id}`);
   const apply = documentPatcher(change, ctx.c, ctx.store.patchLimits);
-  const document = apply(found.document);
+  // The patch speaks of the stored JSON, not of what a schema revives (Dates).
+  const document = apply(ctx.c.schema === undefined ? found.document : jsonCopy(found.document));
   if ((document as Record<string, unknown>)[ctx.c.idField] !== id) {
     throw new InvalidArgumentError(`A patch cannot change the id of ${ctx.c.name}/${id}`);
   }
