@@ -151,12 +151,7 @@ describeConformance('http: connection limits over real sockets', (fixture) => {
             valid[i] !== '.' && valid[i + 1] !== '.' && i !== valid.length - 1 && valid[i] !== c,
         )
         .map(([i, c]) => `Bearer ${valid.slice(0, i)}${c}${valid.slice(i + 1)}`),
-      fc.constantFrom(
-        `bearer  ${KEY}x`,
-        `Bearer ${KEY.slice(0, -1)}`,
-        `Basic ${KEY}`,
-        `${KEY}`,
-      ),
+      fc.constantFrom(`bearer  ${KEY}x`, `Bearer ${KEY.slice(0, -1)}`, `Basic ${KEY}`, `${KEY}`),
     );
     await fc.assert(
       fc.asyncProperty(
