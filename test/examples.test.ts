@@ -8,6 +8,12 @@ beforeAll(() => {
 }, 120_000);
 
 const expectations: Record<string, RegExp[]> = {
+  'queries.ts': [
+    /B's save: .*expected revision 1, found 2/,
+    /\[ \[ 250, 220, 190, 130 \], \[ 100, 75, 10 \] \]/,
+    /open over 200: 8/,
+    /marked paid: 8; still open for cust-2: 0/,
+  ],
   'quick-start.ts': [/expected revision 1, found 2/, /\[ 'apple', 'pear' \] version 3/],
   'sessions.ts': [
     /accounts\/alice: expected revision 2, found 3/,
