@@ -26,7 +26,7 @@ for (let i = 1; i <= 30; i++) {
 // Two people look up the same sale by its code, not its id; each gets its version.
 const seenByA = await store.findOne(sales, { code: 'C-107' });
 const seenByB = await store.findOne(sales, { code: 'C-107' });
-if (!seenByA || !seenByB) throw new Error('sale C-107 not found');
+if (!seenByA?.version || !seenByB?.version) throw new Error('sale C-107 not found');
 
 // A saves first, with the version it read: accepted.
 await store.put(sales, { ...seenByA, total: 75 }, { check: { version: seenByA.version } });
