@@ -1,5 +1,6 @@
 import type { guard } from './guarded.js';
 import type { w6 } from './w6.js';
+import type { watchers } from './watchers.js';
 import type { w1, w2, w2Apply, w3, w4 } from './workloads.js';
 
 /** What one run of the suite on one backend measured, by workload (each one optional). */
@@ -11,6 +12,7 @@ export interface SuiteRun {
   w4?: Awaited<ReturnType<typeof w4>>[];
   w6?: Awaited<ReturnType<typeof w6>>;
   guard?: Awaited<ReturnType<typeof guard>>;
+  watch?: Awaited<ReturnType<typeof watchers>>;
 }
 
 /** One comparison: noclobber's throughput against one hand-written baseline. */
@@ -41,7 +43,7 @@ export function rowsOf(run: SuiteRun): Row[] {
     against: string,
     ratio: number,
   ) => rows.push({ id, label, unit, noclobber, baseline, against, ratio });
-  const { w1, w2, w3, w4, w6, guard } = run;
+  const { w1, w2, w3, w4, w6, guard, watch } = run;
   if (w1) {
     const [nc, raw] = [w1.noclobber.opsPerSecond, w1.raw.opsPerSecond];
     add('W1', 'load-modify-save, 1 client', 'ops/s', nc, raw, 'prepared', w1.ratio);
@@ -89,6 +91,10 @@ export function rowsOf(run: SuiteRun): Row[] {
   if (w6) {
     const label = `load-modify-save, ${w6.clients} clients, own documents`;
     add('W6', label, 'ops/s', w6.noclobber.opsPerSecond, w6.raw.opsPerSecond, 'prepared', w6.ratio);
+  }
+  if (watch) {
+    const label = `16 writers with ${watch.watchers} watchers`;
+    add('Watch', label, 'inserts/s', watch.watched, watch.quiet, 'no watcher', watch.ratio);
   }
   if (guard) {
     const label = `guarded decrement race, ${guard.clients} clients`;

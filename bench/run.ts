@@ -11,24 +11,28 @@ import { guard } from './guarded.js';
 import { type Row, rowsOf, type SuiteRun } from './rows.js';
 import { formatSpread, spreadOfRuns } from './spread.js';
 import { w6 } from './w6.js';
+import { watchers } from './watchers.js';
 import { type Target, w1, w2, w2Apply, w3, w4 } from './workloads.js';
 
-const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'w6', 'guard'];
+const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'w6', 'guard', 'watch'];
 const LATEST = join(dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
 
 // The backends of the registry (test/support/backends.ts) that have a bench target.
 const benched: readonly string[] = registry.filter((b) => b.benchTarget).map((b) => b.name);
 const USAGE = `usage: npm run bench -- [--backend ${[...benched, 'all'].join('|')}] [--runs N] [--scale N]
-                        [--workloads w1,w2,w3,w4,w6,guard] [--out FILE] [--json]
+                        [--workloads w1,w2,w3,w4,w6,guard,watch] [--out FILE] [--json]
   --backend    which database to run on (default all)
   --runs       how many times the whole suite runs on each backend (default 3); every
                ratio is reported as its median and range over the runs
   --scale      multiplies operation counts (default 1: W1 3,000 ops, W2 2,000 increments,
-               W3 10 rounds, W4 2,000 appends, W6 4,000 ops, guard a stock of 1,000)
+               W3 10 rounds, W4 2,000 appends, W6 4,000 ops, guard a stock of 1,000,
+               watch 4,000 inserts)
   --workloads  which workloads to run (default all); guard: 64 clients race to buy one
                unit at a time from one document until sold out, apply() with a condition
                against a guarded UPDATE, rounds until each side has raced 2 s, every
-               round checked for overselling
+               round checked for overselling; watch: 16 writers' inserts with and
+               without 10 watchers on the store, then the delay from a commit to each
+               watcher at a paced 1,000 inserts/s (every watcher must see every insert)
   --out        where the JSON goes (default bench/results/latest.json); the chart is
                written next to it with the extension .html
   --json       print only the JSON
@@ -139,6 +143,13 @@ async function runOn(target: Target): Promise<SuiteRun> {
     run.w6 = r;
     log(
       `  W6 load-modify-save, 16 clients, own documents: noclobber ${r.noclobber.opsPerSecond} ops/s (p50 ${r.noclobber.p50} ms, p99 ${r.noclobber.p99} ms) · raw ${r.raw.opsPerSecond} ops/s (p50 ${r.raw.p50}, p99 ${r.raw.p99}) · ratio ${r.ratio}`,
+    );
+  }
+  if (selected.has('watch')) {
+    const r = await watchers(target, 10, count(4000), 1000);
+    run.watch = r;
+    log(
+      `  Watch, 16 writers with and without ${r.watchers} watchers: ${r.watched} vs ${r.quiet} inserts/s · ratio ${r.ratio} · commit to watcher at ${r.achievedRate}/s (target ${r.rate}/s): p50 ${r.p50} ms, p99 ${r.p99} ms`,
     );
   }
   if (selected.has('guard')) {

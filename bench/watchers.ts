@@ -1,0 +1,128 @@
+import type { DocumentStore } from '../src/index.js';
+import { type BenchDoc, makeDoc } from './docs.js';
+import { percentiles, round } from './stats.js';
+import { ratio, type Target } from './workloads.js';
+
+/** Runs `clients` loops that insert `perClient` new documents each; the inserts per second. */
+async function insertAll(store: DocumentStore, clients: number, perClient: number, tag: string) {
+  const docs = store.collection<BenchDoc>('docs');
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      for (let i = 0; i < perClient; i++)
+        await store.insert(docs, { ...makeDoc(i), id: `${tag}-${c}-${i}` });
+    }),
+  );
+  return (clients * perClient) / ((performance.now() - start) / 1000);
+}
+
+/** Watchers that follow the feed from `since` until aborted, noting when each change came. */
+function watch(store: DocumentStore, watchers: number, since: number) {
+  const controller = new AbortController();
+  const seen: Map<string, number>[] = Array.from({ length: watchers }, () => new Map());
+  const loops = seen.map(async (mine) => {
+    for await (const change of store.watch({ since, signal: controller.signal })) {
+      mine.set(change.id, performance.now());
+    }
+  });
+  return {
+    seen,
+    stop: async () => {
+      controller.abort();
+      await Promise.all(loops);
+    },
+  };
+}
+
+/**
+ * Watch: what live watchers cost writers, and how soon a commit reaches them. 16 clients
+ * insert documents with no watcher and with `watchers` watchers on the same store (as in a
+ * server that streams the feed), in alternating rounds; then one writer inserts at a paced
+ * `rate` per second while the watchers follow, and each change's delay from its insert's
+ * acknowledgement to each watcher is measured. Every watcher must see every insert.
+ */
+export async function watchers(target: Target, watchersCount: number, ops: number, rate: number) {
+  const store = target.openStore('watch', 16);
+  try {
+    await store.insert(store.collection<BenchDoc>('docs'), makeDoc(-1));
+    const perClient = Math.max(1, Math.round(ops / 16 / 2));
+    let quiet = 0;
+    let watched = 0;
+    for (let round_ = 0; round_ < 2; round_++) {
+      quiet += await insertAll(store, 16, perClient, `q${round_}`);
+      const { last } = await lastSeq(store);
+      const w = watch(store, watchersCount, last);
+      watched += await insertAll(store, 16, perClient, `w${round_}`);
+      await w.stop();
+    }
+    const latency = await pacedDelays(store, watchersCount, Math.min(ops, rate * 3), rate);
+    return {
+      watchers: watchersCount,
+      quiet: round(quiet / 2, 1),
+      watched: round(watched / 2, 1),
+      ratio: ratio(watched, quiet),
+      rate,
+      ...latency,
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+// The last seq of the feed now, by walking it (the store is the benchmark's own).
+async function lastSeq(store: DocumentStore) {
+  let since = 0;
+  for (;;) {
+    const page = await store.changes({ since, limit: 10_000, maxBytes: 1 });
+    if (page.changes.length === 0) return { last: since };
+    since = page.last;
+  }
+}
+
+async function pacedDelays(
+  store: DocumentStore,
+  watchersCount: number,
+  count: number,
+  rate: number,
+) {
+  const docs = store.collection<BenchDoc>('docs');
+  const { last } = await lastSeq(store);
+  const w = watch(store, watchersCount, last);
+  const acked = new Map<string, number>();
+  const start = performance.now();
+  const inFlight: Promise<void>[] = [];
+  let settled = 0;
+  for (let i = 0; i < count; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    // At most 8 inserts in flight: a writer the database cannot keep up with must not
+    // queue ahead of the watchers' reads on the pool, which would measure the queue.
+    if (inFlight.length - settled >= 8) await inFlight[settled];
+    const doc = { ...makeDoc(i), id: `paced-${i}` };
+    inFlight.push(
+      store.insert(docs, doc).then(() => {
+        acked.set(doc.id, performance.now());
+        settled++;
+      }),
+    );
+  }
+  await Promise.all(inFlight);
+  const deadline = performance.now() + 10_000;
+  while (w.seen.some((m) => m.size < count) && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await w.stop();
+  const delays: number[] = [];
+  let missing = 0;
+  for (const mine of w.seen) {
+    for (const [id, at] of acked) {
+      const came = mine.get(id);
+      if (came === undefined) missing++;
+      else delays.push(Math.max(0, came - at));
+    }
+  }
+  if (missing > 0) throw new Error(`watchers missed ${missing} changes`);
+  const achieved = count / ((performance.now() - start) / 1000);
+  return { achievedRate: round(achieved, 1), ...percentiles(delays) };
+}
