@@ -26,14 +26,21 @@ export interface AccessEntry {
   readonly err?: unknown;
 }
 
+/** Where log lines go: anything with `write`, as pino's destinations and Node streams have. */
+export interface LogDestination {
+  write(line: string): unknown;
+}
+
 /**
  * A pino logger writing one JSON line per request to `destination` (default stdout), with
- * `err` serialized with its stack and causes.
+ * `err` serialized with its stack and causes. Its signature names no pino type, so the
+ * declarations of `noclobber/http` type-check without pino's (which need esModuleInterop).
  */
-export function accessLogger(destination?: pino.DestinationStream): AccessLogger {
+export function accessLogger(destination?: LogDestination): AccessLogger {
   const logger = pino(
     { base: null, messageKey: 'msg', serializers: { err: pino.stdSerializers.errWithCause } },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    (destination as pino.DestinationStream | undefined) ??
+      pino.destination({ dest: 1, sync: false }),
   );
   return logger;
 }

@@ -1,4 +1,9 @@
-export { type AccessEntry, type AccessLogger, accessLogger } from './access-log.js';
+export {
+  type AccessEntry,
+  type AccessLogger,
+  accessLogger,
+  type LogDestination,
+} from './access-log.js';
 export { expressHandler } from './adapters/express.js';
 export { type FastifyLike, fastifyPlugin } from './adapters/fastify.js';
 export { honoHandler } from './adapters/hono.js';
