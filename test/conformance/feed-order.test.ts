@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import type { DocumentStore } from '../../src/index.js';
 import { describeConformance } from './fixture.js';
+import { withSlowCommits } from './slow-commits.js';
 
 const WRITERS = 8;
 const WRITES_EACH = 40;
@@ -53,10 +54,9 @@ async function race(
 
 describeConformance('the feeds with writers committing out of order', (fixture) => {
   it('every polling reader of changes() sees each write once, in rising seq', async () => {
-    const { backend, config, store, openStore } = fixture();
-    await store.changes();
-    const undo = await backend.slowCommits?.(config);
-    try {
+    const f = fixture();
+    const { store, openStore } = f;
+    await withSlowCommits(f, async () => {
       const stores = Array.from({ length: WRITERS }, () => openStore());
       await race(
         stores,
@@ -71,16 +71,13 @@ describeConformance('the feeds with writers committing out of order', (fixture) 
             position: BigInt(c.metadata.seq),
           })),
       );
-    } finally {
-      await undo?.();
-    }
+    });
   });
 
   it('every polling reader of readAll() sees each event once, in rising position', async () => {
-    const { backend, config, store, openStore } = fixture();
-    await store.events.readAll();
-    const undo = await backend.slowCommits?.(config);
-    try {
+    const f = fixture();
+    const { store, openStore } = f;
+    await withSlowCommits(f, async () => {
       const stores = Array.from({ length: WRITERS }, () => openStore());
       await race(
         stores,
@@ -101,8 +98,6 @@ describeConformance('the feeds with writers committing out of order', (fixture) 
           });
         },
       );
-    } finally {
-      await undo?.();
-    }
+    });
   });
 });

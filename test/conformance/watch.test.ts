@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { type Change, type DocumentStore, InvalidArgumentError } from '../../src/index.js';
 import { describeConformance } from './fixture.js';
+import { withSlowCommits } from './slow-commits.js';
 
 type Item = { id: string; n: number; kind?: string };
 
@@ -89,12 +90,11 @@ describeConformance('watch()', (fixture) => {
   });
 
   it('writers committing out of order, watchers restarting at random: none missed or repeated', async () => {
-    const { backend, config, store, openStore } = fixture();
-    await store.changes();
-    const undo = await backend.slowCommits?.(config);
+    const f = fixture();
+    const { store, openStore } = f;
     const WRITERS = 32;
     const EACH = 30;
-    try {
+    await withSlowCommits(f, async () => {
       const writers = Array.from({ length: 8 }, () => openStore());
       let finished = false;
       // A watcher that stops every few changes and resumes from the last seq it handled.
@@ -145,8 +145,6 @@ describeConformance('watch()', (fixture) => {
         expect(seqs.every((s, i) => i === 0 || s > (seqs[i - 1] as number))).toBe(true);
         expect(seen.map((c) => c.id).sort()).toEqual(expected.sort());
       }
-    } finally {
-      await undo?.();
-    }
+    });
   }, 120_000);
 });
