@@ -6,9 +6,12 @@ import {
   type DocumentKey,
   type FoundDocument,
   type LandedWrite,
+  type RevisionPrune,
+  type RevisionRange,
   type StoredChange,
   type StoredDocument,
   type StoredEvent,
+  type StoredRevision,
   type StreamAppend,
   type StreamRange,
   type Write,
@@ -86,6 +89,18 @@ export class BackendRuntime implements Backend {
 
   pruneWrites(before: number, limit: number): Promise<number> {
     return this.#reading(() => this.#backend.pruneWrites(before, limit));
+  }
+
+  revisions(key: DocumentKey, range: RevisionRange): Promise<StoredRevision[]> {
+    return this.#reading(() => this.#backend.revisions(key, range));
+  }
+
+  revision(key: DocumentKey, revision: number): Promise<StoredRevision | undefined> {
+    return this.#reading(() => this.#backend.revision(key, revision));
+  }
+
+  pruneRevisions(rule: RevisionPrune): Promise<number> {
+    return this.#reading(() => this.#backend.pruneRevisions(rule));
   }
 
   readStream(tenant: string, streamId: string, range: StreamRange): Promise<StoredEvent[]> {

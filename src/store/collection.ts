@@ -5,6 +5,7 @@ import { InvalidArgumentError, InvalidIdError } from '../core/errors.js';
 import { optionsObject, safeDescribe } from '../core/json.js';
 import type { DocumentMetadata, Version, VersionKind } from '../core/metadata.js';
 import type { StandardSchemaV1 } from '../core/standard-schema.js';
+import { type HistoryOptions, historyOptions, sameHistory } from './history.js';
 import { runSchema } from './schema.js';
 import { FORBIDDEN_KEYS, serializeDocument, validateId } from './validate.js';
 
@@ -30,6 +31,12 @@ export interface CollectionOptions<T extends object = Record<string, unknown>> {
    * docs/schemas.md.
    */
   schema?: StandardSchemaV1<unknown, T>;
+  /**
+   * Keep the revisions of each document: `{ keep: N }` the newest N, `{ keepFor: ms }`
+   * those younger than that. Each write records its revision in the same statement or
+   * transaction as the document. Off by default. See docs/history.md.
+   */
+  history?: HistoryOptions;
 }
 
 /** The document type of a collection validated by `S`: the schema's output. */
@@ -49,6 +56,8 @@ export class Collection<T extends object = Record<string, unknown>> {
   readonly idField: string;
   /** The schema every document passes, if the collection has one. */
   readonly schema: StandardSchemaV1<unknown, T> | undefined;
+  /** The revision history the collection keeps, if any. */
+  readonly history: HistoryOptions | undefined;
 
   constructor(name: string, options: CollectionOptions<T> = {}) {
     optionsObject(options, 'collection()');
@@ -86,6 +95,7 @@ export class Collection<T extends object = Record<string, unknown>> {
     this.versionField = options.versionField;
     this.idField = idField;
     this.schema = schema;
+    this.history = historyOptions(options.history);
   }
 
   /** True when both handles describe the same mapping. */
@@ -95,7 +105,8 @@ export class Collection<T extends object = Record<string, unknown>> {
       this.versionKind === other.versionKind &&
       this.versionField === other.versionField &&
       this.idField === other.idField &&
-      this.schema === other.schema
+      this.schema === other.schema &&
+      sameHistory(this.history, other.history)
     );
   }
 

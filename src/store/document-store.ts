@@ -32,6 +32,13 @@ import { type CollectionRef, type Runtime, readDocuments, type StoreContext } fr
 import { Queries } from './find.js';
 import { policyFor } from './policy-for.js';
 import { observerOf } from './resolve-batch.js';
+import {
+  type HistoryPage,
+  type HistoryQuery,
+  type Revision,
+  readHistory,
+  readRevision,
+} from './revisions.js';
 import { jsonCopy, refuseOperations } from './schema.js';
 import { DocumentSession, QuerySession, type SessionOptions } from './session.js';
 import { type Mutation, runUpdate, type Saved, type UpdateOptions } from './update.js';
@@ -305,6 +312,29 @@ export class DocumentStoreBase extends Queries {
     const c = this.#context.resolve(collection);
     const stored = (await readDocuments(this.#context, c, [validateId(id)])).get(id);
     return stored?.metadata ?? null;
+  }
+
+  /**
+   * A page of a document's kept revisions, newest first (a collection with `history`, see
+   * docs/history.md): each with the document as that write left it (`null` for a delete).
+   * Pass the page's `next` as `before` for older ones. `InvalidArgumentError` for a bad
+   * `limit` (1 to 1,000, default 50) or `before`.
+   */
+  history<T extends object>(
+    collection: CollectionRef<T>,
+    id: string,
+    options?: HistoryQuery,
+  ): Promise<HistoryPage<T>> {
+    return readHistory(this.#context, collection, id, options);
+  }
+
+  /** One kept revision of a document, or `null` when the history holds none by that number. */
+  getRevision<T extends object>(
+    collection: CollectionRef<T>,
+    id: string,
+    revision: number,
+  ): Promise<Revision<T> | null> {
+    return readRevision(this.#context, collection, id, revision);
   }
 
   /**
@@ -699,7 +729,7 @@ export class DocumentStoreBase extends Queries {
         if (shared.closed) return Promise.reject(new StoreClosedError());
         // A failed migration is not cached, so the next call tries again.
         shared.migration ??= shared.backend.migrate().then(
-          () => shared.pruner.start(shared.backend),
+          () => shared.pruner.start(shared.backend, () => shared.collections.values()),
           (error: unknown) => {
             shared.migration = undefined;
             throw error;

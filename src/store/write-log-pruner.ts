@@ -1,5 +1,7 @@
 import type { Backend } from '../backends/kit/backend.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import type { Collection } from './collection.js';
+import { pruneHistory } from './history-pruner.js';
 
 /** How long the write log keeps the record of a committed write, and how often it is pruned. */
 export interface WriteLogOptions {
@@ -26,7 +28,9 @@ const CHUNK = 5_000;
 /**
  * Deletes write-log records older than `keep`, every `pruneEvery`, off the write path:
  * a timer that never keeps the process alive, stopped by `stop()`. A failed prune is
- * tried at the next tick; the log only grows meanwhile.
+ * tried at the next tick; the log only grows meanwhile. The same tick prunes the revision
+ * history of the collections that keep one (`pruneHistory`), never a revision younger
+ * than `keep`.
  */
 export class WriteLogPruner {
   readonly keep: number;
@@ -47,11 +51,16 @@ export class WriteLogPruner {
     );
   }
 
-  /** Starts pruning `backend`'s log (once; later calls do nothing). */
-  start(backend: Backend): void {
+  /**
+   * Starts pruning `backend`'s log, and the history of the collections `collections()`
+   * returns (asked at each tick, so collections declared later are pruned too). Once;
+   * later calls do nothing.
+   */
+  start(backend: Backend, collections: () => Iterable<Collection<object>> = () => []): void {
     if (this.#timer) return;
     this.#timer = setInterval(() => {
       this.#running ??= this.prune(backend)
+        .then(() => this.pruneHistory(backend, collections()))
         .then(() => undefined)
         .catch(() => undefined)
         .finally(() => {
@@ -74,6 +83,18 @@ export class WriteLogPruner {
       if (deleted < CHUNK || this.#stopping) return total;
       await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /**
+   * Deletes the revisions the history of `collections` lets go now (see `pruneHistory`),
+   * none younger than `keep`; returns how many went.
+   */
+  pruneHistory(
+    backend: Backend,
+    collections: Iterable<Collection<object>>,
+    now = Date.now(),
+  ): Promise<number> {
+    return pruneHistory(backend, collections, now, now - this.keep, () => this.#stopping);
   }
 
   /** Stops the timer and waits for a prune in progress (which stops at its next chunk). */

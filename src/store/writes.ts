@@ -118,6 +118,7 @@ function plan(
     token: newToken(),
     actor: scope.actor,
     ...(body === undefined ? {} : { body }),
+    ...(collection.history === undefined ? {} : { history: true }),
   };
   return { write, collection };
 }

@@ -36,6 +36,11 @@ export interface Write extends DocumentKey {
   readonly check: NormalizedCheck;
   readonly token: string;
   readonly actor: string | null;
+  /**
+   * The collection keeps revision history: the write also records a revision row (see
+   * `StoredRevision`) in the statement or transaction that commits it. Absent: no history.
+   */
+  readonly history?: boolean;
 }
 
 /**
@@ -108,6 +113,72 @@ export class AlreadyLandedError extends Error {
     super('This write was committed by an earlier try');
     this.name = 'AlreadyLandedError';
   }
+}
+
+/**
+ * One revision of a document as the history holds it: written by the write that made it,
+ * in the same statement or transaction. `body` is the JSON text of the document that
+ * write left (`null` for a delete); `parents` names the revisions a merged revision
+ * joined (`null` for a plain write).
+ */
+export interface StoredRevision {
+  readonly revision: number;
+  readonly token: string;
+  readonly seq: number;
+  readonly body: string | null;
+  readonly deleted: boolean;
+  /** Database time of the commit, in ms. */
+  readonly at: number;
+  readonly actor: string | null;
+  readonly parents: readonly number[] | null;
+}
+
+/** A page of one document's history: revisions below `before` (all when `null`), newest first. */
+export interface RevisionRange {
+  readonly before: number | null;
+  readonly limit: number;
+}
+
+/**
+ * What the history pruner deletes of one collection (every tenant's documents): revisions
+ * beyond the newest `keep` of each document, and with `before`, revisions committed
+ * before that time (ms) — never a revision committed at or after `protectFrom` (ms), so
+ * the token answer of `landed` stays exact for as long as the write log promises.
+ */
+export interface RevisionPrune {
+  readonly collection: string;
+  readonly keep?: number;
+  readonly before?: number;
+  readonly protectFrom: number;
+  readonly limit: number;
+}
+
+/** A revision row as a driver returns it: numbers as numbers, strings or bigints. */
+export interface RevisionRow {
+  readonly revision: number | string | bigint;
+  readonly token: string;
+  readonly seq: number | string | bigint;
+  readonly body: string | null;
+  readonly deleted: boolean | number;
+  readonly at: number | string | bigint;
+  readonly actor: string | null;
+  readonly parents: string | readonly number[] | null;
+}
+
+/** A revision row in the shape `Backend.revisions` returns. */
+export function revisionOf(row: RevisionRow): StoredRevision {
+  const deleted = row.deleted === true || row.deleted === 1;
+  const parents = typeof row.parents === 'string' ? JSON.parse(row.parents) : row.parents;
+  return {
+    revision: Number(row.revision),
+    token: row.token,
+    seq: Number(row.seq),
+    body: deleted ? null : row.body,
+    deleted,
+    at: Number(row.at),
+    actor: row.actor,
+    parents: parents === null ? null : (parents as unknown[]).map(Number),
+  };
 }
 
 /** A changes-feed entry: the latest state of a document written after some `seq`. */
@@ -194,11 +265,23 @@ export interface Backend {
    * write and append records its token in the statement or transaction that commits it,
    * and a token can be recorded once only: a commit that meets its own token recorded
    * must fail whole with `AlreadyLandedError`. This is how a writer whose reply was lost
-   * learns what landed, even after the document moved on.
+   * learns what landed, even after the document moved on. A write with `history` is
+   * found by its revision row too, for as long as the history keeps it, and its token is
+   * refused a second commit for as long.
    */
   landed(tenant: string, tokens: readonly string[]): Promise<Map<string, LandedWrite>>;
   /** Deletes up to `limit` write-log records made before `before` (ms); returns how many. */
   pruneWrites(before: number, limit: number): Promise<number>;
+  /**
+   * One document's revisions (see `Write.history`), newest first: those numbered below
+   * `range.before` (all when `null`), at most `range.limit`. Empty for a document
+   * without history.
+   */
+  revisions(key: DocumentKey, range: RevisionRange): Promise<StoredRevision[]>;
+  /** One revision of a document, in one query; `undefined` when unknown or pruned. */
+  revision(key: DocumentKey, revision: number): Promise<StoredRevision | undefined>;
+  /** Deletes up to `rule.limit` revisions the rule lets go (see `RevisionPrune`); returns how many. */
+  pruneRevisions(rule: RevisionPrune): Promise<number>;
   /**
    * Documents of a tenant written after `since`, in `seq` order, at most `limit`; with
    * `filter`, only one collection's, and only as many as fit its byte budget. The filter is

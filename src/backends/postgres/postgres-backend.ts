@@ -15,9 +15,14 @@ import {
   type LandedWrite,
   landedByToken,
   missOutcome,
+  type RevisionPrune,
+  type RevisionRange,
+  type RevisionRow,
+  revisionOf,
   type StoredChange,
   type StoredDocument,
   type StoredEvent,
+  type StoredRevision,
   type StreamAppend,
   type StreamRange,
   type Write,
@@ -354,6 +359,43 @@ export class PostgresBackend implements Backend {
     return result.rowCount ?? 0;
   }
 
+  async revisions(key: DocumentKey, range: RevisionRange): Promise<StoredRevision[]> {
+    const rows = await this.#query<RevisionRow>(this.#sql('revisions', sql.revisions), [
+      key.tenant,
+      key.collection,
+      key.id,
+      range.before,
+      range.limit,
+    ]);
+    return rows.map(revisionOf);
+  }
+
+  async revision(key: DocumentKey, revision: number): Promise<StoredRevision | undefined> {
+    const [row] = await this.#query<RevisionRow>(this.#sql('revision', sql.revision), [
+      key.tenant,
+      key.collection,
+      key.id,
+      revision,
+    ]);
+    return row && revisionOf(row);
+  }
+
+  async pruneRevisions(rule: RevisionPrune): Promise<number> {
+    const result = await this.#pool
+      .query(this.#sql('pruneRevisions', sql.pruneRevisions), [
+        rule.collection,
+        tokenFloor(rule.protectFrom),
+        rule.keep ?? null,
+        rule.before ?? null,
+        rule.limit,
+        rule.protectFrom,
+      ])
+      .catch((error: unknown) => {
+        throw transientOf(error, false) ?? error;
+      });
+    return result.rowCount ?? 0;
+  }
+
   async changes(
     tenant: string,
     since: number,
@@ -448,10 +490,15 @@ export class PostgresBackend implements Backend {
     const conditions = cases.length ? `CASE i.ord ${cases.join(' ')} END` : 'false';
     const applied = applies.length ? `CASE i.ord ${applies.join(' ')} END` : undefined;
     const values = [...columns, ...extra];
+    const history = writes.some((w) => w.history === true);
     if (!cases.length && !applied) {
-      return { text: this.#sql('commit', (s) => sql.commitBatch(s, 'false')), values };
+      const name = history ? 'commitHistory' : 'commit';
+      return {
+        text: this.#sql(name, (s) => sql.commitBatch(s, 'false', undefined, history)),
+        values,
+      };
     }
-    return { text: sql.commitBatch(this.#quoted, conditions, applied), values };
+    return { text: sql.commitBatch(this.#quoted, conditions, applied, history), values };
   }
 
   // The single-write statement. Without a condition or operations its text is fixed; with
@@ -473,13 +520,13 @@ export class PostgresBackend implements Backend {
     const condition = kind === 'condition' ? compileCondition(check.condition, bind) : undefined;
     const applied =
       write.op === 'apply' ? compileOperations(write.operations ?? [], bind) : undefined;
+    const history = write.history === true;
     if (condition === undefined && applied === undefined) {
-      const text = canInsert
-        ? this.#sql('commitOneInsert', (s) => sql.commitOne(s, { canInsert }))
-        : this.#sql('commitOneUpdate', (s) => sql.commitOne(s, { canInsert }));
+      const name = `commitOne${canInsert ? 'Insert' : 'Update'}${history ? 'History' : ''}`;
+      const text = this.#sql(name, (s) => sql.commitOne(s, { canInsert, history }));
       return { text, values };
     }
-    const text = sql.commitOne(this.#quoted, { canInsert, condition, applied });
+    const text = sql.commitOne(this.#quoted, { canInsert, condition, applied, history });
     return { text: this.#shaped('one', text), values: [...values, ...extra] };
   }
 
@@ -499,7 +546,12 @@ const PREPARED_SHAPES = 64;
 // The failures of a write statement that say what certainly happened: nothing was written.
 function writeErrorOf(error: unknown): Error | undefined {
   const e = error as { code?: unknown; constraint?: unknown; message?: unknown };
-  if (e?.code === '23505' && e.constraint === sql.TOKEN_CONSTRAINT) return new AlreadyLandedError();
+  if (
+    e?.code === '23505' &&
+    (e.constraint === sql.TOKEN_CONSTRAINT || e.constraint === sql.REVISION_TOKEN_CONSTRAINT)
+  ) {
+    return new AlreadyLandedError();
+  }
   if (typeof e?.message === 'string' && e.message.includes(sql.RACED)) {
     return new TransientError('The write raced with a concurrent insert of the same id', {
       ambiguous: false,
@@ -528,6 +580,7 @@ function inputRow(write: Write, ord: number): unknown[] {
     c.kind === 'revisionAbove' ? c.revision : null,
     c.kind === 'revisionAbove' ? c.silent : false,
     write.maxBytes ?? null,
+    write.history === true,
   ];
 }
 

@@ -83,6 +83,27 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     SELECT setval('${s}.event_position', greatest(value, 1), value > 0) FROM ${s}.event_counter;
     DROP TABLE ${s}.counter;
     DROP TABLE ${s}.event_counter;`,
+  // 5: revision history, for collections that keep it. A write records its revision row
+  // in the statement that commits it. The body is the JSON text as written (text, not
+  // jsonb: it is read back whole, never queried, and parsing it again cost the write).
+  // Tokens are unique here as in the write log, and time-ordered, so old revisions are
+  // one key range for the pruner. `parents`: the revisions a merged revision joined.
+  (s) => `
+    CREATE TABLE ${s}.revisions (
+      tenant text NOT NULL,
+      collection text NOT NULL,
+      id text NOT NULL,
+      revision bigint NOT NULL,
+      token text NOT NULL,
+      seq bigint NOT NULL,
+      body text,
+      deleted boolean NOT NULL,
+      at bigint NOT NULL,
+      actor text,
+      parents bigint[],
+      CONSTRAINT revisions_key PRIMARY KEY (tenant, collection, id, revision),
+      CONSTRAINT revisions_token UNIQUE (token, tenant)
+    );`,
 ];
 
 /** The schema version this code writes and reads. */

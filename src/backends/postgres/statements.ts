@@ -25,6 +25,7 @@ export const INPUT_COLUMNS = [
   ['rev', 'bigint'],
   ['silent', 'bool'],
   ['max_bytes', 'bigint'],
+  ['history', 'bool'],
 ] as const;
 
 export const NOW_MS = 'floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
@@ -53,9 +54,15 @@ const judgement = (conditions: string) => `c.id IS NOT NULL AS present,
  * (a CASE of the batch's condition checks, or `false` when it has none); `applied`, one
  * over the same giving the new body of each `apply` write (NULL where its operations do
  * not fit: the write is then `unfit`, as it is when the body passes `max_bytes`). Their
- * parameters are numbered after the input arrays.
+ * parameters are numbered after the input arrays. With `history`, the writes whose
+ * `history` input is true record their revision rows in the statement (`logRevisions`).
  */
-export function commitBatch(s: string, conditions: string, applied = 'NULL::jsonb'): string {
+export function commitBatch(
+  s: string,
+  conditions: string,
+  applied = 'NULL::jsonb',
+  history = false,
+): string {
   const arrays = INPUT_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
   const names = INPUT_COLUMNS.map(([name]) => name).join(', ');
   return `
@@ -119,7 +126,19 @@ inserted AS (
 written AS (
   SELECT * FROM updated UNION ALL SELECT * FROM inserted
 ),
-${logWrites(s, 'SELECT tenant, token, collection, id, revision, seq, last_modified FROM written')}
+${logWrites(s, 'SELECT tenant, token, collection, id, revision, seq, last_modified FROM written')}${
+  history
+    ? `,
+${logRevisions(
+  s,
+  `SELECT w.tenant, w.collection, w.id, w.revision, w.token, w.seq,
+    CASE p.op WHEN 'put' THEN p.body WHEN 'apply' THEN w.body END, p.op = 'delete',
+    w.last_modified, w.last_modified_by
+  FROM written w JOIN planned p ON (p.tenant, p.collection, p.id) = (w.tenant, w.collection, w.id)
+  WHERE p.history`,
+)}`
+    : ''
+}
 SELECT j.ord, j.pass, j.live, j.cur_revision, j.cur_token, j.cur_seq, j.cur_last_modified,
   j.cur_last_modified_by, w.revision, w.token, w.seq, w.last_modified, w.last_modified_by,
   w.body, j.unfit, octet_length(j.applied::text) AS applied_bytes,
@@ -147,6 +166,8 @@ export interface OneWrite {
   readonly condition?: string | undefined;
   /** The new body of an `apply`, an SQL expression over `c.body` (as in `commitBatch`). */
   readonly applied?: string | undefined;
+  /** The write records its revision row in the statement (`logRevisions`). */
+  readonly history?: boolean | undefined;
 }
 
 /**
@@ -162,7 +183,7 @@ export interface OneWrite {
  * CONFLICT` that never runs cost a tenth of the statement.
  */
 export function commitOne(s: string, write: OneWrite): string {
-  const { canInsert, condition, applied } = write;
+  const { canInsert, condition, applied, history } = write;
   const fields = INPUT_COLUMNS.slice(1)
     .map(([name, type], i) => `$${i + 1}::${type} AS ${name}`)
     .join(', ');
@@ -207,7 +228,18 @@ ${canInsert ? insertOne(s) : ''}
 written AS (
   SELECT * FROM updated${canInsert ? ' UNION ALL SELECT * FROM inserted' : ''}
 ),
-${logWrites(s, 'SELECT $1::text, token, $2::text, $3::text, revision, seq, last_modified FROM written')}
+${logWrites(s, 'SELECT $1::text, token, $2::text, $3::text, revision, seq, last_modified FROM written')}${
+  history
+    ? `,
+${logRevisions(
+  s,
+  `SELECT $1::text, $2::text, $3::text, revision, token, seq,
+    ${applied ? 'body' : `CASE WHEN $4::text = 'put' THEN $6::text END`}, $4::text = 'delete',
+    last_modified, last_modified_by
+  FROM written`,
+)}`
+    : ''
+}
 SELECT j.pass, j.live, j.cur_revision, j.cur_token, j.cur_seq, j.cur_last_modified,
   j.cur_last_modified_by, w.revision, w.token, w.seq, w.last_modified, w.last_modified_by,${applied ? ' w.body, j.unfit, j.applied_bytes,' : ''}
   -- Absent when locked but inserted by another writer before our insert: as in commitBatch.
@@ -229,11 +261,69 @@ export const logWrites = (s: string, rows: string) => `logged AS (
 /** The constraint that refuses a second commit of one token. */
 export const TOKEN_CONSTRAINT = 'writes_token';
 
-/** The write log's records of some tokens of one tenant: $1 tenant, $2 tokens. */
+/**
+ * The history's CTE: records the revision rows of the written rows `rows` (tenant,
+ * collection, id, revision, token, seq, body text, deleted, at, actor) in the statement
+ * that writes them. Their tokens are unique too (`REVISION_TOKEN_CONSTRAINT`), so a
+ * re-sent write is refused for as long as its revision is kept.
+ */
+export const logRevisions = (s: string, rows: string) => `revised AS (
+  INSERT INTO ${s}.revisions (tenant, collection, id, revision, token, seq, body, deleted, at, actor)
+  ${rows}
+)`;
+
+/** The constraint that refuses a second commit of a token the history holds. */
+export const REVISION_TOKEN_CONSTRAINT = 'revisions_token';
+
+/**
+ * The records of some tokens of one tenant: $1 tenant, $2 tokens. From the write log, and
+ * from the history for a token the log no longer holds (the history may be kept longer).
+ */
 export const landed = (s: string) => `
-SELECT w.token, w.collection, w.id, w.revision, w.seq, w.at
-FROM unnest($2::text[]) AS u(token)
-JOIN ${s}.writes w ON w.tenant = $1 AND w.token = u.token`;
+SELECT DISTINCT ON (token) * FROM (
+  SELECT w.token, w.collection, w.id, w.revision, w.seq, w.at
+  FROM unnest($2::text[]) AS u(token)
+  JOIN ${s}.writes w ON w.tenant = $1 AND w.token = u.token
+  UNION ALL
+  SELECT r.token, r.collection, r.id, r.revision, r.seq, r.at
+  FROM unnest($2::text[]) AS u(token)
+  JOIN ${s}.revisions r ON r.tenant = $1 AND r.token = u.token
+) found`;
+
+const REVISION_COLUMNS = 'revision, token, seq, body, deleted, at, actor, parents';
+
+/** A page of one document's revisions, newest first: $1-$3 key, $4 below (NULL: all), $5 limit. */
+export const revisions = (s: string) => `
+SELECT ${REVISION_COLUMNS} FROM ${s}.revisions
+WHERE tenant = $1 AND collection = $2 AND id = $3 AND ($4::bigint IS NULL OR revision < $4::bigint)
+ORDER BY revision DESC
+LIMIT $5`;
+
+/** One revision of a document: $1-$3 key, $4 revision. */
+export const revision = (s: string) => `
+SELECT ${REVISION_COLUMNS} FROM ${s}.revisions
+WHERE tenant = $1 AND collection = $2 AND id = $3 AND revision = $4`;
+
+/**
+ * Deletes up to $5 revisions of collection $1 that the retention lets go: only those
+ * committed before $6 (ms, the write log's keep, so the token answer stays exact), the key
+ * range below its token floor $2; of those, with $3 (keep), the ones with at least $3 newer revisions
+ * of their document, or with $4 (before, ms), those committed before it.
+ */
+export const pruneRevisions = (s: string) => `
+DELETE FROM ${s}.revisions
+WHERE ctid = ANY(ARRAY(
+  SELECT r.ctid FROM ${s}.revisions r
+  WHERE r.token < $2 AND r.at < $6 AND r.collection = $1
+    AND (
+      ($3::bigint IS NOT NULL AND EXISTS (
+        SELECT 1 FROM ${s}.revisions n
+        WHERE n.tenant = r.tenant AND n.collection = r.collection AND n.id = r.id
+          AND n.revision > r.revision
+        ORDER BY n.revision OFFSET $3::bigint - 1 LIMIT 1))
+      OR ($4::bigint IS NOT NULL AND r.at < $4::bigint)
+    )
+  LIMIT $5))`;
 
 /**
  * Deletes up to $2 write-log records older than $1 (ms); returns how many went. $3 is the

@@ -97,6 +97,24 @@ const MIGRATIONS: readonly string[] = [
      VALUES (NEW.tenant, NEW.token, NEW.collection, NEW.id, NEW.revision, NEW.seq, NEW.last_modified);
      UPDATE noclobber_writes SET seq = NEW.seq WHERE token = '~' AND tenant = '';
    END;`,
+  // 6: revision history (see the PostgreSQL schema), for collections that keep it. The
+  // backend records a revision row in the transaction of the write that makes it. Tokens
+  // are unique here too, and time-ordered, so old revisions are one key range.
+  `CREATE TABLE noclobber_revisions (
+     tenant TEXT NOT NULL,
+     collection TEXT NOT NULL,
+     id TEXT NOT NULL,
+     revision INTEGER NOT NULL,
+     token TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     body TEXT,
+     deleted INTEGER NOT NULL,
+     at INTEGER NOT NULL,
+     actor TEXT,
+     parents TEXT,
+     PRIMARY KEY (tenant, collection, id, revision)
+   ) WITHOUT ROWID;
+   CREATE UNIQUE INDEX noclobber_revisions_token ON noclobber_revisions (token, tenant);`,
 ];
 
 /** The schema version this code writes and reads. */

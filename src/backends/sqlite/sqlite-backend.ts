@@ -8,15 +8,21 @@ import {
   type AppendOutcome,
   type Backend,
   type ChangesFilter,
+  type DocumentKey,
   type FoundDocument,
   isFailure,
   type LandedRow,
   type LandedWrite,
   landedByToken,
   missOutcome,
+  type RevisionPrune,
+  type RevisionRange,
+  type RevisionRow,
+  revisionOf,
   type StoredChange,
   type StoredDocument,
   type StoredEvent,
+  type StoredRevision,
   type StreamAppend,
   type StreamRange,
   type Write,
@@ -305,7 +311,8 @@ export class SqliteBackend implements Backend {
     writes: readonly Write[],
     inTransaction: (writes: readonly Write[]) => WriteOutcome[],
   ): WriteOutcome[] {
-    if (writes.length === 1) {
+    // A write that keeps history is two statements (the write, its revision): never alone.
+    if (writes.length === 1 && writes[0]?.history !== true) {
       let landed: Landed | undefined;
       try {
         landed = this.#tryWrite(writes[0] as Write);
@@ -344,6 +351,31 @@ export class SqliteBackend implements Backend {
     try {
       return this.#statement(sql.pruneWrites).run({ before, limit, floor: tokenFloor(before) })
         .changes;
+    } catch (error) {
+      throw failureOf(error);
+    }
+  }
+
+  async revisions(key: DocumentKey, range: RevisionRange): Promise<StoredRevision[]> {
+    const rows = this.#statement(sql.revisions).all({ ...key, ...range });
+    return (rows as RevisionRow[]).map(revisionOf);
+  }
+
+  async revision(key: DocumentKey, revision: number): Promise<StoredRevision | undefined> {
+    const row = this.#statement(sql.revision).get({ ...key, revision });
+    return row === undefined ? undefined : revisionOf(row as RevisionRow);
+  }
+
+  async pruneRevisions(rule: RevisionPrune): Promise<number> {
+    try {
+      return this.#statement(sql.pruneRevisions).run({
+        collection: rule.collection,
+        floor: tokenFloor(rule.protectFrom),
+        protectFrom: rule.protectFrom,
+        keep: rule.keep ?? null,
+        before: rule.before ?? null,
+        limit: rule.limit,
+      }).changes;
     } catch (error) {
       throw failureOf(error);
     }
@@ -476,7 +508,9 @@ export class SqliteBackend implements Backend {
         ...sql.LandedRow,
         string,
       ][];
-      return row && { ...landedOf(write, [row[0], row[1], row[2]]), body: row[3] };
+      if (!row) return undefined;
+      if (write.history) this.#logRevision(write, row, row[3]);
+      return { ...landedOf(write, [row[0], row[1], row[2]]), body: row[3] };
     }
     if (check.kind === 'condition') {
       const compiled = compileCondition(check.condition);
@@ -488,7 +522,26 @@ export class SqliteBackend implements Backend {
       statement = this.#writeStatement(write.op, check);
     }
     const [row] = statement.all(params) as sql.LandedRow[];
-    return row && landedOf(write, row);
+    if (!row) return undefined;
+    if (write.history) this.#logRevision(write, row, write.body ?? null);
+    return landedOf(write, row);
+  }
+
+  // The revision a history write made, recorded in its transaction (the caller's).
+  #logRevision(write: Write, row: sql.LandedRow | readonly unknown[], body: string | null): void {
+    const deleted = write.op === 'delete';
+    this.#statement(sql.logRevision).run({
+      tenant: write.tenant,
+      collection: write.collection,
+      id: write.id,
+      revision: row[0] as number,
+      token: write.token,
+      seq: row[1] as number,
+      body: deleted ? null : body,
+      deleted: deleted ? 1 : 0,
+      at: row[2] as number,
+      actor: write.actor,
+    });
   }
 
   // The prepared statement of a write without a condition: one per shape (operation,
@@ -558,7 +611,10 @@ function guardOf(check: Exclude<NormalizedCheck, { kind: 'condition' }>): string
 // of this very write committed), the database busy, or an error to pass on as it is.
 function failureOf(error: unknown): unknown {
   const message = (error as Error)?.message;
-  if (typeof message === 'string' && message.includes(`${sql.WRITE_LOG}.token`)) {
+  if (
+    typeof message === 'string' &&
+    (message.includes(`${sql.WRITE_LOG}.token`) || message.includes(`${sql.REVISIONS}.token`))
+  ) {
     return new AlreadyLandedError();
   }
   return busyError(error) ?? error;

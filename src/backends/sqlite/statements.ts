@@ -124,9 +124,55 @@ export const WRITE_LOG = 'noclobber_writes';
 export const logAppend = `INSERT INTO ${WRITE_LOG} (tenant, token, collection, id, revision, seq, at)
   VALUES (@tenant, @token, NULL, @stream, @version, @position, @now)`;
 
-/** The write log's records of some tokens (`@tokens`, a JSON array) of one tenant. */
+/** The history (see the schema): one row per revision of a document that keeps history. */
+export const REVISIONS = 'noclobber_revisions';
+
+/** Records a write's revision, inside the write's transaction. */
+export const logRevision = `INSERT INTO ${REVISIONS}
+    (tenant, collection, id, revision, token, seq, body, deleted, at, actor)
+  VALUES (@tenant, @collection, @id, @revision, @token, @seq, @body, @deleted, @at, @actor)`;
+
+/**
+ * The records of some tokens (`@tokens`, a JSON array) of one tenant: from the write log,
+ * and from the history for a token the log no longer holds.
+ */
 export const landed = `SELECT token, collection, id, revision, seq, at FROM ${WRITE_LOG}
+  WHERE tenant = @tenant AND token IN (SELECT value FROM json_each(@tokens))
+  UNION
+  SELECT token, collection, id, revision, seq, at FROM ${REVISIONS}
   WHERE tenant = @tenant AND token IN (SELECT value FROM json_each(@tokens))`;
+
+const REVISION_COLUMNS = 'revision, token, seq, body, deleted, at, actor, parents';
+const DOCUMENT = 'tenant = @tenant AND collection = @collection AND id = @id';
+
+/** A page of one document's revisions, newest first, below `@before` (NULL: all). */
+export const revisions = `SELECT ${REVISION_COLUMNS} FROM ${REVISIONS}
+  WHERE ${DOCUMENT} AND (@before IS NULL OR revision < @before)
+  ORDER BY revision DESC LIMIT @limit`;
+
+/** One revision of a document. */
+export const revision = `SELECT ${REVISION_COLUMNS} FROM ${REVISIONS}
+  WHERE ${DOCUMENT} AND revision = @revision`;
+
+/**
+ * Deletes up to `@limit` revisions of `@collection` the retention lets go: only those
+ * committed before `@protectFrom` (the key range below its token floor `@floor`); of
+ * those, with `@keep`, the ones with at least `@keep` newer revisions of their document,
+ * or with `@before`, those committed before it.
+ */
+export const pruneRevisions = `DELETE FROM ${REVISIONS}
+  WHERE (tenant, collection, id, revision) IN (
+    SELECT r.tenant, r.collection, r.id, r.revision FROM ${REVISIONS} r
+    WHERE r.token < @floor AND r.at < @protectFrom AND r.collection = @collection
+      AND (
+        (@keep IS NOT NULL AND EXISTS (
+          SELECT 1 FROM ${REVISIONS} n
+          WHERE n.tenant = r.tenant AND n.collection = r.collection AND n.id = r.id
+            AND n.revision > r.revision
+          ORDER BY n.revision LIMIT 1 OFFSET @keep - 1))
+        OR (@before IS NOT NULL AND r.at < @before)
+      )
+    LIMIT @limit)`;
 
 /**
  * Deletes up to `@limit` records older than `@before`: the key range below `@floor`, the
