@@ -81,6 +81,7 @@ export {
   StoreClosedError,
   type StreamConflict,
   TransientError,
+  UniqueConstraintError,
   UnknownCollectionError,
   ValidationError,
   type ValidationIssue,
@@ -127,6 +128,13 @@ export type {
   TypedFilter,
   TypedOperators,
 } from './query/filter.js';
+export type {
+  IndexDeclaration,
+  IndexField,
+  IndexKey,
+  IndexValueType,
+  UniqueDeclaration,
+} from './query/indexes.js';
 export {
   DEFAULT_QUERY_LIMIT,
   type FindOptions,
@@ -147,7 +155,7 @@ export type {
   WriteResult,
   Written,
 } from './store/document-store.js';
-export type { Page } from './store/find.js';
+export type { Page, QueryPlan, UsedIndex } from './store/find.js';
 export {
   DocumentSession,
   QuerySession,

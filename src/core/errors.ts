@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'PATCH_TOO_LARGE'
   | 'PATCH_TEST_FAILED'
   | 'VALIDATION_FAILED'
+  | 'UNIQUE_CONSTRAINT'
   | 'MISSING_DRIVER'
   | 'UNSUPPORTED_NODE';
 
@@ -442,5 +443,41 @@ export class ValidationError extends NoclobberError {
     this.id = args.id;
     this.stage = args.stage;
     this.issues = args.issues;
+  }
+}
+
+/**
+ * A write would have given a live document the value (or values) of a unique field that
+ * another live document already holds: nothing was written (the whole batch, for a
+ * session or a bulk write). Documents missing the field, or holding a value of another
+ * type than the one declared, are not constrained.
+ */
+export class UniqueConstraintError extends NoclobberError {
+  readonly code = 'UNIQUE_CONSTRAINT' as const;
+  readonly collection: string;
+  /** The unique field paths, as declared (`['email']`, `['tenantCode', 'sku']`). */
+  readonly fields: readonly string[];
+  /** The id of the document whose write was refused, when the database says which. */
+  readonly id: string | null;
+  /** The id of the live document that holds the value, when it could be found. */
+  readonly holder: string | null;
+
+  constructor(args: {
+    collection: string;
+    fields: readonly string[];
+    id: string | null;
+    holder: string | null;
+  }) {
+    const what =
+      args.fields.length === 1 ? `field ${args.fields[0]}` : `fields ${args.fields.join(', ')}`;
+    const by = args.holder === null ? 'another document' : `document ${args.holder}`;
+    const refused = args.id === null ? 'a write' : `the write of ${args.collection}/${args.id}`;
+    super(
+      `The unique ${what} of ${args.collection} already has this value in ${by}, so ${refused} was refused and nothing was written`,
+    );
+    this.collection = args.collection;
+    this.fields = args.fields;
+    this.id = args.id;
+    this.holder = args.holder;
   }
 }

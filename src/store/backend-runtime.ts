@@ -18,11 +18,13 @@ import {
   type WriteOutcome,
 } from '../backends/kit/backend.js';
 import type { BulkOutcome, BulkWrite } from '../backends/kit/bulk.js';
+import { type IndexSpec, UniqueViolation } from '../backends/kit/indexes.js';
 import type { NormalizedQuery } from '../backends/kit/query-sql.js';
 import { TransientError } from '../core/errors.js';
 import type { DocumentMetadata } from '../core/metadata.js';
 import { sleep } from '../core/sleep.js';
 import { bulkLanded } from './bulk-landed.js';
+import { type UniqueIndexes, uniqueConstraintError } from './unique.js';
 import { Wake } from './wake.js';
 
 /** How the runtime tries again when the database fails (never when a check fails). */
@@ -54,6 +56,7 @@ export class BackendRuntime implements Backend {
   readonly #backend: Backend;
   readonly #retry: TransientRetry;
   readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #unique: UniqueIndexes = new Map();
   #closing = false;
   /** Notified after every commit and append through this runtime, for `watch()`. */
   readonly committed = new Wake();
@@ -128,6 +131,27 @@ export class BackendRuntime implements Backend {
     return this.#reading(() => this.#backend.count(tenant, collection, filter));
   }
 
+  ensureIndexes(collection: string, indexes: readonly IndexSpec[]): Promise<void> {
+    for (const index of indexes) {
+      if (index.unique) this.#unique.set(index.name, { collection, index });
+    }
+    return this.#reading(() => this.#backend.ensureIndexes(collection, indexes));
+  }
+
+  // A write a unique index refused, as the `UniqueConstraintError` that names it.
+  async #refusing<R>(sent: Promise<R>, writes: () => readonly Write[]): Promise<R> {
+    try {
+      return await sent;
+    } catch (error) {
+      if (!(error instanceof UniqueViolation)) throw error;
+      throw await uniqueConstraintError(error, this.#unique, this.#backend, writes());
+    }
+  }
+
+  explain(tenant: string, collection: string, query: NormalizedQuery): Promise<string> {
+    return this.#reading(() => this.#backend.explain(tenant, collection, query));
+  }
+
   /**
    * Closes the backend once the calls in flight have settled: a write in flight still
    * learns its outcome (it tries no more after this, and a try that may have landed is
@@ -144,7 +168,7 @@ export class BackendRuntime implements Backend {
     if (writes.length === 0) return Promise.resolve([]);
     return this.#notifying(
       this.#sending({
-        send: () => this.#backend.commit(writes),
+        send: () => this.#refusing(this.#backend.commit(writes), () => writes),
         // Every write landed now with its token, so no earlier try recorded any of them.
         settled: (outcomes) => outcomes.every((o) => o.status === 'ok'),
         fromRecords: async (records) => writes.map((w) => landedOutcome(w, records.get(w.token))),
@@ -169,7 +193,7 @@ export class BackendRuntime implements Backend {
   writeWhere(bulk: BulkWrite, signal?: AbortSignal): Promise<BulkOutcome> {
     return this.#notifying(
       this.#sending({
-        send: () => this.#backend.writeWhere(bulk),
+        send: () => this.#refusing(this.#backend.writeWhere(bulk), () => []),
         // A try that committed now recorded the call token, so no earlier one had; one that
         // wrote nothing (`unfit`) says nothing of an earlier try.
         settled: (outcome) => outcome.status === 'ok',
@@ -187,7 +211,10 @@ export class BackendRuntime implements Backend {
     const projection = append.projection;
     return this.#notifying(
       this.#sending({
-        send: () => this.#backend.appendToStream(append),
+        send: () =>
+          this.#refusing(this.#backend.appendToStream(append), () =>
+            projection ? [projection] : [],
+          ),
         settled: (outcome) => outcome.status === 'ok',
         fromRecords: async (records) => {
           const own = records.get(append.token);
@@ -239,10 +266,11 @@ export class BackendRuntime implements Backend {
     for (let attempt = 1; ; attempt++) {
       let decided: Write | undefined;
       try {
-        return await lockedWrite(key, async (stored) => {
+        const written = lockedWrite(key, async (stored) => {
           decided = await decide(stored);
           return decided;
         });
+        return await this.#refusing(written, () => (decided ? [decided] : []));
       } catch (error) {
         if (!(error instanceof TransientError)) throw error;
         if (error.ambiguous) {

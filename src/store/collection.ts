@@ -5,6 +5,12 @@ import { InvalidArgumentError, InvalidIdError } from '../core/errors.js';
 import { optionsObject, safeDescribe } from '../core/json.js';
 import type { DocumentMetadata, Version, VersionKind } from '../core/metadata.js';
 import type { StandardSchemaV1 } from '../core/standard-schema.js';
+import {
+  type IndexDeclaration,
+  type IndexSpec,
+  normalizeIndexes,
+  type UniqueDeclaration,
+} from '../query/indexes.js';
 import { type HistoryOptions, historyOptions, sameHistory } from './history.js';
 import { runSchema } from './schema.js';
 import { FORBIDDEN_KEYS, serializeDocument, validateId } from './validate.js';
@@ -21,6 +27,23 @@ export interface CollectionOptions<T extends object = Record<string, unknown>> {
   versionField?: keyof T & string;
   /** The field holding the document id. Default `'id'`. */
   idField?: keyof T & string;
+  /**
+   * Indexes the database keeps of fields of the collection's live documents, each field
+   * with the type of value it holds (`'string'` when not said; documents whose field holds
+   * another type are left out of it): `[{ field: 'total', type: 'number' },
+   * { fields: ['status', 'customer.id'] }]`. Created before the collection is first used,
+   * dropped when no longer declared; queries are written so that they can use them (see
+   * `explain()` and docs/queries.md).
+   */
+  indexes?: readonly IndexDeclaration<T>[];
+  /**
+   * Fields whose values no two live documents may share, enforced by the database through a
+   * unique index: `['email']`, or several unique together: `[['tenantCode', 'sku']]`
+   * (each field a path or `{ field, type }`, strings by default). A write that would break
+   * one throws `UniqueConstraintError`. Documents missing a field (or holding another type
+   * of value there) are not constrained; deleted documents do not count.
+   */
+  unique?: readonly UniqueDeclaration<T>[];
   /**
    * A Standard Schema (zod, valibot, arktype, …) every document of the collection must
    * pass: each write validates the document it is about to send and stores the schema's
@@ -54,6 +77,8 @@ export class Collection<T extends object = Record<string, unknown>> {
   readonly versionKind: VersionKind;
   readonly versionField: string | undefined;
   readonly idField: string;
+  /** The indexes and unique constraints declared, validated. */
+  readonly indexes: readonly IndexSpec[];
   /** The schema every document passes, if the collection has one. */
   readonly schema: StandardSchemaV1<unknown, T> | undefined;
   /** The revision history the collection keeps, if any. */
@@ -94,6 +119,7 @@ export class Collection<T extends object = Record<string, unknown>> {
     this.versionKind = versionKind;
     this.versionField = options.versionField;
     this.idField = idField;
+    this.indexes = normalizeIndexes(name, options.indexes, options.unique);
     this.schema = schema;
     this.history = historyOptions(options.history);
   }
@@ -105,6 +131,7 @@ export class Collection<T extends object = Record<string, unknown>> {
       this.versionKind === other.versionKind &&
       this.versionField === other.versionField &&
       this.idField === other.idField &&
+      this.indexes.map((i) => i.name).join() === other.indexes.map((i) => i.name).join() &&
       this.schema === other.schema &&
       sameHistory(this.history, other.history)
     );

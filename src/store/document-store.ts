@@ -30,6 +30,7 @@ import { Collection, type CollectionOptions, type SchemaDocument } from './colle
 import { commitPlanned, landedOf } from './commit.js';
 import { type CollectionRef, type Runtime, readDocuments, type StoreContext } from './context.js';
 import { Queries } from './find.js';
+import { Indexing } from './indexing.js';
 import { policyFor } from './policy-for.js';
 import { observerOf } from './resolve-batch.js';
 import {
@@ -124,6 +125,7 @@ interface Shared {
   readonly collections: Map<string, Collection<object>>;
   readonly runtime: Runtime;
   migration: Promise<void> | undefined;
+  readonly indexing: Indexing;
   closed: boolean;
 }
 
@@ -231,6 +233,7 @@ export class DocumentStoreBase extends Queries {
       collections: new Map(),
       runtime: runtimeOf(options),
       migration: undefined,
+      indexing: new Indexing(),
       closed: false,
     };
     this.#scope = { tenant, actor: actorOf(options.actor) ?? null, maxDocumentBytes };
@@ -735,7 +738,9 @@ export class DocumentStoreBase extends Queries {
             throw error;
           },
         );
-        return shared.migration;
+        return shared.migration.then(() =>
+          shared.indexing.ready(shared.backend, shared.collections),
+        );
       },
     };
   }

@@ -1,6 +1,7 @@
 import type { FoundDocument } from '../backends/kit/backend.js';
 import { encodeCursor } from '../query/cursor.js';
 import type { Filter } from '../query/filter.js';
+import { fieldName } from '../query/indexes.js';
 import {
   type FindOptions,
   type PreparedQuery,
@@ -20,6 +21,24 @@ export interface Page<T> {
    * last document that matches.
    */
   readonly next: string | null;
+}
+
+/** A declared index a query plan uses. */
+export interface UsedIndex {
+  /** Its name in the database. */
+  readonly name: string;
+  /** Its field paths, in order. */
+  readonly fields: readonly string[];
+  /** Whether it is a unique constraint's index. */
+  readonly unique: boolean;
+}
+
+/** How the database would run a query (see `explain()`). */
+export interface QueryPlan {
+  /** The database's own plan, as text (PostgreSQL's `EXPLAIN`, SQLite's `EXPLAIN QUERY PLAN`). */
+  readonly plan: string;
+  /** The collection's declared indexes the plan uses; empty when it uses none. */
+  readonly indexes: readonly UsedIndex[];
 }
 
 /** A page of stored documents with their metadata, before they become entities. */
@@ -110,6 +129,32 @@ export abstract class Queries {
   ): Promise<T | null> {
     const page = await this.find(collection, filter, { ...options, limit: 1 });
     return page.documents[0] ?? null;
+  }
+
+  /**
+   * How the database would run `find(collection, filter, options)`, without running it:
+   * its plan as text, and which of the collection's declared indexes it uses. The plan
+   * depends on the data and the database's statistics (a small collection is read whole
+   * whatever its indexes); validated as `find()` validates.
+   */
+  async explain<T extends object>(
+    collection: CollectionRef<T>,
+    filter: NoInfer<Filter<T>>,
+    options?: FindOptions<NoInfer<T>>,
+  ): Promise<QueryPlan> {
+    const context = this.queryContext();
+    const c = context.resolve(collection) as Collection<object>;
+    const { query } = await prepared(context, c, filter, options);
+    const limit = query.limit + 1;
+    const plan = await context.backend.explain(context.scope.tenant, c.name, { ...query, limit });
+    const indexes = c.indexes
+      .filter((index) => plan.includes(index.name))
+      .map((index) => ({
+        name: index.name,
+        fields: index.fields.map(fieldName),
+        unique: index.unique,
+      }));
+    return { plan, indexes };
   }
 
   /** How many live documents of a collection match `filter` (`{}`, the default: all). */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { normalizeCondition } from '../../src/concurrency/condition.js';
-import type { Condition, DocumentStore } from '../../src/index.js';
+import type { CollectionOptions, Condition, DocumentStore } from '../../src/index.js';
 import { evaluateQuery } from '../../src/query/evaluate.js';
 import { normalizeSort, type SortField } from '../../src/query/sort.js';
 import { conditionOver, document, pathsIn } from '../support/condition-arbitraries.js';
@@ -32,8 +32,15 @@ const FIXED: Record<string, unknown>[] = [
   { a: 2.6214584785835228e-282, b: 1.156968560314864e-286 },
 ];
 
-async function storeDocuments(store: DocumentStore) {
-  const collection = store.collection('query-semantics');
+// Every path the documents name that an index can hold (object keys, no array index),
+// once for each type of value: queries must mean the same with the indexes declared.
+const INDEXED = ['a', 'b', 'n', 'a.b', 'b.a', 'a.a', 'k y', 'é'].flatMap((field) =>
+  (['string', 'number', 'boolean'] as const).map((type) => ({ field, type })),
+);
+
+async function storeDocuments(store: DocumentStore, options: CollectionOptions = {}) {
+  const name = options.indexes ? 'query-semantics-indexed' : 'query-semantics';
+  const collection = store.collection(name, options);
   const generated = [...FIXED, ...fc.sample(document, { numRuns: DOCUMENTS, seed: SEED })];
   const session = store.openSession();
   const bodies = generated.map((doc, i) => {
@@ -62,43 +69,50 @@ function sortOver(documents: readonly unknown[]): fc.Arbitrary<SortField<unknown
 
 describeConformance('query semantics', (fixture) => {
   it('find returns the set and order the reference evaluator does, page by page', async () => {
-    const { store } = fixture();
-    const { collection, bodies } = await storeDocuments(store);
-    const everything = bodies.map((b) => b.body);
-    let judged = 0;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.option(conditionOver(everything), { freq: 5 }),
-        sortOver(everything),
-        fc.integer({ min: 1, max: 40 }),
-        async (filter, sort, limit) => {
-          const given: Condition = filter ?? {};
-          const query = {
-            filter: filter === null ? null : normalizeCondition(filter),
-            sort: normalizeSort(sort),
-            after: undefined,
-            limit: 1000,
-          };
-          const want = evaluateQuery(bodies, query).map((d) => d.id);
-          const all = await store.find(collection, given, { sort, limit: 1000 });
-          const got = all.documents.map((d) => d.id);
-          const context = `seed ${SEED}: ${JSON.stringify(given)} sorted ${JSON.stringify(sort)}`;
-          expect(got, context).toEqual(want);
-          expect(await store.count(collection, given), context).toBe(want.length);
-          judged += bodies.length;
-          // And the same order again, a page at a time.
-          const walked: unknown[] = [];
-          let after: string | undefined;
-          do {
-            const page = await store.find(collection, given, { sort, limit, after });
-            walked.push(...page.documents.map((d) => d.id));
-            after = page.next ?? undefined;
-          } while (after && walked.length <= want.length);
-          expect(walked, `${context} by ${limit}`).toEqual(want);
-        },
-      ),
-      { seed: SEED, numRuns: QUERIES },
-    );
-    expect(judged).toBeGreaterThanOrEqual(10_000);
+    await agreesWithReference(fixture().store);
+  }, 300_000);
+
+  it('means the same with an index on every path the filters name', async () => {
+    await agreesWithReference(fixture().store, { indexes: INDEXED });
   }, 300_000);
 });
+
+async function agreesWithReference(store: DocumentStore, options: CollectionOptions = {}) {
+  const { collection, bodies } = await storeDocuments(store, options);
+  const everything = bodies.map((b) => b.body);
+  let judged = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.option(conditionOver(everything), { freq: 5 }),
+      sortOver(everything),
+      fc.integer({ min: 1, max: 40 }),
+      async (filter, sort, limit) => {
+        const given: Condition = filter ?? {};
+        const query = {
+          filter: filter === null ? null : normalizeCondition(filter),
+          sort: normalizeSort(sort),
+          after: undefined,
+          limit: 1000,
+        };
+        const want = evaluateQuery(bodies, query).map((d) => d.id);
+        const all = await store.find(collection, given, { sort, limit: 1000 });
+        const got = all.documents.map((d) => d.id);
+        const context = `seed ${SEED}: ${JSON.stringify(given)} sorted ${JSON.stringify(sort)}`;
+        expect(got, context).toEqual(want);
+        expect(await store.count(collection, given), context).toBe(want.length);
+        judged += bodies.length;
+        // And the same order again, a page at a time.
+        const walked: unknown[] = [];
+        let after: string | undefined;
+        do {
+          const page = await store.find(collection, given, { sort, limit, after });
+          walked.push(...page.documents.map((d) => d.id));
+          after = page.next ?? undefined;
+        } while (after && walked.length <= want.length);
+        expect(walked, `${context} by ${limit}`).toEqual(want);
+      },
+    ),
+    { seed: SEED, numRuns: QUERIES },
+  );
+  expect(judged).toBeGreaterThanOrEqual(10_000);
+}

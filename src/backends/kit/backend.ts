@@ -2,6 +2,7 @@ import type { DocumentMetadata } from '../../core/metadata.js';
 import type { BulkOutcome, BulkWrite } from './bulk.js';
 import type { NormalizedCheck } from './checks.js';
 import { failsBatch, judgeMiss } from './checks.js';
+import type { IndexSpec } from './indexes.js';
 import type { NormalizedOperation } from './operations.js';
 import type { NormalizedQuery } from './query-sql.js';
 
@@ -301,6 +302,15 @@ export interface Backend {
   find(tenant: string, collection: string, query: NormalizedQuery): Promise<FoundDocument[]>;
   /** How many live documents of one tenant's collection `filter` matches (`null`: all). */
   count(tenant: string, collection: string, filter: NormalizedQuery['filter']): Promise<number>;
+  /**
+   * Makes the indexes noclobber keeps for a collection exactly `indexes` (creating the
+   * missing ones, dropping the ones no longer declared), safely when several processes
+   * do it at once, and writes later queries of the collection so that they can use them.
+   * A unique index that live documents already break fails with `UniqueConstraintError`.
+   */
+  ensureIndexes(collection: string, indexes: readonly IndexSpec[]): Promise<void>;
+  /** The database's plan, as text, of the statement `find` runs for this query. */
+  explain(tenant: string, collection: string, query: NormalizedQuery): Promise<string>;
   /**
    * A conditional bulk write (see `BulkWrite`): the filter evaluated by the database in
    * the write itself, against rows it holds (never a read, then writes by id), all or

@@ -18,6 +18,12 @@ export interface ConditionDialect {
     bind: Bind,
   ): string;
   exists(path: string[], present: boolean, bind: Bind): string;
+  /**
+   * Where the dialect has one, a single test that the path equals one of `values` (a
+   * non-empty list), meaning what the `equals` of each joined by OR means; `undefined`
+   * to have them joined so.
+   */
+  equalsAny?(path: string[], values: readonly Scalar[], bind: Bind): string | undefined;
   readonly false: string;
 }
 
@@ -47,7 +53,8 @@ export function compileConditionSql(
       case 'in':
       case 'nin': {
         const any = n.values.length
-          ? `(${n.values.map((v) => dialect.equals(n.path, v, bind)).join(' OR ')})`
+          ? (dialect.equalsAny?.(n.path, n.values, bind) ??
+            `(${n.values.map((v) => dialect.equals(n.path, v, bind)).join(' OR ')})`)
           : dialect.false;
         return n.op === 'in' ? any : `(NOT ${any})`;
       }

@@ -30,6 +30,12 @@ export interface QueryDialect extends ConditionDialect {
   readonly id: string;
   /** A true boolean expression. */
   readonly true: string;
+  /**
+   * The single expression that orders the documents a query matches by `path`, when an
+   * index holds it and the filter makes every one of them the indexed type (so the kind of
+   * value, `sortRank`, is the same for all); `undefined` otherwise (see `withIndexes`).
+   */
+  sortExpression?(path: readonly string[]): string | undefined;
 }
 
 /** The parts of a page's statement: a boolean WHERE expression and an ORDER BY list. */
@@ -55,6 +61,8 @@ export function compileQuerySql(
   const keys = query.sort.flatMap((key) => {
     const direction = key.descending ? ' DESC' : '';
     const path = [...key.path];
+    const indexed = dialect.sortExpression?.(path);
+    if (indexed !== undefined) return [indexed + direction];
     return [dialect.rank(path, bind), ...dialect.withinRank(path, bind)].map((e) => e + direction);
   });
   return { where, orderBy: [...keys, dialect.id].join(', ') };

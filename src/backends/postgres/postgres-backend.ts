@@ -29,6 +29,7 @@ import {
   type WriteOutcome,
 } from '../kit/backend.js';
 import type { BulkOutcome, BulkWrite } from '../kit/bulk.js';
+import { duplicatesError, type IndexSpec, UniqueViolation, uniqueIndexIn } from '../kit/indexes.js';
 import type { NormalizedQuery } from '../kit/query-sql.js';
 import { type BulkRow, bulkOutcomeOf, bulkStatement } from './bulk.js';
 import { compileCondition } from './condition.js';
@@ -37,6 +38,7 @@ import { nodePostgres } from './driver.js';
 import { transientOf } from './errors.js';
 import { type Feed, horizon } from './gate.js';
 import { Horizons } from './horizons.js';
+import { ensureIndexes } from './indexes.js';
 import { compileOperations } from './ops.js';
 import type { PostgresPool, PostgresPoolConfig } from './pool.js';
 import { countStatement, type FoundRow, findStatement } from './query.js';
@@ -103,6 +105,8 @@ export class PostgresBackend implements Backend {
   readonly #schema: string;
   readonly #quoted: string;
   readonly #statements = new Map<string, string>();
+  // The indexes each collection declared (see `ensureIndexes`), which queries are written for.
+  readonly #indexes = new Map<string, readonly IndexSpec[]>();
   readonly #prepared = new Map<string, string>();
   readonly #horizons = new Horizons((feed) => this.#horizonQuery(feed));
 
@@ -163,9 +167,26 @@ export class PostgresBackend implements Backend {
   }
 
   async find(tenant: string, collection: string, query: NormalizedQuery): Promise<FoundDocument[]> {
-    const { text, values } = findStatement(this.#quoted, tenant, collection, query);
+    const indexes = this.#indexes.get(collection);
+    const { text, values } = findStatement(this.#quoted, tenant, collection, query, indexes);
     const rows = await this.#query<FoundRow>(text, values);
     return rows.map((row) => ({ id: row.id, body: row.body, metadata: toMetadata(row) }));
+  }
+
+  async ensureIndexes(collection: string, indexes: readonly IndexSpec[]): Promise<void> {
+    this.#indexes.set(collection, indexes);
+    try {
+      await ensureIndexes(this.#pool, this.#schema, this.#quoted, collection, indexes);
+    } catch (error) {
+      throw transientOf(error, false) ?? duplicatesError(error, collection, indexes) ?? error;
+    }
+  }
+
+  async explain(tenant: string, collection: string, query: NormalizedQuery): Promise<string> {
+    const indexes = this.#indexes.get(collection);
+    const { text, values } = findStatement(this.#quoted, tenant, collection, query, indexes);
+    const rows = await this.#query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values);
+    return rows.map((row) => row['QUERY PLAN']).join('\n');
   }
 
   async count(
@@ -173,7 +194,8 @@ export class PostgresBackend implements Backend {
     collection: string,
     filter: NormalizedQuery['filter'],
   ): Promise<number> {
-    const { text, values } = countStatement(this.#quoted, tenant, collection, filter);
+    const indexes = this.#indexes.get(collection);
+    const { text, values } = countStatement(this.#quoted, tenant, collection, filter, indexes);
     const [row] = await this.#query<{ n: string }>(text, values);
     return Number(row?.n ?? 0);
   }
@@ -552,6 +574,8 @@ function writeErrorOf(error: unknown): Error | undefined {
   ) {
     return new AlreadyLandedError();
   }
+  const unique = e?.code === '23505' ? uniqueIndexIn(e.constraint) : undefined;
+  if (unique) return new UniqueViolation(unique, { cause: error });
   if (typeof e?.message === 'string' && e.message.includes(sql.RACED)) {
     return new TransientError('The write raced with a concurrent insert of the same id', {
       ambiguous: false,

@@ -1,5 +1,6 @@
 import type { FoundDocument } from '../kit/backend.js';
 import type { Bind } from '../kit/condition-sql.js';
+import { type IndexSpec, withIndexes } from '../kit/indexes.js';
 import {
   compileFilterSql,
   compileQuerySql,
@@ -7,6 +8,7 @@ import {
   type QueryDialect,
 } from '../kit/query-sql.js';
 import { at, postgres } from './condition.js';
+import { collectionPredicate, postgresIndexes } from './indexes.js';
 
 const typeOf = (field: string) => `jsonb_typeof(${field})`;
 
@@ -37,7 +39,7 @@ export interface QueryStatement {
   readonly values: unknown[];
 }
 
-// Binds values as $1, $2, … after `values`' first entries (tenant and collection).
+// Binds values as $1, $2, … after `values`' first entry (the tenant).
 function binder(values: unknown[]): Bind {
   return (value) => {
     values.push(value);
@@ -45,21 +47,31 @@ function binder(values: unknown[]): Bind {
   };
 }
 
-const LIVE = (s: string) =>
-  `FROM ${s}.documents c WHERE c.tenant = $1 AND c.collection = $2 AND NOT c.deleted`;
+// The collection is written into the text, so a partial index over it (see indexes.ts)
+// is seen to apply; collection names are plain characters (validated), quoted anyway.
+const LIVE = (s: string, collection: string) =>
+  `FROM ${s}.documents c WHERE c.tenant = $1 AND ${collectionPredicate(collection, 'c.')}`;
 
-/** The SELECT of one page of a query on the schema `s` (quoted). */
+/** The dialect of queries on a collection with `indexes` declared, for `filter`. */
+const dialectFor = (indexes: readonly IndexSpec[], filter: NormalizedQuery['filter']) =>
+  withIndexes(dialect, postgresIndexes, indexes, filter);
+
+/**
+ * The SELECT of one page of a query on the schema `s` (quoted), written so that the
+ * collection's declared `indexes` can serve it.
+ */
 export function findStatement(
   s: string,
   tenant: string,
   collection: string,
   query: NormalizedQuery,
+  indexes: readonly IndexSpec[] = [],
 ): QueryStatement {
-  const values: unknown[] = [tenant, collection];
+  const values: unknown[] = [tenant];
   const bind = binder(values);
-  const { where, orderBy } = compileQuerySql(query, dialect, bind);
+  const { where, orderBy } = compileQuerySql(query, dialectFor(indexes, query.filter), bind);
   const text = `SELECT c.id, c.body::text AS body, c.revision, c.token, c.seq, c.last_modified, c.last_modified_by
-    ${LIVE(s)} AND ${where} ORDER BY ${orderBy} LIMIT ${bind(query.limit)}`;
+    ${LIVE(s, collection)} AND ${where} ORDER BY ${orderBy} LIMIT ${bind(query.limit)}`;
   return { text, values };
 }
 
@@ -69,10 +81,11 @@ export function countStatement(
   tenant: string,
   collection: string,
   filter: NormalizedQuery['filter'],
+  indexes: readonly IndexSpec[] = [],
 ): QueryStatement {
-  const values: unknown[] = [tenant, collection];
-  const where = compileFilterSql(filter, dialect, binder(values));
-  return { text: `SELECT count(*) AS n ${LIVE(s)} AND ${where}`, values };
+  const values: unknown[] = [tenant];
+  const where = compileFilterSql(filter, dialectFor(indexes, filter), binder(values));
+  return { text: `SELECT count(*) AS n ${LIVE(s, collection)} AND ${where}`, values };
 }
 
 /** A found row as the driver returns it. */

@@ -120,7 +120,8 @@ inserted AS (
   -- In key order, as rows are locked: an insert waits for another batch's uncommitted
   -- insert of the same key while both hold the gate, so opposite orders would deadlock.
   ORDER BY p.tenant, p.collection, p.id
-  ON CONFLICT DO NOTHING
+  -- The key only: a unique field's index must still refuse the insert (an error).
+  ON CONFLICT (tenant, collection, id) DO NOTHING
   RETURNING tenant, collection, id, revision, token, seq, last_modified, last_modified_by, NULL::text
 ),
 written AS (
@@ -341,7 +342,7 @@ const insertOne = (s: string) => `inserted AS (
     CASE WHEN $5::text = 'revisionAbove' THEN $12::bigint ELSE 1 END, $7::text,
     (SELECT value FROM counter), ${NOW_MS}, $8::text, false
   WHERE (SELECT pass AND NOT present FROM judged)
-  ON CONFLICT DO NOTHING
+  ON CONFLICT (tenant, collection, id) DO NOTHING
   RETURNING revision, token, seq, last_modified, last_modified_by
 ),`;
 

@@ -58,10 +58,12 @@ export function compareNumberSql(text: string, value: number, bind: Bind): strin
 
 // Each digit's complement as a letter ('0' → 'j' … '9' → 'a'): a negative number's digits
 // order the other way round, and '~' after them sorts above every letter.
-const COMPLEMENT = [...'0123456789'].reduce(
-  (sql, digit) => `replace(${sql}, '${digit}', '${String.fromCharCode(106 - Number(digit))}')`,
-  'd',
-);
+const complementSql = (digits: string) =>
+  [...'0123456789'].reduce(
+    (sql, digit) => `replace(${sql}, '${digit}', '${String.fromCharCode(106 - Number(digit))}')`,
+    digits,
+  );
+const COMPLEMENT = complementSql('d');
 
 /**
  * An SQLite text expression that orders (by binary comparison) as the numbers whose JSON
@@ -75,4 +77,32 @@ export function numberKeySql(text: string): string {
       WHEN n = 1 THEN 'P' || printf('%06d', e + 500000) || d
       ELSE 'N' || printf('%06d', 500000 - e) || ${COMPLEMENT} || '~' END
     FROM (${decimalSql(text)}))`;
+}
+
+/**
+ * `numberKeySql` as one expression with no subquery (each step written out where it is
+ * used), so that an index can keep it: SQLite indexes deterministic expressions of a row,
+ * never subqueries. The same key, character for character.
+ */
+export function numberKeyExpression(text: string): string {
+  const a = `ltrim(${text}, '-')`;
+  const p = `instr(lower(${a}), 'e')`;
+  const m = `(CASE WHEN ${p} > 0 THEN substr(${a}, 1, ${p} - 1) ELSE ${a} END)`;
+  const x = `(CASE WHEN ${p} > 0 THEN CAST(substr(${a}, ${p} + 1) AS INTEGER) ELSE 0 END)`;
+  const g = `replace(${m}, '.', '')`;
+  const il = `(CASE WHEN instr(${m}, '.') > 0 THEN instr(${m}, '.') - 1 ELSE length(${m}) END)`;
+  const e = `(${x} + ${il} - (length(${g}) - length(ltrim(${g}, '0'))))`;
+  const d = `rtrim(ltrim(${g}, '0'), '0')`;
+  return `(CASE WHEN ${d} = '' THEN 'O'
+      WHEN substr(${text}, 1, 1) <> '-' THEN 'P' || printf('%06d', ${e} + 500000) || ${d}
+      ELSE 'N' || printf('%06d', 500000 - ${e}) || ${complementSql(d)} || '~' END)`;
+}
+
+/** The key `numberKeySql` gives the JSON text of `value`, computed here. */
+export function numberKey(value: number): string {
+  const { sign, exponent, digits } = decimalParts(value);
+  if (sign === 0) return 'O';
+  if (sign > 0) return `P${String(exponent + 500000).padStart(6, '0')}${digits}`;
+  const complement = [...digits].map((c) => String.fromCharCode(106 - Number(c))).join('');
+  return `N${String(500000 - exponent).padStart(6, '0')}${complement}~`;
 }

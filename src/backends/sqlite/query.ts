@@ -1,4 +1,5 @@
 import type { Bind } from '../kit/condition-sql.js';
+import { type IndexSpec, withIndexes } from '../kit/indexes.js';
 import {
   compileFilterSql,
   compileQuerySql,
@@ -6,6 +7,7 @@ import {
   type QueryDialect,
 } from '../kit/query-sql.js';
 import { field, sqlite } from './condition.js';
+import { collectionPredicate, sqliteIndexes } from './indexes.js';
 import { numberKeySql } from './number-order.js';
 
 /**
@@ -46,19 +48,27 @@ function binder(params: Record<string, string | number>): Bind {
 // The documents table (see statements.ts).
 const TABLE = 'noclobber_documents';
 
-const LIVE = `FROM ${TABLE} WHERE tenant = @tenant AND collection = @collection AND deleted = 0`;
+// The collection is written into the text, so a partial index over it (see indexes.ts)
+// is seen to apply; collection names are plain characters (validated), quoted anyway.
+const LIVE = (collection: string) =>
+  `FROM ${TABLE} WHERE tenant = @tenant AND ${collectionPredicate(collection)}`;
 
-/** The SELECT of one page of a query. */
+/** The dialect of queries on a collection with `indexes` declared, for `filter`. */
+const dialectFor = (indexes: readonly IndexSpec[], filter: NormalizedQuery['filter']) =>
+  withIndexes(dialect, sqliteIndexes, indexes, filter);
+
+/** The SELECT of one page of a query, written so that the collection's `indexes` can serve it. */
 export function findStatement(
   tenant: string,
   collection: string,
   query: NormalizedQuery,
+  indexes: readonly IndexSpec[] = [],
 ): QueryStatement {
-  const params: Record<string, string | number> = { tenant, collection };
+  const params: Record<string, string | number> = { tenant };
   const bind = binder(params);
-  const { where, orderBy } = compileQuerySql(query, dialect, bind);
+  const { where, orderBy } = compileQuerySql(query, dialectFor(indexes, query.filter), bind);
   const text = `SELECT id, body, revision, token, seq, last_modified, last_modified_by
-    ${LIVE} AND ${where} ORDER BY ${orderBy} LIMIT ${bind(query.limit)}`;
+    ${LIVE(collection)} AND ${where} ORDER BY ${orderBy} LIMIT ${bind(query.limit)}`;
   return { text, params };
 }
 
@@ -67,8 +77,9 @@ export function countStatement(
   tenant: string,
   collection: string,
   filter: NormalizedQuery['filter'],
+  indexes: readonly IndexSpec[] = [],
 ): QueryStatement {
-  const params: Record<string, string | number> = { tenant, collection };
-  const where = compileFilterSql(filter, dialect, binder(params));
-  return { text: `SELECT count(*) AS n ${LIVE} AND ${where}`, params };
+  const params: Record<string, string | number> = { tenant };
+  const where = compileFilterSql(filter, dialectFor(indexes, filter), binder(params));
+  return { text: `SELECT count(*) AS n ${LIVE(collection)} AND ${where}`, params };
 }

@@ -30,6 +30,7 @@ import {
 } from '../kit/backend.js';
 import type { BulkOutcome, BulkWrite } from '../kit/bulk.js';
 import type { NormalizedCheck } from '../kit/checks.js';
+import { duplicatesError, type IndexSpec, UniqueViolation, uniqueIndexIn } from '../kit/indexes.js';
 import type { NormalizedQuery } from '../kit/query-sql.js';
 import { BulkRolledBack, bulkWrite } from './bulk.js';
 import { CommitGroup } from './commit-group.js';
@@ -37,6 +38,7 @@ import { compileCondition } from './condition.js';
 import type { SqliteDatabase } from './database.js';
 import { Sqlite } from './driver.js';
 import { checkFilename } from './filename.js';
+import { ensureIndexes } from './indexes.js';
 import { compileOperations, registerOperationFunctions } from './ops.js';
 import { countStatement, findStatement } from './query.js';
 import { migrate } from './schema.js';
@@ -98,6 +100,8 @@ const CONDITION_CACHE_SIZE = 128;
 export class SqliteBackend implements Backend {
   readonly name = 'sqlite';
   readonly #db: Database;
+  // The indexes each collection declared (see `ensureIndexes`), which queries are written for.
+  readonly #indexes = new Map<string, readonly IndexSpec[]>();
   readonly #ownsDatabase: boolean;
   readonly #busyTimeout: number;
   readonly #statements = new Map<string, Statement>();
@@ -391,9 +395,26 @@ export class SqliteBackend implements Backend {
   }
 
   async find(tenant: string, collection: string, query: NormalizedQuery): Promise<FoundDocument[]> {
-    const { text, params } = findStatement(tenant, collection, query);
+    const indexes = this.#indexes.get(collection);
+    const { text, params } = findStatement(tenant, collection, query, indexes);
     const rows = this.#statement(text).all(params) as DocumentRow[];
     return rows.map((row) => ({ id: row.id, body: row.body, metadata: toMetadata(row) }));
+  }
+
+  async ensureIndexes(collection: string, indexes: readonly IndexSpec[]): Promise<void> {
+    this.#indexes.set(collection, indexes);
+    try {
+      ensureIndexes(this.#db, collection, indexes);
+    } catch (error) {
+      throw duplicatesError(error, collection, indexes) ?? failureOf(error);
+    }
+  }
+
+  async explain(tenant: string, collection: string, query: NormalizedQuery): Promise<string> {
+    const indexes = this.#indexes.get(collection);
+    const { text, params } = findStatement(tenant, collection, query, indexes);
+    const rows = this.#db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(params);
+    return (rows as { detail: string }[]).map((row) => row.detail).join('\n');
   }
 
   async count(
@@ -401,7 +422,8 @@ export class SqliteBackend implements Backend {
     collection: string,
     filter: NormalizedQuery['filter'],
   ): Promise<number> {
-    const { text, params } = countStatement(tenant, collection, filter);
+    const indexes = this.#indexes.get(collection);
+    const { text, params } = countStatement(tenant, collection, filter, indexes);
     return (this.#statement(text).get(params) as { n: number }).n;
   }
 
@@ -617,6 +639,8 @@ function failureOf(error: unknown): unknown {
   ) {
     return new AlreadyLandedError();
   }
+  const unique = uniqueIndexIn(message);
+  if (unique) return new UniqueViolation(unique, { cause: error });
   return busyError(error) ?? error;
 }
 

@@ -1,0 +1,175 @@
+/**
+ * Declared indexes as a query compiler uses them: a test of an indexed path against a value
+ * of the indexed type is written as a comparison of exactly the expression the index keeps,
+ * so the database can use the index; every other test keeps its general form. Both forms
+ * mean the same (the indexed expression is NULL for values of any other type, and the
+ * tests below are false there), so a declared index changes plans, never results.
+ */
+import { UniqueConstraintError } from '../../core/errors.js';
+import type { IndexSpec, IndexValueType } from '../../query/indexes.js';
+import type { NormalizedCondition, Scalar } from './checks.js';
+import type { Bind } from './condition-sql.js';
+import type { QueryDialect } from './query-sql.js';
+
+export type { IndexSpec, IndexSpecField, IndexValueType } from '../../query/indexes.js';
+export { indexPrefix } from '../../query/indexes.js';
+
+/** How one database writes the expressions its indexes keep. */
+export interface IndexDialect {
+  /**
+   * The value a path holds when it is of `type`, NULL otherwise, over the document column
+   * `column`, in a form the database orders as `compareSortValues` orders that type.
+   * Paths are written into the text (quoted), never bound: a planner only matches an
+   * index expression it can see whole.
+   */
+  expression(path: readonly string[], type: IndexValueType, column: string): string;
+  /** A value of `type` as an operand compared with `expression`. */
+  operand(value: string | number | boolean, type: IndexValueType, bind: Bind): string;
+  /** The document column as queries name it. */
+  readonly column: string;
+}
+
+/** The JSON type of a scalar an index can hold, or `undefined` (null). */
+export function valueType(value: Scalar): IndexValueType | undefined {
+  if (value === null) return undefined;
+  return typeof value as IndexValueType;
+}
+
+const samePath = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((segment, i) => segment === b[i]);
+
+/** Whether some declared index holds `path` with values of `type`. */
+export function isIndexed(
+  indexes: readonly IndexSpec[],
+  path: readonly string[],
+  type: IndexValueType,
+): boolean {
+  return indexes.some((index) =>
+    index.fields.some((f) => f.type === type && samePath(f.path, path)),
+  );
+}
+
+// The tests a filter makes of every document it matches: its top-level conjuncts.
+function conjuncts(filter: NormalizedCondition | null): NormalizedCondition[] {
+  if (filter === null) return [];
+  return filter.op === 'and' ? filter.items.flatMap(conjuncts) : [filter];
+}
+
+// The values a test holds only when the field holds one of them (or one of their type).
+function valuesOf(test: NormalizedCondition): readonly Scalar[] {
+  switch (test.op) {
+    case 'eq':
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
+      return [test.value];
+    case 'in':
+      return test.values;
+    default:
+      return [];
+  }
+}
+
+/**
+ * The type every document `filter` matches holds at `path`, when a top-level test says
+ * so (`{ total: { $gt: 10 } }`: a number), else `undefined`.
+ */
+export function impliedType(
+  filter: NormalizedCondition | null,
+  path: readonly string[],
+): IndexValueType | undefined {
+  for (const test of conjuncts(filter)) {
+    if (!('path' in test) || !samePath(test.path, path)) continue;
+    const types = new Set(valuesOf(test).map(valueType));
+    const [type] = types;
+    if (types.size === 1 && type !== undefined) return type;
+  }
+  return undefined;
+}
+
+/**
+ * `dialect` with the tests and orders of indexed paths written as their indexes keep
+ * them (see the module comment). `filter` is the query's, for `sortExpression`.
+ */
+export function withIndexes(
+  dialect: QueryDialect,
+  index: IndexDialect,
+  indexes: readonly IndexSpec[],
+  filter: NormalizedCondition | null,
+): QueryDialect {
+  if (indexes.length === 0) return dialect;
+  // True or false, never NULL: the expression is NULL on values of another type.
+  const test = (path: string[], type: IndexValueType, operator: string, operand: string) => {
+    const e = index.expression(path, type, index.column);
+    return `(${e} ${operator} ${operand} AND ${e} IS NOT NULL)`;
+  };
+  return {
+    ...dialect,
+    equals(path, value, bind) {
+      const type = valueType(value);
+      if (type === undefined || !isIndexed(indexes, path, type)) {
+        return dialect.equals(path, value, bind);
+      }
+      return test(path, type, '=', index.operand(value as string | number | boolean, type, bind));
+    },
+    equalsAny(path, values, bind) {
+      const types = new Set(values.map(valueType));
+      const [type] = types;
+      if (types.size !== 1 || type === undefined || !isIndexed(indexes, path, type)) {
+        return undefined;
+      }
+      const operands = values.map((v) => index.operand(v as string | number | boolean, type, bind));
+      return test(path, type, 'IN', `(${operands.join(', ')})`);
+    },
+    compare(path, operator, value, bind) {
+      const type = typeof value as 'string' | 'number';
+      if (!isIndexed(indexes, path, type)) return dialect.compare(path, operator, value, bind);
+      return test(path, type, operator, index.operand(value, type, bind));
+    },
+    sortExpression(path) {
+      const type = impliedType(filter, path);
+      if (type === undefined || !isIndexed(indexes, path, type)) return undefined;
+      return index.expression(path, type, index.column);
+    },
+  };
+}
+
+/** SQL text of a string literal: single quotes doubled. */
+export const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`;
+
+/**
+ * Thrown by a backend's write when the database refused it under a unique index noclobber
+ * made (`index`, its name): nothing was written. The store names the field and holder.
+ */
+export class UniqueViolation extends Error {
+  readonly code = 'UNIQUE_VIOLATION';
+  readonly index: string;
+
+  constructor(index: string, options?: ErrorOptions) {
+    super(`A unique index (${index}) refused the write`, options);
+    this.name = 'UniqueViolation';
+    this.index = index;
+  }
+}
+
+/** The name of a unique index noclobber made, found in a database's error text. */
+export function uniqueIndexIn(text: unknown): string | undefined {
+  return typeof text === 'string' ? /nc_ux_[0-9a-f]{10}_[0-9a-f]{16}/.exec(text)?.[0] : undefined;
+}
+
+/**
+ * The error for a unique index that could not be made because live documents of the
+ * collection already share its values (`error` names the index), else `undefined`.
+ */
+export function duplicatesError(
+  error: unknown,
+  collection: string,
+  indexes: readonly IndexSpec[],
+): UniqueConstraintError | undefined {
+  const name = uniqueIndexIn((error as Error)?.message);
+  const index = indexes.find((i) => i.name === name);
+  if (!index) return undefined;
+  const fields = index.fields.map((f) => f.path.join('.'));
+  return new UniqueConstraintError({ collection, fields, id: null, holder: null });
+}

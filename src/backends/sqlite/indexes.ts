@@ -1,0 +1,67 @@
+import type { Database } from 'better-sqlite3';
+import { type IndexDialect, type IndexSpec, indexPrefix, sqlString } from '../kit/indexes.js';
+import { numberKey, numberKeyExpression } from './number-order.js';
+
+// The documents table (see statements.ts).
+const TABLE = 'noclobber_documents';
+
+/**
+ * SQLite's indexed expressions, NULL for values of any other type: strings as
+ * `json_extract` gives them (binary order is code point order), booleans as 0 and 1, and
+ * numbers as the exact text key of their JSON text (`numberKeyExpression`), which orders
+ * and compares them as `compareNumberSql` does, where SQLite's own doubles may not.
+ */
+export const sqliteIndexes: IndexDialect = {
+  expression(path, type, column) {
+    const at = sqlString(`$${path.map((s) => `."${s}"`).join('')}`);
+    switch (type) {
+      case 'string':
+        return `(CASE WHEN json_type(${column}, ${at}) = 'text' THEN json_extract(${column}, ${at}) END)`;
+      case 'number':
+        return `(CASE WHEN json_type(${column}, ${at}) IN ('integer', 'real') THEN ${numberKeyExpression(`(${column} -> ${at})`)} END)`;
+      default:
+        return `(CASE json_type(${column}, ${at}) WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)`;
+    }
+  },
+  operand(value, type, bind) {
+    if (type === 'boolean') return value ? '1' : '0';
+    return type === 'string' ? bind(value as string) : bind(numberKey(value as number));
+  },
+  column: 'body',
+};
+
+/** The partial-index predicate of a collection's indexes; queries say it in the same words. */
+export const collectionPredicate = (collection: string): string =>
+  `collection = ${sqlString(collection)} AND deleted = 0`;
+
+// One index over live documents of one collection, per tenant; a non-unique one ends with
+// the id, the tie-breaker of every query's order, so it serves a sort and a limit whole.
+function createIndex(collection: string, index: IndexSpec): string {
+  const keys = index.fields.map((f) => sqliteIndexes.expression(f.path, f.type, 'body'));
+  const columns = ['tenant', ...keys, ...(index.unique ? [] : ['id'])];
+  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${index.name}
+    ON ${TABLE} (${columns.join(', ')}) WHERE ${collectionPredicate(collection)}`;
+}
+
+/**
+ * Makes the indexes of a collection exactly `indexes`: creates the missing ones and drops
+ * those noclobber made for it that are no longer declared, in one `BEGIN IMMEDIATE`
+ * transaction, so connections that start at once do it one after the other.
+ */
+export function ensureIndexes(db: Database, collection: string, indexes: readonly IndexSpec[]) {
+  const prefix = indexPrefix(collection);
+  db.transaction(() => {
+    const present = db
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '${TABLE}'
+          AND (name LIKE ? ESCAPE '!' OR name LIKE ? ESCAPE '!')`,
+      )
+      .pluck()
+      .all(`nc!_ix!_${prefix}%`, `nc!_ux!_${prefix}%`) as string[];
+    const wanted = new Set(indexes.map((index) => index.name));
+    for (const name of present) if (!wanted.has(name)) db.exec(`DROP INDEX IF EXISTS ${name}`);
+    for (const index of indexes) {
+      if (!present.includes(index.name)) db.exec(createIndex(collection, index));
+    }
+  }).immediate();
+}

@@ -1,0 +1,170 @@
+import { expect, it } from 'vitest';
+import { normalizeCondition } from '../../src/concurrency/condition.js';
+import {
+  type Condition,
+  type DocumentStore,
+  type FindOptions,
+  InvalidArgumentError,
+} from '../../src/index.js';
+import { evaluateQuery } from '../../src/query/evaluate.js';
+import { normalizeSort } from '../../src/query/sort.js';
+import { contextOf } from '../../src/store/document-store.js';
+import { describeConformance } from './fixture.js';
+
+interface Item {
+  id: string;
+  code: string | number;
+  total: number | string;
+  open: boolean;
+  status: string;
+  customer: { id: string };
+}
+
+const COUNT = 3000;
+
+// Enough documents, each value rare, that a planner with statistics prefers an index; a
+// few hold another type of value where the index expects one, which it must leave out.
+function items(): Item[] {
+  return Array.from({ length: COUNT }, (_, i) => ({
+    id: `i${String(i).padStart(5, '0')}`,
+    code: i % 997 === 5 ? i : `c${String(i).padStart(5, '0')}`,
+    total: i % 991 === 7 ? String(i) : i * 1.5,
+    open: i % 100 === 0,
+    status: `s${i % 50}`,
+    customer: { id: `k${i % 60}` },
+  }));
+}
+
+// The planner's statistics, as an application's database keeps them up to date.
+async function analyze(store: DocumentStore): Promise<void> {
+  const backend = contextOf(store).backend.backend as unknown as {
+    pool?: { query(text: string): Promise<unknown> };
+    schema?: string;
+    database?: { exec(text: string): void };
+  };
+  if (backend.pool) await backend.pool.query(`ANALYZE "${backend.schema}".documents`);
+  else backend.database?.exec('ANALYZE');
+}
+
+// Every operator on every value type an index holds, and sorts served by an index.
+const CASES: [string, Condition, FindOptions<Item>, string][] = [
+  ['string $eq', { code: 'c00042' }, {}, 'code'],
+  ['string $in', { code: { $in: ['c00001', 'c02002'] } }, {}, 'code'],
+  ['string $gt', { code: { $gt: 'c02990' } }, {}, 'code'],
+  ['string $gte', { code: { $gte: 'c02990' } }, {}, 'code'],
+  ['string $lt', { code: { $lt: 'c00010' } }, {}, 'code'],
+  ['string $lte', { code: { $lte: 'c00010' } }, {}, 'code'],
+  ['string $ne in a range', { code: { $ne: 'c02995', $gte: 'c02990' } }, {}, 'code'],
+  ['string sort', { code: { $gte: 'c' } }, { sort: 'code', limit: 5 }, 'code'],
+  ['string sort desc', { code: { $gte: 'c' } }, { sort: '-code', limit: 5 }, 'code'],
+  ['number $eq', { total: 63 }, {}, 'total'],
+  ['number $in', { total: { $in: [3, 4.5] } }, {}, 'total'],
+  ['number $gt', { total: { $gt: 4480 } }, {}, 'total'],
+  ['number $gte', { total: { $gte: 4480 } }, {}, 'total'],
+  ['number $lt', { total: { $lt: 12 } }, {}, 'total'],
+  ['number $lte', { total: { $lte: 12 } }, {}, 'total'],
+  ['number $ne in a range', { total: { $ne: 4482, $gte: 4480 } }, {}, 'total'],
+  ['number sort', { total: { $gte: 0 } }, { sort: 'total', limit: 5 }, 'total'],
+  ['number sort desc', { total: { $lte: 1e9 } }, { sort: '-total', limit: 5 }, 'total'],
+  ['boolean $eq', { open: true }, {}, 'open'],
+  ['boolean $in', { open: { $in: [true] } }, {}, 'open'],
+  ['boolean sort', { open: true }, { sort: '-open', limit: 5 }, 'open'],
+  ['two fields', { status: 's7', 'customer.id': 'k7' }, {}, 'status+customer.id'],
+];
+
+describeConformance('declared indexes', (fixture) => {
+  it('every operator on every indexed type uses its index, and finds what the reference does', async () => {
+    const { store } = fixture();
+    const c = store.collection<Item>('indexed-items', {
+      indexes: [
+        { field: 'code' },
+        { field: 'total', type: 'number' },
+        { field: 'open', type: 'boolean' },
+        { fields: ['status', 'customer.id'] },
+      ],
+    });
+    const all = items();
+    for (let i = 0; i < all.length; i += 500) {
+      const session = store.openSession();
+      for (const item of all.slice(i, i + 500)) session.store(c, item);
+      await session.saveChanges();
+    }
+    await analyze(store);
+    const bodies = all.map((item) => ({ id: item.id, body: item }));
+    for (const [name, filter, options, fields] of CASES) {
+      const { plan, indexes } = await store.explain(c, filter, options);
+      expect(
+        indexes.map((i) => i.fields.join('+')),
+        `${name} on ${fixture().backend.name}:\n${plan}`,
+      ).toContain(fields);
+      const want = evaluateQuery(bodies, {
+        filter: normalizeCondition(filter),
+        sort: normalizeSort(options.sort),
+        after: undefined,
+        limit: options.limit ?? 100,
+      }).map((d) => d.id);
+      const got = (await store.find(c, filter, options)).documents.map((d) => d.id);
+      expect(got, name).toEqual(want);
+      expect(got.length, name).toBeGreaterThan(0);
+    }
+  }, 120_000);
+
+  it('creates declared indexes once, drops those no longer declared, and survives concurrent starts', async () => {
+    const { openStore } = fixture();
+    const declare = (store: DocumentStore, indexes: { field: string; type?: 'number' }[]) =>
+      store.collection('churn', { indexes });
+    const stores = [openStore(), openStore(), openStore()];
+    const first = stores.map((s) => declare(s, [{ field: 'a' }, { field: 'b', type: 'number' }]));
+    await Promise.all(stores.map((s, i) => s.insert(first[i] as never, { id: `x${i}`, a: 'v' })));
+    const before = await stores[0]?.explain(first[0] as never, { a: 'v' });
+    expect(before?.plan).toBeTypeOf('string');
+    // A store that declares the collection with one index less drops the other.
+    const later = openStore();
+    const again = declare(later, [{ field: 'b', type: 'number' }]);
+    await later.count(again);
+    const dropped = first[0]?.indexes.find((i) => i.fields[0]?.path[0] === 'a')?.name as string;
+    const stillThere = first[0]?.indexes.find((i) => i.fields[0]?.path[0] === 'b')?.name;
+    const names = await indexNames(later);
+    expect(names).not.toContain(dropped);
+    expect(names).toContain(stillThere);
+  });
+
+  it('refuses malformed declarations before anything is created', () => {
+    const { store } = fixture();
+    const bad: unknown[] = [
+      [{ field: 'a', type: 'date' }],
+      [{ field: 'lines.0.sku' }],
+      [{ fields: [] }],
+      [{ field: 'a"b' }],
+      ['a'],
+      'a',
+    ];
+    for (const indexes of bad) {
+      expect(() => store.collection(`bad-${Math.random()}`, { indexes } as never)).toThrow(
+        InvalidArgumentError,
+      );
+    }
+  });
+});
+
+// The names of noclobber's indexes in the database.
+async function indexNames(store: DocumentStore): Promise<string[]> {
+  const backend = contextOf(store).backend.backend as unknown as {
+    pool?: { query(text: string, values: unknown[]): Promise<{ rows: { n: string }[] }> };
+    schema?: string;
+    database?: { prepare(text: string): { pluck(): { all(): string[] } } };
+  };
+  if (backend.pool) {
+    const { rows } = await backend.pool.query(
+      `SELECT indexname AS n FROM pg_indexes WHERE schemaname = $1`,
+      [backend.schema],
+    );
+    return rows.map((r) => r.n);
+  }
+  return (
+    backend.database
+      ?.prepare(`SELECT name FROM sqlite_master WHERE type = 'index'`)
+      .pluck()
+      .all() ?? []
+  );
+}
