@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { FoundDocument } from '../backends/kit/backend.js';
 import { type Check, type NormalizedCheck, normalizeCheck } from '../concurrency/check.js';
 import {
@@ -13,6 +14,8 @@ import { InvalidArgumentError, InvalidDocumentError } from '../core/errors.js';
 import { isPlainObject, optionsObject, safeDescribe } from '../core/json.js';
 import type { DocumentMetadata, Version } from '../core/metadata.js';
 import type { Operation } from '../core/operation.js';
+import type { Filter } from '../query/filter.js';
+import { type BulkChange, type BulkOptions, type BulkResult, writeWhere } from './bulk.js';
 import type { Collection } from './collection.js';
 import { type CollectionRef, readDocuments, type StoreContext } from './context.js';
 import { Queries } from './find.js';
@@ -54,6 +57,9 @@ export interface SaveOptions {
   /** How often this save resolves and tries again. */
   retry?: RetryOptions;
 }
+
+/** Options of a session's `updateWhere()` and `deleteWhere()`: the actor is the session's. */
+export type SessionBulkOptions = Omit<BulkOptions, 'actor'>;
 
 /** Options of a session write. */
 export interface SessionWriteOptions {
@@ -303,6 +309,43 @@ export class DocumentSession extends QuerySession {
     this.#applies.set(key, { collection: c, id, operations: normalized, check });
   }
 
+  /**
+   * `store.updateWhere()` in this session's tenant and as its actor, run now: the filter is
+   * evaluated by the database in the write itself, as there. It is not scheduled for
+   * `saveChanges()` and not part of its transaction (see docs/sessions.md). A document the
+   * session holds that the call wrote is reloaded into the same object with its new
+   * version, unless the session has a write of it scheduled or it was changed in memory
+   * since loaded: then it keeps the version it was loaded at, so saving it is checked
+   * against the call's write and conflicts instead of undoing it.
+   */
+  async updateWhere<T extends object>(
+    collection: CollectionRef<T>,
+    filter: NoInfer<Filter<T>>,
+    operations: Operations<NoInfer<T>>,
+    options: SessionBulkOptions = {},
+  ): Promise<BulkResult> {
+    return this.#writeWhere(
+      collection,
+      filter,
+      { op: 'apply', operations },
+      options,
+      'updateWhere()',
+    );
+  }
+
+  /**
+   * `store.deleteWhere()` in this session's tenant and as its actor, run now (see
+   * `updateWhere()`). A deleted document the session holds is forgotten, as after a saved
+   * delete; a write of it still pending is judged at `saveChanges()` as usual.
+   */
+  async deleteWhere<T extends object>(
+    collection: CollectionRef<T>,
+    filter: NoInfer<Filter<T>>,
+    options: SessionBulkOptions = {},
+  ): Promise<BulkResult> {
+    return this.#writeWhere(collection, filter, { op: 'delete' }, options, 'deleteWhere()');
+  }
+
   /** The metadata this session last saw for a document, or `null` if it never saw it. */
   getMetadata<T extends object>(
     collection: CollectionRef<T>,
@@ -403,6 +446,53 @@ export class DocumentSession extends QuerySession {
     for (const [key, scheduled] of applies) {
       if (this.#applies.get(key) === scheduled) this.#applies.delete(key);
     }
+  }
+
+  async #writeWhere<T extends object>(
+    collection: CollectionRef<T>,
+    filter: unknown,
+    change: BulkChange,
+    options: SessionBulkOptions,
+    call: string,
+  ): Promise<BulkResult> {
+    const c = this.context.resolve(collection) as Collection<object>;
+    if (options !== null && typeof options === 'object' && 'actor' in options) {
+      throw new InvalidArgumentError(`${call} in a session writes as the session's actor`);
+    }
+    const result = await writeWhere(this.context, c, filter, change, options, call);
+    const held = result.written.filter(({ id }) => {
+      const key = keyOf(c, id);
+      return this.#tracked.has(key) && !this.#pending.has(key) && !this.#applies.has(key);
+    });
+    if (change.op === 'delete') {
+      for (const { id } of held) this.#tracked.delete(keyOf(c, id));
+      return result;
+    }
+    // Changed in memory since loaded: reloading would drop the change unseen.
+    const unchanged = ({ id }: { id: string }) => {
+      const { entity, original } = this.#tracked.get(keyOf(c, id)) as Tracked;
+      try {
+        const now = c.serialize(entity, this.context.scope.maxDocumentBytes);
+        return isDeepStrictEqual(JSON.parse(now), JSON.parse(original));
+      } catch {
+        return false; // no longer a document at all: certainly changed
+      }
+    };
+    const stale = held.filter(unchanged);
+    if (stale.length === 0) return result;
+    const stored = await readDocuments(
+      this.context,
+      c,
+      stale.map(({ id }) => id),
+    );
+    for (const [id, found] of stored) {
+      const tracked = this.#tracked.get(keyOf(c, id));
+      // Another call of this session may have scheduled a write of it meanwhile.
+      if (!tracked || this.#pending.has(keyOf(c, id)) || this.#applies.has(keyOf(c, id))) continue;
+      replaceContents(tracked.entity, await c.entityOf(id, found));
+      this.#track(c, id, tracked.entity, found.metadata, found.body);
+    }
+    return result;
   }
 
   #track(
