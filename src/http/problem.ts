@@ -11,6 +11,7 @@ import {
   PatchTooLargeError,
   RetryExhaustedError,
   TransientError,
+  UniqueConstraintError,
   UnknownCollectionError,
   ValidationError,
 } from '../core/errors.js';
@@ -87,6 +88,14 @@ export function problemOf(error: unknown, preconditioned: boolean, expectedETag?
   }
   if (error instanceof MergeConflictError) {
     return problem(409, 'merge-conflict', 'Conflict', error.message, { paths: error.paths });
+  }
+  if (error instanceof UniqueConstraintError) {
+    return problem(409, 'unique-constraint', 'Conflict', error.message, {
+      collection: error.collection,
+      fields: error.fields,
+      id: error.id,
+      holder: error.holder,
+    });
   }
   if (error instanceof BatchWriteError) {
     return problem(409, 'conflict', 'Conflict', error.message);

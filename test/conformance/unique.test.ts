@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { type DocumentStore, UniqueConstraintError } from '../../src/index.js';
 import { describeConformance } from './fixture.js';
+import { expectProblem, useServers } from './http-support.js';
 
 interface User {
   id: string;
@@ -35,6 +36,25 @@ async function refused(
 }
 
 describeConformance('unique fields', (fixture) => {
+  const serve = useServers();
+
+  it('answers an HTTP write of a taken value 409 with the field and holder, and writes nothing', async () => {
+    const f = fixture();
+    const c = users(f.store);
+    await f.store.insert(c, { id: 'ann', email: 'ann@x.org' });
+    const { json } = await serve(f, 'node', { collections: [c] });
+    const put = await json('PUT', '/users/eve', { email: 'ann@x.org' });
+    expect(await expectProblem(put, 409, 'unique-constraint')).toMatchObject({
+      collection: 'users',
+      fields: ['email'],
+      id: 'eve',
+      holder: 'ann',
+    });
+    await expectProblem(await json('POST', '/users', { email: 'ann@x.org' }), 409);
+    expect(await f.store.get(c, 'eve')).toBeNull();
+    expect(await f.store.count(c)).toBe(1);
+  });
+
   it('refuses a second live document with the value on every one-call write, naming the holder', async () => {
     const { store } = fixture();
     const c = users(store);

@@ -60,6 +60,17 @@ export {
 } from './checks.js';
 export { type Bind, type ConditionDialect, compileConditionSql } from './condition-sql.js';
 export {
+  type IndexDialect,
+  type IndexSpec,
+  type IndexSpecField,
+  type IndexValueType,
+  impliedType,
+  indexPrefix,
+  isIndexed,
+  UniqueViolation,
+  withIndexes,
+} from './indexes.js';
+export {
   type Migration,
   type MigrationStatement,
   type RunMigrationStatement,
