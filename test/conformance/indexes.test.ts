@@ -107,6 +107,19 @@ describeConformance('declared indexes', (fixture) => {
       expect(got, name).toEqual(want);
       expect(got.length, name).toBeGreaterThan(0);
     }
+    // Conditional bulk writes find their rows through the same indexed tests.
+    const booked = await store.updateWhere(
+      c,
+      { total: { $gt: 4480 }, open: false },
+      {
+        $set: { status: 'booked' },
+      },
+    );
+    const wantBooked = all.filter((i) => typeof i.total === 'number' && i.total > 4480 && !i.open);
+    expect(booked.written.map((d) => d.id)).toEqual(wantBooked.map((i) => i.id));
+    expect(await store.count(c, { status: 'booked' })).toBe(wantBooked.length);
+    const removed = await store.deleteWhere(c, { code: { $in: ['c00001', 'c00002', 'x'] } });
+    expect(removed.written.map((d) => d.id)).toEqual(['i00001', 'i00002']);
   }, 120_000);
 
   it('creates declared indexes once, drops those no longer declared, and survives concurrent starts', async () => {

@@ -8,7 +8,7 @@
 import { UniqueConstraintError } from '../../core/errors.js';
 import type { IndexSpec, IndexValueType } from '../../query/indexes.js';
 import type { NormalizedCondition, Scalar } from './checks.js';
-import type { Bind } from './condition-sql.js';
+import type { Bind, ConditionDialect } from './condition-sql.js';
 import type { QueryDialect } from './query-sql.js';
 
 export type { IndexSpec, IndexSpecField, IndexValueType } from '../../query/indexes.js';
@@ -92,12 +92,12 @@ export function impliedType(
  * `dialect` with the tests and orders of indexed paths written as their indexes keep
  * them (see the module comment). `filter` is the query's, for `sortExpression`.
  */
-export function withIndexes(
-  dialect: QueryDialect,
+export function withIndexes<D extends ConditionDialect>(
+  dialect: D,
   index: IndexDialect,
   indexes: readonly IndexSpec[],
   filter: NormalizedCondition | null,
-): QueryDialect {
+): D & Pick<QueryDialect, 'sortExpression'> {
   if (indexes.length === 0) return dialect;
   // True or false, never NULL: the expression is NULL on values of another type.
   const test = (path: string[], type: IndexValueType, operator: string, operand: string) => {

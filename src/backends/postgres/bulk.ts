@@ -1,7 +1,9 @@
 import { BULK_CALL_ID, type BulkOutcome, type BulkWrite } from '../kit/bulk.js';
-import type { Bind } from '../kit/condition-sql.js';
-import { compileCondition } from './condition.js';
+import { type Bind, compileConditionSql } from '../kit/condition-sql.js';
+import { type IndexSpec, withIndexes } from '../kit/indexes.js';
+import { postgres } from './condition.js';
 import { draw, takeGate } from './gate.js';
+import { collectionPredicate, postgresIndexes } from './indexes.js';
 import { compileOperations } from './ops.js';
 import { logWrites, NOW_MS } from './statements.js';
 
@@ -24,7 +26,11 @@ export interface BulkStatement {
  * $1 tenant, $2 collection, $3 limit, $4 max bytes, $5 call token, $6 actor; the filter's
  * and operations' parameters follow.
  */
-export function bulkStatement(s: string, bulk: BulkWrite): BulkStatement {
+export function bulkStatement(
+  s: string,
+  bulk: BulkWrite,
+  indexes: readonly IndexSpec[] = [],
+): BulkStatement {
   const values: unknown[] = [
     bulk.tenant,
     bulk.collection,
@@ -37,14 +43,16 @@ export function bulkStatement(s: string, bulk: BulkWrite): BulkStatement {
     values.push(value);
     return `$${values.length}`;
   };
-  const filter = bulk.filter ? compileCondition(bulk.filter, bind) : 'true';
+  // Written as queries are, so that the collection's declared indexes can find the rows.
+  const dialect = withIndexes(postgres, postgresIndexes, indexes, null);
+  const filter = bulk.filter ? compileConditionSql(bulk.filter, dialect, bind) : 'true';
   const apply = bulk.op === 'apply';
   const applied = apply ? compileOperations(bulk.operations ?? [], bind) : 'NULL::jsonb';
   const text = `
 WITH matched AS MATERIALIZED (
   SELECT c.id${apply ? ', c.body' : ''}
   FROM ${s}.documents c
-  WHERE c.tenant = $1::text AND c.collection = $2::text AND NOT c.deleted AND ${filter}
+  WHERE c.tenant = $1::text AND ${collectionPredicate(bulk.collection, 'c.')} AND ${filter}
   ORDER BY c.id COLLATE "C"
   LIMIT $3::bigint
   FOR UPDATE

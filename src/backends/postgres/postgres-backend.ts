@@ -201,7 +201,8 @@ export class PostgresBackend implements Backend {
   }
 
   async writeWhere(bulk: BulkWrite): Promise<BulkOutcome> {
-    const { text, values } = bulkStatement(this.#quoted, bulk);
+    const indexes = this.#indexes.get(bulk.collection);
+    const { text, values } = bulkStatement(this.#quoted, bulk, indexes);
     const rows = await this.#query<BulkRow>(this.#shaped('bulk', text), values, true);
     return bulkOutcomeOf(bulk, rows);
   }

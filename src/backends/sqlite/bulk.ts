@@ -1,6 +1,8 @@
 import type { Statement } from 'better-sqlite3';
 import { BULK_CALL_ID, type BulkOutcome, type BulkWrite, type BulkWritten } from '../kit/bulk.js';
+import type { IndexSpec } from '../kit/indexes.js';
 import { compileCondition } from './condition.js';
+import { collectionPredicate } from './indexes.js';
 import { compileOperations } from './ops.js';
 import { NOW, WRITE_LOG } from './statements.js';
 
@@ -27,7 +29,7 @@ function updateText(bulk: BulkWrite, where: string, applied: string): string {
     SELECT id, applied, row_number() OVER (ORDER BY id) AS n
     FROM (
       SELECT id, ${apply ? applied : 'NULL'} AS applied FROM noclobber_documents
-      WHERE tenant = @tenant AND collection = @collection AND deleted = 0 AND ${where}
+      WHERE tenant = @tenant AND ${collectionPredicate(bulk.collection)} AND ${where}
       ORDER BY id LIMIT @limit
     )
   ) AS m
@@ -65,11 +67,16 @@ export class BulkRolledBack extends Error {
  * one UPDATE that evaluates the filter, sets the counter past the seqs it handed out and
  * records the call in the write log. An unfit row throws `BulkRolledBack`.
  */
-export function bulkWrite(bulk: BulkWrite, prepare: (text: string) => Statement): BulkOutcome {
+export function bulkWrite(
+  bulk: BulkWrite,
+  prepare: (text: string) => Statement,
+  indexes: readonly IndexSpec[] = [],
+): BulkOutcome {
   const params: Params = {};
   let where = '1';
   if (bulk.filter) {
-    const compiled = compileCondition(bulk.filter);
+    // Written as queries are, so that the collection's declared indexes can find the rows.
+    const compiled = compileCondition(bulk.filter, indexes);
     Object.assign(params, compiled.params);
     where = compiled.sql;
   }

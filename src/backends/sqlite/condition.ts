@@ -1,6 +1,8 @@
 import type { NormalizedCondition } from '../kit/checks.js';
 import { arrayIndexOf } from '../kit/checks.js';
 import { type Bind, type ConditionDialect, compileConditionSql } from '../kit/condition-sql.js';
+import { type IndexSpec, withIndexes } from '../kit/indexes.js';
+import { sqliteIndexes } from './indexes.js';
 import { compareNumberSql } from './number-order.js';
 
 /** SQL text plus its named parameters. Parameter names are generated here, never taken from callers. */
@@ -79,13 +81,20 @@ export const sqlite: ConditionDialect = {
   false: '0',
 };
 
-/** Compiles a condition to an SQLite expression over the `body` column, with named parameters. */
-export function compileCondition(condition: NormalizedCondition): CompiledCondition {
+/**
+ * Compiles a condition to an SQLite expression over the `body` column, with named
+ * parameters; tests of paths the collection's `indexes` hold are written as they keep them.
+ */
+export function compileCondition(
+  condition: NormalizedCondition,
+  indexes: readonly IndexSpec[] = [],
+): CompiledCondition {
   const params: Record<string, string | number> = {};
   const bind: Bind = (value) => {
     const name = `c${Object.keys(params).length}`;
     params[name] = value as string | number;
     return `@${name}`;
   };
-  return { sql: compileConditionSql(condition, sqlite, bind), params };
+  const dialect = withIndexes(sqlite, sqliteIndexes, indexes, null);
+  return { sql: compileConditionSql(condition, dialect, bind), params };
 }
