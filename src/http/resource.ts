@@ -7,6 +7,7 @@ import { feedCursors } from './cursor.js';
 import { type GuardOptions, guard } from './guard.js';
 import { type Problem, problem, problemResponse } from './problem.js';
 import { type ErrorReporter, reportToStderr } from './report.js';
+import { BULK_ROUTES, bulk } from './routes/bulk.js';
 import { changes } from './routes/changes.js';
 import { create } from './routes/create.js';
 import { list } from './routes/list.js';
@@ -111,6 +112,9 @@ function dispatch(ctx: Context, id: string | undefined): Promise<Response> | Res
     if (method === 'GET' || method === 'HEAD') return list(ctx);
     return method === 'OPTIONS' ? options(COLLECTION_METHODS) : notAllowed(COLLECTION_METHODS);
   }
+  // POST names no document route, so these two ids stay readable and writable as documents.
+  const bulkRoute = BULK_ROUTES.find((route) => route === id);
+  if (method === 'POST' && bulkRoute) return bulk(ctx, bulkRoute);
   if (id === '_changes') {
     if (method === 'GET' || method === 'HEAD') return changes(ctx);
     return method === 'OPTIONS' ? options(FEED_METHODS) : notAllowed(FEED_METHODS);

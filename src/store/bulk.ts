@@ -8,6 +8,7 @@ import { normalizeFilter } from '../query/filter.js';
 import type { Collection } from './collection.js';
 import type { CollectionRef, StoreContext } from './context.js';
 import { refuseOperations } from './schema.js';
+import type { WriteScope } from './writes.js';
 
 /** How many documents one `updateWhere()` or `deleteWhere()` writes when it names no `limit`. */
 export const DEFAULT_BULK_LIMIT = 1000;
@@ -46,32 +47,29 @@ export type BulkChange =
   | { readonly op: 'delete' };
 
 /**
- * Runs `updateWhere()` or `deleteWhere()` in `context` (its scope names tenant and actor):
- * validates filter, change and limit before anything is sent, then sends one bulk write
- * through the runtime, which settles a lost reply by the write log.
+ * The bulk write `updateWhere()` or `deleteWhere()` sends for collection `c` in `scope`
+ * (tenant and actor): filter, change and limit validated, nothing sent. Throws the typed
+ * error of the first thing wrong.
  */
-export async function writeWhere<T extends object>(
-  context: StoreContext,
-  collection: CollectionRef<T>,
+export function planBulk(
+  c: Collection<object>,
+  scope: WriteScope,
   filter: unknown,
   change: BulkChange,
   options: BulkOptions,
   call: string,
-): Promise<BulkResult> {
-  const c = context.resolve(collection) as Collection<object>;
+): BulkWrite {
   optionsObject(options, call);
   if (change.op === 'apply') refuseOperations(c, call);
   const limit = options.limit ?? DEFAULT_BULK_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_BULK_LIMIT) {
     throw new InvalidArgumentError(`${call} limit is an integer from 1 to ${MAX_BULK_LIMIT}`);
   }
-  const normalized = normalizeFilter(filter);
-  const { scope } = context;
-  const bulk: BulkWrite = {
+  return {
     tenant: scope.tenant,
     collection: c.name,
     op: change.op,
-    filter: normalized,
+    filter: normalizeFilter(filter),
     limit,
     token: newToken(),
     actor: scope.actor,
@@ -82,6 +80,24 @@ export async function writeWhere<T extends object>(
         }
       : {}),
   };
+}
+
+/**
+ * Runs `updateWhere()` or `deleteWhere()` in `context` (its scope names tenant and actor):
+ * validates filter, change and limit before anything is sent (`planBulk`), then sends one
+ * bulk write through the runtime, which settles a lost reply by the write log.
+ */
+export async function writeWhere<T extends object>(
+  context: StoreContext,
+  collection: CollectionRef<T>,
+  filter: unknown,
+  change: BulkChange,
+  options: BulkOptions,
+  call: string,
+): Promise<BulkResult> {
+  const c = context.resolve(collection) as Collection<object>;
+  const bulk = planBulk(c, context.scope, filter, change, options, call);
+  const { limit } = bulk;
   await context.ready();
   const outcome = await context.backend.writeWhere(bulk);
   if (outcome.status === 'unfit') throw unfitError(c, outcome);
