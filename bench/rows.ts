@@ -1,4 +1,5 @@
 import type { guard } from './guarded.js';
+import type { w1History } from './history.js';
 import type { w6 } from './w6.js';
 import type { watchers } from './watchers.js';
 import type { w1, w2, w2Apply, w3, w4 } from './workloads.js';
@@ -13,6 +14,7 @@ export interface SuiteRun {
   w6?: Awaited<ReturnType<typeof w6>>;
   guard?: Awaited<ReturnType<typeof guard>>;
   watch?: Awaited<ReturnType<typeof watchers>>;
+  history?: Awaited<ReturnType<typeof w1History>>;
 }
 
 /** One comparison: noclobber's throughput against one hand-written baseline. */

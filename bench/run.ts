@@ -8,19 +8,20 @@ import { parseArgs } from 'node:util';
 import { backendNamed, backends as registry } from '../test/support/backends.js';
 import { chartOf } from './chart.js';
 import { guard } from './guarded.js';
+import { w1History } from './history.js';
 import { type Row, rowsOf, type SuiteRun } from './rows.js';
 import { formatSpread, spreadOfRuns } from './spread.js';
 import { w6 } from './w6.js';
 import { watchers } from './watchers.js';
 import { type Target, w1, w2, w2Apply, w3, w4 } from './workloads.js';
 
-const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'w6', 'guard', 'watch'];
+const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'w6', 'guard', 'watch', 'history'];
 const LATEST = join(dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
 
 // The backends of the registry (test/support/backends.ts) that have a bench target.
 const benched: readonly string[] = registry.filter((b) => b.benchTarget).map((b) => b.name);
 const USAGE = `usage: npm run bench -- [--backend ${[...benched, 'all'].join('|')}] [--runs N] [--scale N]
-                        [--workloads w1,w2,w3,w4,w6,guard,watch] [--out FILE] [--json]
+                        [--workloads w1,w2,w3,w4,w6,guard,watch,history] [--out FILE] [--json]
   --backend    which database to run on (default all)
   --runs       how many times the whole suite runs on each backend (default 3); every
                ratio is reported as its median and range over the runs
@@ -32,7 +33,8 @@ const USAGE = `usage: npm run bench -- [--backend ${[...benched, 'all'].join('|'
                against a guarded UPDATE, rounds until each side has raced 2 s, every
                round checked for overselling; watch: 16 writers' inserts with and
                without 10 watchers on the store, then the delay from a commit to each
-               watcher at a paced 1,000 inserts/s (every watcher must see every insert)
+               watcher at a paced 1,000 inserts/s (every watcher must see every insert);
+               history: W1 on a collection with revision history against one without
   --out        where the JSON goes (default bench/results/latest.json); the chart is
                written next to it with the extension .html
   --json       print only the JSON
@@ -88,6 +90,13 @@ async function runOn(target: Target): Promise<SuiteRun> {
         `     naive raw (unprepared): ${r.naive.opsPerSecond} ops/s (p50 ${r.naive.p50}, p99 ${r.naive.p99}) · ratio ${r.ratioToNaive}`,
       );
     }
+  }
+  if (selected.has('history')) {
+    const r = await w1History(target, 1000, count(3000));
+    run.history = r;
+    log(
+      `  W1 with revision history (keep ${r.keep}) against without: ${r.on.opsPerSecond} vs ${r.off.opsPerSecond} ops/s (p50 ${r.on.p50} vs ${r.off.p50} ms) · ratio ${r.ratio}`,
+    );
   }
   if (selected.has('w2')) {
     const r = await w2(target, 16, count(2000));

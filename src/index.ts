@@ -156,6 +156,8 @@ export type {
   Written,
 } from './store/document-store.js';
 export type { Page, QueryPlan, UsedIndex } from './store/find.js';
+export type { HistoryOptions } from './store/history.js';
+export type { HistoryPage, HistoryQuery, Revision } from './store/revisions.js';
 export {
   DocumentSession,
   QuerySession,

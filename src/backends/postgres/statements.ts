@@ -65,6 +65,22 @@ export function commitBatch(
 ): string {
   const arrays = INPUT_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
   const names = INPUT_COLUMNS.map(([name]) => name).join(', ');
+  const joined = `FROM written w
+  JOIN planned p ON (p.tenant, p.collection, p.id) = (w.tenant, w.collection, w.id)`;
+  // A write with history records its revision in place of a write-log record: the
+  // revision carries the token, unique there too.
+  const logged = history
+    ? `${logWrites(s, `SELECT w.tenant, w.token, w.collection, w.id, w.revision, w.seq, w.last_modified ${joined} WHERE NOT p.history`)},
+${logRevisions(
+  s,
+  `SELECT w.tenant, w.collection, w.id, w.revision, w.token, w.seq,
+    CASE p.op WHEN 'put' THEN p.body WHEN 'apply' THEN w.body END, p.op = 'delete',
+    w.last_modified, w.last_modified_by ${joined} WHERE p.history`,
+)}`
+    : logWrites(
+        s,
+        'SELECT tenant, token, collection, id, revision, seq, last_modified FROM written',
+      );
   return `
 WITH input AS (
   SELECT * FROM unnest(${arrays}) AS t(${names})
@@ -127,19 +143,7 @@ inserted AS (
 written AS (
   SELECT * FROM updated UNION ALL SELECT * FROM inserted
 ),
-${logWrites(s, 'SELECT tenant, token, collection, id, revision, seq, last_modified FROM written')}${
-  history
-    ? `,
-${logRevisions(
-  s,
-  `SELECT w.tenant, w.collection, w.id, w.revision, w.token, w.seq,
-    CASE p.op WHEN 'put' THEN p.body WHEN 'apply' THEN w.body END, p.op = 'delete',
-    w.last_modified, w.last_modified_by
-  FROM written w JOIN planned p ON (p.tenant, p.collection, p.id) = (w.tenant, w.collection, w.id)
-  WHERE p.history`,
-)}`
-    : ''
-}
+${logged}
 SELECT j.ord, j.pass, j.live, j.cur_revision, j.cur_token, j.cur_seq, j.cur_last_modified,
   j.cur_last_modified_by, w.revision, w.token, w.seq, w.last_modified, w.last_modified_by,
   w.body, j.unfit, octet_length(j.applied::text) AS applied_bytes,
@@ -190,6 +194,19 @@ export function commitOne(s: string, write: OneWrite): string {
     .join(', ');
   const readsBody = condition !== undefined || applied !== undefined;
   const unfit = applied ? 'unfit' : 'false';
+  // With history the write records its revision in place of a write-log record.
+  const logged = history
+    ? logRevisions(
+        s,
+        `SELECT $1::text, $2::text, $3::text, revision, token, seq,
+    ${applied ? 'body' : `CASE WHEN $4::text = 'put' THEN $6::text END`}, $4::text = 'delete',
+    last_modified, last_modified_by
+  FROM written`,
+      )
+    : logWrites(
+        s,
+        'SELECT $1::text, token, $2::text, $3::text, revision, seq, last_modified FROM written',
+      );
   return `
 WITH input AS (
   SELECT ${fields}
@@ -229,18 +246,7 @@ ${canInsert ? insertOne(s) : ''}
 written AS (
   SELECT * FROM updated${canInsert ? ' UNION ALL SELECT * FROM inserted' : ''}
 ),
-${logWrites(s, 'SELECT $1::text, token, $2::text, $3::text, revision, seq, last_modified FROM written')}${
-  history
-    ? `,
-${logRevisions(
-  s,
-  `SELECT $1::text, $2::text, $3::text, revision, token, seq,
-    ${applied ? 'body' : `CASE WHEN $4::text = 'put' THEN $6::text END`}, $4::text = 'delete',
-    last_modified, last_modified_by
-  FROM written`,
-)}`
-    : ''
-}
+${logged}
 SELECT j.pass, j.live, j.cur_revision, j.cur_token, j.cur_seq, j.cur_last_modified,
   j.cur_last_modified_by, w.revision, w.token, w.seq, w.last_modified, w.last_modified_by,${applied ? ' w.body, j.unfit, j.applied_bytes,' : ''}
   -- Absent when locked but inserted by another writer before our insert: as in commitBatch.

@@ -1,5 +1,23 @@
 import type { Database } from 'better-sqlite3';
 import { runMigrationSync, type VersionRow } from '../kit/migrate.js';
+import { HISTORY_FUNCTION } from './history.js';
+
+// The trigger that records a document write: in the write log, or with `history` as a
+// revision row (for the statements `noclobber_history()` marks), and moves the counter on.
+function logTrigger(name: string, event: string, history: boolean): string {
+  const record = history
+    ? `INSERT INTO noclobber_revisions
+         (tenant, collection, id, revision, token, seq, body, deleted, at, actor)
+       VALUES (NEW.tenant, NEW.collection, NEW.id, NEW.revision, NEW.token, NEW.seq,
+         NEW.body, NEW.deleted, NEW.last_modified, NEW.last_modified_by);`
+    : `INSERT INTO noclobber_writes (tenant, token, collection, id, revision, seq, at)
+       VALUES (NEW.tenant, NEW.token, NEW.collection, NEW.id, NEW.revision, NEW.seq, NEW.last_modified);`;
+  return `CREATE TRIGGER noclobber_log_${name} AFTER ${event} ON noclobber_documents
+   WHEN ${history ? '' : 'NOT '}${HISTORY_FUNCTION}()
+   BEGIN ${record}
+     UPDATE noclobber_writes SET seq = NEW.seq WHERE token = '~' AND tenant = '';
+   END;`;
+}
 
 // Each entry upgrades the schema from version index to index + 1. Never edit a shipped
 // entry: add a new one, so files created by older releases upgrade in order.
@@ -97,9 +115,12 @@ const MIGRATIONS: readonly string[] = [
      VALUES (NEW.tenant, NEW.token, NEW.collection, NEW.id, NEW.revision, NEW.seq, NEW.last_modified);
      UPDATE noclobber_writes SET seq = NEW.seq WHERE token = '~' AND tenant = '';
    END;`,
-  // 6: revision history (see the PostgreSQL schema), for collections that keep it. The
-  // backend records a revision row in the transaction of the write that makes it. Tokens
-  // are unique here too, and time-ordered, so old revisions are one key range.
+  // 6: revision history (see the PostgreSQL schema), for collections that keep it. A write
+  // of such a collection records its revision row instead of a write-log record, by the
+  // same statement (triggers), so the write stays one statement and one row more than
+  // before. `noclobber_history()` (a function of the connection, see `history.ts`) says
+  // whether the statement under way writes one. Its token is unique here as in the write
+  // log, and `landed` reads both. The counter row moves on with every write either way.
   `CREATE TABLE noclobber_revisions (
      tenant TEXT NOT NULL,
      collection TEXT NOT NULL,
@@ -114,7 +135,13 @@ const MIGRATIONS: readonly string[] = [
      parents TEXT,
      PRIMARY KEY (tenant, collection, id, revision)
    ) WITHOUT ROWID;
-   CREATE UNIQUE INDEX noclobber_revisions_token ON noclobber_revisions (token, tenant);`,
+   CREATE UNIQUE INDEX noclobber_revisions_token ON noclobber_revisions (token, tenant);
+   DROP TRIGGER noclobber_log_insert;
+   DROP TRIGGER noclobber_log_update;
+   ${logTrigger('insert', 'INSERT', false)}
+   ${logTrigger('update', 'UPDATE OF token', false)}
+   ${logTrigger('revision_insert', 'INSERT', true)}
+   ${logTrigger('revision_update', 'UPDATE OF token', true)}`,
 ];
 
 /** The schema version this code writes and reads. */

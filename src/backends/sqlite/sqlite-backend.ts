@@ -38,6 +38,7 @@ import { compileCondition } from './condition.js';
 import type { SqliteDatabase } from './database.js';
 import { Sqlite } from './driver.js';
 import { checkFilename } from './filename.js';
+import { registerHistoryFunction, withHistory } from './history.js';
 import { ensureIndexes } from './indexes.js';
 import { compileOperations, registerOperationFunctions } from './ops.js';
 import { countStatement, findStatement } from './query.js';
@@ -127,6 +128,7 @@ export class SqliteBackend implements Backend {
     }
     this.#busyTimeout = Math.max(0, Math.trunc(options.busyTimeout ?? 5000));
     registerOperationFunctions(this.#db);
+    registerHistoryFunction(this.#db);
     this.#db.pragma(`busy_timeout = ${this.#busyTimeout}`);
   }
 
@@ -315,8 +317,7 @@ export class SqliteBackend implements Backend {
     writes: readonly Write[],
     inTransaction: (writes: readonly Write[]) => WriteOutcome[],
   ): WriteOutcome[] {
-    // A write that keeps history is two statements (the write, its revision): never alone.
-    if (writes.length === 1 && writes[0]?.history !== true) {
+    if (writes.length === 1) {
       let landed: Landed | undefined;
       try {
         landed = this.#tryWrite(writes[0] as Write);
@@ -336,7 +337,7 @@ export class SqliteBackend implements Backend {
   /** A conditional bulk write in its own `BEGIN IMMEDIATE` transaction (see `bulkWrite`). */
   async writeWhere(bulk: BulkWrite): Promise<BulkOutcome> {
     this.#bulk ??= this.#db.transaction((b: BulkWrite) =>
-      bulkWrite(b, (text) => this.#statement(text), this.#indexes.get(b.collection)),
+      bulkWrite(b, (text) => this.#statement(text)),
     ).immediate;
     try {
       return this.#bulk(bulk);
@@ -526,13 +527,12 @@ export class SqliteBackend implements Backend {
     if (write.op === 'apply') {
       const { guard, applied, params: more } = this.#applyParts(write);
       Object.assign(params, more, { maxBytes: write.maxBytes ?? Number.MAX_SAFE_INTEGER });
-      const [row] = this.#statement(sql.apply(guard, applied)).raw(true).all(params) as [
+      const statement = this.#statement(sql.apply(guard, applied)).raw(true);
+      const [row] = withHistory(write.history === true, () => statement.all(params)) as [
         ...sql.LandedRow,
         string,
       ][];
-      if (!row) return undefined;
-      if (write.history) this.#logRevision(write, row, row[3]);
-      return { ...landedOf(write, [row[0], row[1], row[2]]), body: row[3] };
+      return row && { ...landedOf(write, [row[0], row[1], row[2]]), body: row[3] };
     }
     if (check.kind === 'condition') {
       const compiled = compileCondition(check.condition);
@@ -543,27 +543,11 @@ export class SqliteBackend implements Backend {
     } else {
       statement = this.#writeStatement(write.op, check);
     }
-    const [row] = statement.all(params) as sql.LandedRow[];
-    if (!row) return undefined;
-    if (write.history) this.#logRevision(write, row, write.body ?? null);
-    return landedOf(write, row);
-  }
-
-  // The revision a history write made, recorded in its transaction (the caller's).
-  #logRevision(write: Write, row: sql.LandedRow | readonly unknown[], body: string | null): void {
-    const deleted = write.op === 'delete';
-    this.#statement(sql.logRevision).run({
-      tenant: write.tenant,
-      collection: write.collection,
-      id: write.id,
-      revision: row[0] as number,
-      token: write.token,
-      seq: row[1] as number,
-      body: deleted ? null : body,
-      deleted: deleted ? 1 : 0,
-      at: row[2] as number,
-      actor: write.actor,
-    });
+    // A write of a collection with history records its revision by the same statement.
+    const [row] = withHistory(write.history === true, () =>
+      statement.all(params),
+    ) as sql.LandedRow[];
+    return row && landedOf(write, row);
   }
 
   // The prepared statement of a write without a condition: one per shape (operation,

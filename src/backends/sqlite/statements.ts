@@ -124,13 +124,11 @@ export const WRITE_LOG = 'noclobber_writes';
 export const logAppend = `INSERT INTO ${WRITE_LOG} (tenant, token, collection, id, revision, seq, at)
   VALUES (@tenant, @token, NULL, @stream, @version, @position, @now)`;
 
-/** The history (see the schema): one row per revision of a document that keeps history. */
+/**
+ * The history (see the schema): one row per revision of a document that keeps history,
+ * written by the schema's triggers in the write's own statement.
+ */
 export const REVISIONS = 'noclobber_revisions';
-
-/** Records a write's revision, inside the write's transaction. */
-export const logRevision = `INSERT INTO ${REVISIONS}
-    (tenant, collection, id, revision, token, seq, body, deleted, at, actor)
-  VALUES (@tenant, @collection, @id, @revision, @token, @seq, @body, @deleted, @at, @actor)`;
 
 /**
  * The records of some tokens (`@tokens`, a JSON array) of one tenant: from the write log,
