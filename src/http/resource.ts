@@ -15,6 +15,7 @@ import { ACCEPT_PATCH, patch } from './routes/patch.js';
 import { read } from './routes/read.js';
 import { remove } from './routes/remove.js';
 import { replace } from './routes/replace.js';
+import { revision as revisionOf, revisions } from './routes/revisions.js';
 
 /** Options of `createHandler()`. */
 export interface HandlerOptions extends GuardOptions {
@@ -97,6 +98,8 @@ export function createHandler(store: DocumentStore, options: HandlerOptions): Fe
       if (route.id !== undefined && route.id !== '_changes') checkedId(route.id);
       const { c, empty } = await resolve(target, route.collection);
       const ctx: Context = { request, store: target, c, empty, settings };
+      if (route.revision !== undefined)
+        return await history(ctx, route.id as string, route.revision);
       return await dispatch(ctx, route.id);
     } catch (error) {
       return failure({ request, settings }, error, false);
@@ -136,15 +139,31 @@ function dispatch(ctx: Context, id: string | undefined): Promise<Response> | Res
   }
 }
 
-type Route = { collection: string; id: string | undefined } | { problem: Problem };
+// `revision`: on `/:collection/:id/_revisions` null, on `…/_revisions/:revision` that.
+type Route =
+  | { collection: string; id: string | undefined; revision?: string | null }
+  | { problem: Problem };
+
+// `/:collection/:id/_revisions[/:revision]`: read only.
+function history(ctx: Context, id: string, revision: string | null): Promise<Response> | Response {
+  const method = ctx.request.method;
+  if (method === 'GET' || method === 'HEAD') {
+    return revision === null ? revisions(ctx, id) : revisionOf(ctx, id, revision);
+  }
+  return method === 'OPTIONS' ? options(FEED_METHODS) : notAllowed(FEED_METHODS);
+}
 
 function routeOf(request: Request, basePath: string): Route {
   const path = new URL(request.url).pathname;
   if (basePath && !(path === basePath || path.startsWith(`${basePath}/`))) return notFound();
   const parts = path.slice(basePath.length).split('/').slice(1);
-  if (parts.length < 1 || parts.length > 2 || parts.some((p) => p === '')) return notFound();
+  const history = parts[2] === '_revisions';
+  if (parts.length < 1 || parts.length > (history ? 4 : 2) || parts.some((p) => p === '')) {
+    return notFound();
+  }
   try {
-    const [collection, id] = parts.map((p) => decodeURIComponent(p));
+    const [collection, id, , revision] = parts.map((p) => decodeURIComponent(p));
+    if (history) return { collection: collection as string, id, revision: revision ?? null };
     return { collection: collection as string, id };
   } catch {
     return {
