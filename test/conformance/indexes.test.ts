@@ -107,6 +107,8 @@ describeConformance('declared indexes', (fixture) => {
       expect(got, name).toEqual(want);
       expect(got.length, name).toBeGreaterThan(0);
     }
+    const read = await store.querySession().explain(c, { total: { $gt: 4480 } });
+    expect(read.indexes.map((i) => i.fields)).toEqual([['total']]);
     // Conditional bulk writes find their rows through the same indexed tests.
     const booked = await store.updateWhere(
       c,
