@@ -1,5 +1,6 @@
 import type { guard } from './guarded.js';
 import type { w1History } from './history.js';
+import type { w5 } from './queries.js';
 import type { w6 } from './w6.js';
 import type { watchers } from './watchers.js';
 import type { w1, w2, w2Apply, w3, w4 } from './workloads.js';
@@ -11,6 +12,7 @@ export interface SuiteRun {
   w2apply?: Awaited<ReturnType<typeof w2Apply>>[];
   w3?: Awaited<ReturnType<typeof w3>>;
   w4?: Awaited<ReturnType<typeof w4>>[];
+  w5?: Awaited<ReturnType<typeof w5>>;
   w6?: Awaited<ReturnType<typeof w6>>;
   guard?: Awaited<ReturnType<typeof guard>>;
   watch?: Awaited<ReturnType<typeof watchers>>;
@@ -45,7 +47,7 @@ export function rowsOf(run: SuiteRun): Row[] {
     against: string,
     ratio: number,
   ) => rows.push({ id, label, unit, noclobber, baseline, against, ratio });
-  const { w1, w2, w3, w4, w6, guard, watch } = run;
+  const { w1, w2, w3, w4, w5, w6, guard, watch } = run;
   if (w1) {
     const [nc, raw] = [w1.noclobber.opsPerSecond, w1.raw.opsPerSecond];
     add('W1', 'load-modify-save, 1 client', 'ops/s', nc, raw, 'prepared', w1.ratio);
@@ -89,6 +91,30 @@ export function rowsOf(run: SuiteRun): Row[] {
     const label = `appends, ${r.writers} writer${r.writers > 1 ? 's' : ''}, ${streams}`;
     const id = `W4 ${r.writers}w ${r.streams}s`;
     add(id, label, 'appends/s', r.noclobber.goodput, r.raw.goodput, 'prepared', r.ratio);
+  }
+  if (w5) {
+    const over = `over ${w5.docs.toLocaleString('en')} documents`;
+    const [eq, range, bulk] = [w5.equality, w5.range, w5.bulk];
+    const q = (r: typeof eq) => [r.noclobber.opsPerSecond, r.raw.opsPerSecond] as const;
+    add(
+      'W5 equality',
+      `find by an indexed field ${over}`,
+      'queries/s',
+      ...q(eq),
+      'prepared',
+      eq.ratio,
+    );
+    add(
+      'W5 range',
+      `range, sort, limit 50 ${over}`,
+      'queries/s',
+      ...q(range),
+      'prepared',
+      range.ratio,
+    );
+    const [nc, raw] = [bulk.noclobber.opsPerSecond, bulk.raw.opsPerSecond];
+    const label = `updateWhere of ${bulk.written.toLocaleString('en')} documents ${over}`;
+    add('W5 bulk update', label, 'calls/s', nc, raw, 'UPDATE … WHERE', bulk.ratio);
   }
   if (w6) {
     const label = `load-modify-save, ${w6.clients} clients, own documents`;

@@ -9,29 +9,34 @@ import { backendNamed, backends as registry } from '../test/support/backends.js'
 import { chartOf } from './chart.js';
 import { guard } from './guarded.js';
 import { w1History } from './history.js';
+import { w5 } from './queries.js';
 import { type Row, rowsOf, type SuiteRun } from './rows.js';
 import { formatSpread, spreadOfRuns } from './spread.js';
 import { w6 } from './w6.js';
 import { watchers } from './watchers.js';
 import { type Target, w1, w2, w2Apply, w3, w4 } from './workloads.js';
 
-const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'w6', 'guard', 'watch', 'history'];
+const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'guard', 'watch', 'history'];
 const LATEST = join(dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
 
 // The backends of the registry (test/support/backends.ts) that have a bench target.
 const benched: readonly string[] = registry.filter((b) => b.benchTarget).map((b) => b.name);
 const USAGE = `usage: npm run bench -- [--backend ${[...benched, 'all'].join('|')}] [--runs N] [--scale N]
-                        [--workloads w1,w2,w3,w4,w6,guard,watch,history] [--out FILE] [--json]
+                        [--workloads w1,w2,w3,w4,w5,w6,guard,watch,history] [--out FILE] [--json]
   --backend    which database to run on (default all)
   --runs       how many times the whole suite runs on each backend (default 3); every
                ratio is reported as its median and range over the runs
   --scale      multiplies operation counts (default 1: W1 3,000 ops, W2 2,000 increments,
                W3 10 rounds, W4 2,000 appends, W6 4,000 ops, guard a stock of 1,000,
-               watch 4,000 inserts)
+               watch 4,000 inserts, W5 2,000 queries of each kind and 20 bulk updates)
   --workloads  which workloads to run (default all); guard: 64 clients race to buy one
                unit at a time from one document until sold out, apply() with a condition
                against a guarded UPDATE, rounds until each side has raced 2 s, every
-               round checked for overselling; watch: 16 writers' inserts with and
+               round checked for overselling; w5: find() by a unique indexed field
+               and by a range sorted on an indexed number, limit 50, over
+               NOCLOBBER_BENCH_W5_DOCS documents (default 100,000; the target figures
+               are for 1,000,000), then updateWhere() of the 1,000 documents of a
+               group; watch: 16 writers' inserts with and
                without 10 watchers on the store, then the delay from a commit to each
                watcher at a paced 1,000 inserts/s (every watcher must see every insert);
                history: W1 on a collection with revision history against one without
@@ -76,6 +81,11 @@ const log = (line: string) => {
   if (!values.json) process.stdout.write(`${line}\n`);
 };
 const count = (n: number) => Math.max(1, Math.round(n * scale));
+const w5Docs = Number(process.env.NOCLOBBER_BENCH_W5_DOCS ?? 100_000);
+if (!Number.isSafeInteger(w5Docs) || w5Docs < 1000) {
+  process.stderr.write('bench: NOCLOBBER_BENCH_W5_DOCS is a whole number of at least 1,000\n');
+  process.exit(2);
+}
 
 async function runOn(target: Target): Promise<SuiteRun> {
   const run: SuiteRun = {};
@@ -146,6 +156,24 @@ async function runOn(target: Target): Promise<SuiteRun> {
         `  W4 appends, ${writers} writer${writers > 1 ? 's' : ''}, ${streams === 1 ? 'one stream' : `${streams} streams`}: noclobber ${r.noclobber.goodput}/s (p99 ${r.noclobber.p99} ms) · raw ${r.raw.goodput}/s (p99 ${r.raw.p99} ms, ${r.raw.conflicts} retries) · ratio ${r.ratio}`,
       );
     }
+  }
+  if (selected.has('w5')) {
+    const r = await w5(target, w5Docs, count(2000), count(20));
+    run.w5 = r;
+    const side = (s: { opsPerSecond: number; p50: number; p99: number }) =>
+      `${s.opsPerSecond} ops/s (p50 ${s.p50} ms, p99 ${s.p99} ms)`;
+    log(
+      `  W5 load of ${r.docs.toLocaleString('en')} documents: noclobber ${r.load.noclobber} s · raw ${r.load.raw} s (indexes included)`,
+    );
+    log(
+      `  W5 equality on an indexed field: noclobber ${side(r.equality.noclobber)} · raw ${side(r.equality.raw)} · ratio ${r.equality.ratio}`,
+    );
+    log(
+      `  W5 range, sort, limit 50: noclobber ${side(r.range.noclobber)} · raw ${side(r.range.raw)} · ratio ${r.range.ratio}`,
+    );
+    log(
+      `  W5 bulk update of ${r.bulk.written} documents: updateWhere ${r.bulk.noclobber.opsPerSecond} calls/s (p50 ${r.bulk.noclobber.p50} ms) · raw UPDATE ${r.bulk.raw.opsPerSecond}/s (p50 ${r.bulk.raw.p50} ms) · ratio ${r.bulk.ratio}`,
+    );
   }
   if (selected.has('w6')) {
     const r = await w6(target, 16, 64, count(4000));

@@ -1,6 +1,7 @@
 import type { Collection, ContentionMode, DocumentStore } from '../src/index.js';
 import { type BenchDoc, makeDoc, randomIds } from './docs.js';
 import type { RawDriver } from './raw.js';
+import type { RawQueries } from './raw-queries.js';
 import { interleave, percentiles, round, type Throughput, timeRange } from './stats.js';
 
 /** A database to benchmark on: fresh noclobber stores and raw drivers, each on its own tables. */
@@ -11,6 +12,8 @@ export interface Target {
   openRaw(name: string, connections: number): Promise<RawDriver>;
   /** The hand-written driver as often written instead (see `rawPostgres`), where it differs. */
   openNaive?(name: string, connections: number): Promise<RawDriver>;
+  /** The hand-written side of the query workloads (bench/queries.ts), on its own table. */
+  openRawQueries(name: string, connections: number): Promise<RawQueries>;
 }
 
 /** Inserts documents `doc-0` … into the store and into every hand-written driver given. */

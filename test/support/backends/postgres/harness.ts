@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { rawPostgres } from '../../../../bench/raw.js';
+import { rawQueriesPostgres } from '../../../../bench/raw-queries.js';
 import type { Target } from '../../../../bench/workloads.js';
 import { PostgresBackend } from '../../../../src/backends/postgres/index.js';
 import { DocumentStore } from '../../../../src/index.js';
@@ -35,6 +36,11 @@ export async function postgresBenchTarget(
       const table = `bench_raw_${name}_${run}`;
       names.push(`DROP TABLE IF EXISTS ${table}, ${table}_events`);
       return rawPostgres(url, table, connections);
+    },
+    openRawQueries: (name, connections) => {
+      const table = `bench_rawq_${name}_${run}`;
+      names.push(`DROP TABLE IF EXISTS ${table}`);
+      return rawQueriesPostgres(url, table, connections);
     },
     openNaive: (name, connections) => {
       const table = `bench_naive_${name}_${run}`;

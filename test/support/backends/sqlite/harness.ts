@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rawSqlite } from '../../../../bench/raw.js';
+import { rawQueriesSqlite } from '../../../../bench/raw-queries.js';
 import type { Target } from '../../../../bench/workloads.js';
 import { SqliteBackend } from '../../../../src/backends/sqlite/index.js';
 import { DocumentStore } from '../../../../src/index.js';
@@ -22,6 +23,7 @@ export async function sqliteBenchTarget(
         backend: new SqliteBackend({ filename: join(dir, `${name}-noclobber.db`) }),
       }),
     openRaw: async (name) => rawSqlite(join(dir, `${name}-raw.db`)),
+    openRawQueries: async (name) => rawQueriesSqlite(join(dir, `${name}-raw-queries.db`)),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 }
