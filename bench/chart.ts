@@ -18,9 +18,11 @@ const esc = (s: string) =>
 
 /** The ratio axis: logarithmic, from a power-of-two bound below every ratio to one above. */
 function axisOf(ratios: number[]) {
-  const lo = 2 ** Math.floor(Math.log2(Math.min(0.25, ...ratios)));
+  // A ratio that rounds to 0 would take the axis to 2^-Infinity: the axis stops at 1/1024
+  // and such a ratio is drawn at its left end.
+  const lo = 2 ** Math.floor(Math.log2(Math.max(1 / 1024, Math.min(0.25, ...ratios))));
   const hi = 2 ** Math.ceil(Math.log2(Math.max(2, ...ratios)));
-  const x = (r: number) => LEFT + (PLOT * Math.log(r / lo)) / Math.log(hi / lo);
+  const x = (r: number) => LEFT + (PLOT * Math.log(Math.max(r, lo) / lo)) / Math.log(hi / lo);
   const ticks: number[] = [];
   for (let t = lo; t <= hi * 1.0001; t *= 2) ticks.push(t);
   return { x, ticks };
