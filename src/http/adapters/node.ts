@@ -94,18 +94,42 @@ export async function writeResponse(res: ServerResponse, response: Response): Pr
     res.end();
     return;
   }
-  for await (const chunk of response.body) {
-    // Respect backpressure: a slow client must not make the whole body pile up in memory.
-    if (!res.write(chunk)) {
-      await new Promise((resolve) => {
-        res.once('drain', resolve);
-        res.once('close', resolve);
-      });
+  // A client that goes away while the body waits (an idle event stream) cancels the body
+  // at once, rather than at its next chunk.
+  const reader = response.body.getReader();
+  const gone = () => void reader.cancel().catch(() => {});
+  res.once('close', gone);
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      // A client that went away reads no more.
+      if (done || res.destroyed) break;
+      // Respect backpressure: a slow client must not make the whole body pile up in memory.
+      if (!res.write(value)) await drained(res);
     }
-    // A client that went away reads no more: leaving the loop cancels the body.
-    if (res.destroyed) return;
+  } finally {
+    res.off('close', gone);
+    reader.releaseLock();
+  }
+  if (res.destroyed) {
+    await response.body.cancel().catch(() => {});
+    return;
   }
   res.end();
+}
+
+// Until `res` can take more, or is closed; the listener not fired is taken off again, so
+// a long stream to a slow client does not gather them.
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }
 
 /** Answers 500 as a problem detail if nothing was sent yet; else cuts the connection. */
