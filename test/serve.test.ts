@@ -156,6 +156,22 @@ it('noclobber serve after SIGTERM gives a trickling client until the shutdown de
   clearInterval(trickle);
 }, 30_000);
 
+it('noclobber serve after SIGTERM ends open event streams at once, not at the shutdown deadline', async () => {
+  const url = await start(['--db', join(tempDir(), 'a.db'), '--shutdown-timeout', '60']);
+  const child = children.at(-1) as ChildProcess;
+  const stream = await fetch(`${url}notes/_changes`, { headers: { accept: 'text/event-stream' } });
+  expect(stream.status).toBe(200);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  const started = Date.now();
+  child.kill('SIGTERM');
+  // The stream ends cleanly (its body finishes), and the process exits long before 60 s.
+  expect((await stream.text()).replaceAll(': heartbeat\n\n', '')).toBe('');
+  expect(await exited).toBe(0);
+  expect(Date.now() - started).toBeLessThan(30_000);
+}, 45_000);
+
 it('noclobber serve refuses a non-loopback address or a tenant header without credentials', async () => {
   await expect(start(['--host', '0.0.0.0'])).rejects.toThrow(
     /refusing to serve 0\.0\.0\.0 without credentials/,

@@ -137,10 +137,12 @@ export const serve: Command = {
     }
     const store = new DocumentStore({ backend });
     const log = accessLogger();
+    const closing = new AbortController();
     const handler = createHandler(store, {
       collections: 'any',
       ...security.handler,
       accessLog: log,
+      closing: closing.signal,
     });
     const server = createLimitedServer(toNodeListener(handler), security.limits);
     await new Promise<void>((resolve, reject) => {
@@ -160,6 +162,8 @@ export const serve: Command = {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    // Event streams never finish by themselves: they end now, and clients resume elsewhere.
+    closing.abort();
     await closeGracefully(server, security.shutdownTimeout);
     await store.close();
     return 0;

@@ -37,6 +37,8 @@ export interface Settings {
   readonly eventsHeartbeat: number;
   /** Seals and opens the feed's positions (see `FeedCursors`). */
   readonly cursors: FeedCursors;
+  /** Ends every open event stream when aborted (the server is closing). */
+  readonly closing: AbortSignal | undefined;
 }
 
 /** The strong ETag of a document in the collection's public version. */

@@ -55,6 +55,12 @@ export interface HandlerOptions extends GuardOptions {
    * handler.
    */
   cursorSecret?: string | Uint8Array;
+  /**
+   * Abort it when the server is closing: open `_changes` event streams then end at once
+   * (after the event in flight) instead of holding the server open until its shutdown
+   * deadline, and the clients reconnect elsewhere, resuming after their last event.
+   */
+  closing?: AbortSignal;
 }
 
 /** A Fetch API handler, as Hono, Deno, Bun and the adapters in `noclobber/http` take. */
@@ -85,6 +91,7 @@ export function createHandler(store: DocumentStore, options: HandlerOptions): Fe
     report: report ?? (() => {}),
     eventsHeartbeat: options.eventsHeartbeat ?? 15_000,
     cursors: feedCursors(options.cursorSecret),
+    closing: options.closing,
   };
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
   const resolve = collectionResolver(options.collections);

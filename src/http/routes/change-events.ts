@@ -11,10 +11,18 @@ const encoder = new TextEncoder();
  * `EventSource` resumes after the last one it received), and `data:` the change with its
  * ETag. A comment line every `heartbeat` ms keeps idle connections (and proxies) open.
  * Changes are read only as fast as the client takes them: a slow client holds one page of
- * the feed at most, never a growing buffer.
+ * the feed at most, never a growing buffer. The stream ends when the handler's `closing`
+ * signal aborts.
  */
 export function changeEvents(ctx: Context, since: number): Response {
   const controller = new AbortController();
+  const closing = ctx.settings.closing;
+  const end = () => controller.abort();
+  if (closing?.aborted) end();
+  closing?.addEventListener('abort', end, { once: true });
+  controller.signal.addEventListener('abort', () => closing?.removeEventListener('abort', end), {
+    once: true,
+  });
   const changes = ctx.store.watch({ since, collection: ctx.c.name, signal: controller.signal });
   const heartbeat = ctx.settings.eventsHeartbeat;
   let next: Promise<IteratorResult<Change>> | undefined;
@@ -33,6 +41,7 @@ export function changeEvents(ctx: Context, since: number): Response {
         }
         next = undefined;
         if (result.done) {
+          controller.abort();
           stream.close();
           return;
         }
