@@ -1,5 +1,5 @@
 // npx tsx examples/queries.ts
-import { ConcurrencyError, DocumentStore } from 'noclobber';
+import { ConcurrencyError, DocumentStore, UniqueConstraintError } from 'noclobber';
 import { SqliteBackend } from 'noclobber/sqlite';
 
 interface Sale {
@@ -11,8 +11,15 @@ interface Sale {
   version?: number;
 }
 
-const store = new DocumentStore({ backend: new SqliteBackend({ filename: ':memory:' }) });
-const sales = store.collection<Sale>('sales', { versionField: 'version' });
+const backend = new SqliteBackend({ filename: ':memory:' });
+const store = new DocumentStore({ backend });
+// Codes are unique among live sales; queries by customer and status, and sorts by total,
+// are served by indexes the store makes before the collection is first used.
+const sales = store.collection<Sale>('sales', {
+  versionField: 'version',
+  unique: ['code'],
+  indexes: [{ fields: ['customer', 'status'] }, { field: 'total', type: 'number' }],
+});
 for (let i = 1; i <= 30; i++) {
   await store.insert(sales, {
     id: `s-${i}`,
@@ -38,6 +45,21 @@ try {
   console.log(`B's save: ${error.message}`);
 }
 console.log('C-107 now:', await store.findOne(sales, { code: 'C-107' }));
+
+// A second sale with a taken code is refused by the database, naming the holder.
+try {
+  await store.insert(sales, { code: 'C-107', customer: 'cust-9', status: 'open', total: 1 });
+} catch (error) {
+  if (!(error instanceof UniqueConstraintError)) throw error;
+  console.log(`second C-107: ${error.code}, held by ${error.holder}`);
+}
+// A planner picks indexes by its statistics: gather them (SQLite's ANALYZE), then ask.
+backend.database.exec('ANALYZE');
+const plan = await store.explain(sales, { customer: 'cust-1', status: 'open' });
+console.log(
+  'indexes used:',
+  plan.indexes.map((index) => index.fields.join('+')),
+);
 
 // The open sales of one customer, largest first, page by page.
 let after: string | undefined;

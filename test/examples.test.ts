@@ -10,6 +10,8 @@ beforeAll(() => {
 const expectations: Record<string, RegExp[]> = {
   'queries.ts': [
     /B's save: .*expected revision 1, found 2/,
+    /second C-107: UNIQUE_CONSTRAINT, held by s-7/,
+    /indexes used: \[ 'customer\+status' \]/,
     /\[ \[ 250, 220, 190, 130 \], \[ 100, 75, 10 \] \]/,
     /open over 200: 8/,
     /marked paid: 8; still open for cust-2: 0/,
