@@ -37,6 +37,7 @@ export {
 } from './concurrency/patch.js';
 export {
   type ContentionMode,
+  type OnStale,
   Policies,
   type PolicyConfig,
   type PolicyContext,
@@ -57,6 +58,7 @@ export {
 export type { RetryOptions } from './concurrency/retry.js';
 export type { Strategy } from './concurrency/strategy.js';
 export {
+  BaseRevisionUnavailableError,
   BatchWriteError,
   ConcurrencyError,
   type DocumentConflict,
@@ -151,6 +153,8 @@ export type {
   ChangesPage,
   DocumentStoreOptions,
   LandingCheck,
+  PutOptions,
+  PutResult,
   WriteOptions,
   WriteResult,
   Written,
@@ -165,6 +169,7 @@ export {
   type SessionOptions,
   type SessionWriteOptions,
 } from './store/session.js';
+export type { MergedFrom } from './store/stale-merge.js';
 export type { Mutation, UpdateContext, UpdateOptions } from './store/update.js';
 export type { WatchOptions } from './store/watch.js';
 export type { WriteLogOptions } from './store/write-log-pruner.js';

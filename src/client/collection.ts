@@ -15,6 +15,13 @@ export interface CollectionOptions<T> {
    * `undefined`) a conflict surfaces as `ConflictError` for the app's own UI to decide.
    */
   resolve?: ConflictResolver<T>;
+  /**
+   * Ask the server to merge a stale `put()` itself (`Prefer: merge`), default `true`: when
+   * the document changed since `base` and the server keeps its history, the two changes
+   * are joined there and the write saves without a conflict unless both changed the same
+   * field. Conflicts and servers that cannot merge still answer as before (`resolve`).
+   */
+  serverMerge?: boolean;
 }
 
 /** Options of one write. */
@@ -172,6 +179,7 @@ export class RemoteCollection<T extends ClientDocument> {
     let init: RequestInit = { method: 'DELETE' };
     if (mine !== null) {
       const patch = edit.patch !== undefined;
+      if (base && !patch && this.options.serverMerge !== false) headers.prefer = 'merge';
       headers['content-type'] = patch ? 'application/merge-patch+json' : 'application/json';
       init = { method: patch ? 'PATCH' : 'PUT', body: JSON.stringify(patch ? edit.patch : mine) };
     }
@@ -186,8 +194,13 @@ export class RemoteCollection<T extends ClientDocument> {
       this.seen.set(id, saved);
       return { status: 'saved', ...saved } as Saved<T>;
     }
-    // 404 to a conditional PATCH: the document it started from is gone.
-    if (response.status === 412 || (response.status === 404 && base)) {
+    // 404 to a conditional PATCH: the document it started from is gone. A merge the
+    // server refused (both sides changed a field) is a conflict like any other.
+    if (
+      response.status === 412 ||
+      (response.status === 404 && base) ||
+      (response.status === 409 && headers.prefer && (await isMergeConflict(response)))
+    ) {
       await response.body?.cancel();
       const theirs = await this.read(id, signal);
       // Our own write, landed before its reply was lost, or the same edit made elsewhere.
@@ -233,4 +246,12 @@ export class RemoteCollection<T extends ClientDocument> {
   private url(id: string): string {
     return urlOf(this.host.transport, [this.name, id]);
   }
+}
+
+async function isMergeConflict(response: Response): Promise<boolean> {
+  const problem = await response
+    .clone()
+    .json()
+    .catch(() => null);
+  return (problem as { type?: unknown } | null)?.type === 'urn:noclobber:problem:merge-conflict';
 }

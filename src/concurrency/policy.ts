@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { safeDescribe, stripUndefined } from '../core/json.js';
 import type { Operation } from '../core/operation.js';
 import type { Condition } from './condition.js';
+import type { MergeOptions } from './merge.js';
 import type { ResolveContext } from './resolvers.js';
 import type { RetryOptions } from './retry.js';
 import { STRATEGIES, type Strategy } from './strategy.js';
@@ -26,6 +27,16 @@ export type PolicyResolver = (context: ResolveContext<never>) => unknown;
  */
 export type ContentionMode = 'none' | 'queue' | 'lock' | 'adaptive';
 
+/**
+ * What a version-checked `put()` does when the document moved on since the version it
+ * names: `'fail'` (the default) throws `ConcurrencyError`; `'merge'` merges on the server:
+ * the version the write was made from is read from the collection's history as the common
+ * ancestor, the write's changes and the changes made since are joined by a three-way
+ * merge, and the result is saved checked against the version it was merged with (see
+ * docs/history.md).
+ */
+export type OnStale = 'fail' | 'merge';
+
 /** What a policy decides for an operation. Every field is optional; unset fields keep their default. */
 export interface PolicyConfig {
   /** The check writes carry when the caller names none; see `Strategy`. */
@@ -40,6 +51,10 @@ export interface PolicyConfig {
   optimistic?: boolean;
   /** How concurrent writers of one document take turns. */
   contention?: ContentionMode;
+  /** What a stale version-checked `put()` does; see `OnStale`. */
+  onStale?: OnStale;
+  /** How `onStale: 'merge'` merges: array identities, and who wins where both changed a path. */
+  merge?: MergeOptions;
 }
 
 /** What a rule looks at to decide. */
@@ -148,6 +163,22 @@ export function validatePolicyConfig(config: PolicyConfig): void {
     !['none', 'queue', 'lock', 'adaptive'].includes(config.contention)
   ) {
     throw new InvalidArgumentError("contention is 'none', 'queue', 'lock' or 'adaptive'");
+  }
+  validateStale(config.onStale, config.merge);
+}
+
+/** Refuses an `onStale` other than `'fail'` or `'merge'`, and `merge` options that are not an object. */
+export function validateStale(onStale: unknown, merge: unknown): void {
+  if (onStale !== undefined && onStale !== 'fail' && onStale !== 'merge') {
+    throw new InvalidArgumentError(`onStale is 'fail' or 'merge', got ${safeDescribe(onStale)}`);
+  }
+  if (
+    merge !== undefined &&
+    (typeof merge !== 'object' || merge === null || Array.isArray(merge))
+  ) {
+    throw new InvalidArgumentError(
+      `merge is an object of merge options, got ${safeDescribe(merge)}`,
+    );
   }
 }
 

@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'PATCH_TEST_FAILED'
   | 'VALIDATION_FAILED'
   | 'UNIQUE_CONSTRAINT'
+  | 'BASE_REVISION_UNAVAILABLE'
   | 'MISSING_DRIVER'
   | 'UNSUPPORTED_NODE';
 
@@ -479,5 +480,28 @@ export class UniqueConstraintError extends NoclobberError {
     this.fields = args.fields;
     this.id = args.id;
     this.holder = args.holder;
+  }
+}
+
+/**
+ * A stale write asked to be merged (`onStale: 'merge'`), but the revision it was made
+ * from is not in the collection's history (the collection keeps none, or it was pruned),
+ * so there is no common ancestor to merge against. Nothing was written: the writer must
+ * reload and redo its change, as after any failed check.
+ */
+export class BaseRevisionUnavailableError extends NoclobberError {
+  readonly code = 'BASE_REVISION_UNAVAILABLE' as const;
+  readonly collection: string;
+  readonly id: string;
+  /** The version the write was made from. */
+  readonly base: Version;
+
+  constructor(args: { collection: string; id: string; base: Version }) {
+    super(
+      `Cannot merge the stale write of ${args.collection}/${args.id}: the version it was made from (${args.base}) is not in the history any more, so nothing was written`,
+    );
+    this.collection = args.collection;
+    this.id = args.id;
+    this.base = args.base;
   }
 }

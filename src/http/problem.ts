@@ -1,4 +1,5 @@
 import {
+  BaseRevisionUnavailableError,
   BatchWriteError,
   ConcurrencyError,
   DocumentNotFoundError,
@@ -85,6 +86,9 @@ export function problemOf(error: unknown, preconditioned: boolean, expectedETag?
   }
   if (error instanceof PatchTestFailedError) {
     return problem(409, 'patch-test-failed', 'Conflict', error.message, { path: error.path });
+  }
+  if (error instanceof BaseRevisionUnavailableError) {
+    return problem(412, 'base-revision-unavailable', 'Precondition Failed', error.message);
   }
   if (error instanceof MergeConflictError) {
     return problem(409, 'merge-conflict', 'Conflict', error.message, { paths: error.paths });

@@ -1,6 +1,7 @@
 import type { Backend, WriteOutcome } from '../backends/kit/backend.js';
 import type { Check, NormalizedCheck } from '../concurrency/check.js';
 import { ConflictRates, KeyedQueue } from '../concurrency/contention.js';
+import type { MergeOptions } from '../concurrency/merge.js';
 import { normalizeOperations, type Operations } from '../concurrency/operations.js';
 import {
   DEFAULT_MAX_PATCH_OPERATIONS,
@@ -8,7 +9,7 @@ import {
   documentPatcher,
   type PatchLimits,
 } from '../concurrency/patch.js';
-import { Policies, type PolicyOptions } from '../concurrency/policy.js';
+import { type OnStale, Policies, type PolicyOptions } from '../concurrency/policy.js';
 import { writeCheck } from '../concurrency/write-check.js';
 import {
   ConcurrencyError,
@@ -42,6 +43,7 @@ import {
 } from './revisions.js';
 import { jsonCopy, refuseOperations } from './schema.js';
 import { DocumentSession, QuerySession, type SessionOptions } from './session.js';
+import { type MergedFrom, mergeStale, staleMergeOf } from './stale-merge.js';
 import { type Mutation, runUpdate, type Saved, type UpdateOptions } from './update.js';
 import { validateId } from './validate.js';
 import { type WatchOptions, watchChanges } from './watch.js';
@@ -83,6 +85,21 @@ export interface WriteOptions extends PolicyOptions {
   /** Recorded as `lastModifiedBy`. */
   actor?: string;
 }
+
+/** Options of `put()`: a write's options, and what a stale version check does. */
+export interface PutOptions extends WriteOptions {
+  /**
+   * What to do when the check's version is older than the stored one: `'fail'` (default,
+   * or what the policies say) throws `ConcurrencyError`; `'merge'` merges the write with
+   * the changes made since, on the server, using the collection's history (see `OnStale`).
+   */
+  onStale?: OnStale;
+  /** How `onStale: 'merge'` merges (array identities, `onConflict`); over the policies' `merge`. */
+  merge?: MergeOptions;
+}
+
+/** What `put()` did: a `WriteResult`, and for a stale write that was merged, what it joined. */
+export type PutResult<T> = WriteResult | (Written & { readonly merged: MergedFrom<T> });
 
 /** A write that landed: the document's id, new version and metadata. */
 export interface Written {
@@ -360,8 +377,8 @@ export class DocumentStoreBase extends Queries {
   async put<T extends object>(
     collection: CollectionRef<T>,
     entity: T,
-    options: WriteOptions = {},
-  ): Promise<WriteResult> {
+    options: PutOptions = {},
+  ): Promise<PutResult<T>> {
     return this.#put(collection, entity, optionsObject(options, 'put()'), false);
   }
 
@@ -655,14 +672,26 @@ export class DocumentStoreBase extends Queries {
   async #put<T extends object>(
     collection: CollectionRef<T>,
     entity: T,
-    options: WriteOptions,
+    options: PutOptions,
     generateId: boolean,
-  ): Promise<WriteResult> {
+  ): Promise<PutResult<T>> {
     const c = this.#context.resolve(collection);
+    const merge = staleMergeOf(policyFor(this.#context, c.name, 'update', options), options);
     const put = this.#planPut(c, entity, options, generateId);
     // Without a schema nothing waits before the commit starts, so close() finds it in flight.
     const planned = put instanceof Promise ? await put : put;
-    const [outcome] = await this.#commitOne(planned);
+    let outcome: WriteOutcome | undefined;
+    try {
+      [outcome] = await this.#commitOne(planned);
+    } catch (error) {
+      if (merge === undefined || !(error instanceof ConcurrencyError)) throw error;
+      const scope = this.#scopeFor(options.actor);
+      const commit = (next: PlannedWrite) => this.#commitOne(next);
+      const stale = { context: this.#context, scope, collection: c, planned, conflict: error };
+      const { metadata, merged } = await mergeStale({ ...stale, options: merge, commit });
+      const result = { id: planned.write.id, written: true, version: metadata[c.versionKind] };
+      return { ...result, metadata, merged: merged as MergedFrom<T> } as const;
+    }
     if (outcome?.status !== 'ok') return { id: planned.write.id, written: false };
     return written(c, planned, entity, outcome.metadata);
   }

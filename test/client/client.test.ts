@@ -229,6 +229,53 @@ describeConformance('noclobber/client against a live server', (fixture) => {
     });
   });
 
+  it('a replayed offline edit is merged by the server from its history, with no resolver; an overlap is a ConflictError', async () => {
+    const f = fixture();
+    const history = f.store.collection<Order>('orders_h', {
+      versionField: 'version',
+      history: { keep: 10 },
+    });
+    server = await restartableServer(createHandler(f.store, { collections: [history] }));
+    const client = createClient({ baseUrl: server.url, queue: memoryQueue() });
+    clients.push(client);
+    await f.store.insert(history, order('o1', { lines: [{ sku: 'tea', qty: 1 }] }));
+    await f.store.insert(history, order('o2'));
+    const orders = client.collection<Order>('orders_h');
+    const one = (await orders.get('o1')) as Versioned<Order>;
+    const two = (await orders.get('o2')) as Versioned<Order>;
+    await server.down();
+    const edit = { ...one.document, lines: [...one.document.lines, { sku: 'jam', qty: 1 }] };
+    expect((await orders.put(edit, { base: one })).status).toBe('queued');
+    expect((await orders.put({ ...two.document, status: 'void' }, { base: two })).status).toBe(
+      'queued',
+    );
+    for (const id of ['o1', 'o2']) {
+      const current = (await f.store.get(history, id)) as Order;
+      await f.store.put(history, { ...current, status: 'shipped' });
+    }
+    await server.up();
+    const report = await client.sync();
+    expect(report.saved).toHaveLength(1);
+    expect(report.saved[0]).toMatchObject({
+      id: 'o1',
+      etag: '"3"',
+      document: { status: 'shipped' },
+    });
+    expect(await f.store.get(history, 'o1')).toMatchObject({
+      status: 'shipped',
+      lines: [
+        { sku: 'tea', qty: 1 },
+        { sku: 'jam', qty: 1 },
+      ],
+    });
+    expect(report.conflicts).toHaveLength(1);
+    const conflict = report.conflicts[0] as ConflictError<Order>;
+    expect(conflict).toBeInstanceOf(ConflictError);
+    expect(conflict.mine?.status).toBe('void');
+    expect(conflict.theirs?.document.status).toBe('shipped');
+    expect(await f.store.get(history, 'o2')).toMatchObject({ status: 'shipped' });
+  });
+
   it('watch() follows changes over SSE and resumes after a dropped connection: none skipped, none repeated', async () => {
     const f = fixture();
     const { make, server } = await start(f);

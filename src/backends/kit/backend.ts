@@ -42,6 +42,12 @@ export interface Write extends DocumentKey {
    * `StoredRevision`) in the statement or transaction that commits it. Absent: no history.
    */
   readonly history?: boolean;
+  /**
+   * For a write that merged two revisions (a stale put saved by `onStale: 'merge'`): the
+   * revision its change was made from and the one it was merged with, recorded on its
+   * revision row. Absent for a plain write.
+   */
+  readonly parents?: readonly number[];
 }
 
 /**

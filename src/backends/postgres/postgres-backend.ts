@@ -606,6 +606,7 @@ function inputRow(write: Write, ord: number): unknown[] {
     c.kind === 'revisionAbove' ? c.silent : false,
     write.maxBytes ?? null,
     write.history === true,
+    write.parents === undefined ? null : `{${write.parents.join(',')}}`,
   ];
 }
 

@@ -26,6 +26,8 @@ export const INPUT_COLUMNS = [
   ['silent', 'bool'],
   ['max_bytes', 'bigint'],
   ['history', 'bool'],
+  // A merged revision's parents, as an array literal ('{3,5}'): arrays of arrays do not unnest.
+  ['parents', 'text'],
 ] as const;
 
 export const NOW_MS = 'floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
@@ -75,7 +77,7 @@ ${logRevisions(
   s,
   `SELECT w.tenant, w.collection, w.id, w.revision, w.token, w.seq,
     CASE p.op WHEN 'put' THEN p.body WHEN 'apply' THEN w.body END, p.op = 'delete',
-    w.last_modified, w.last_modified_by ${joined} WHERE p.history`,
+    w.last_modified, w.last_modified_by, p.parents::bigint[] ${joined} WHERE p.history`,
 )}`
     : logWrites(
         s,
@@ -200,7 +202,7 @@ export function commitOne(s: string, write: OneWrite): string {
         s,
         `SELECT $1::text, $2::text, $3::text, revision, token, seq,
     ${applied ? 'body' : `CASE WHEN $4::text = 'put' THEN $6::text END`}, $4::text = 'delete',
-    last_modified, last_modified_by
+    last_modified, last_modified_by, $${INPUT_COLUMNS.length - 1}::text::bigint[]
   FROM written`,
       )
     : logWrites(
@@ -270,12 +272,12 @@ export const TOKEN_CONSTRAINT = 'writes_token';
 
 /**
  * The history's CTE: records the revision rows of the written rows `rows` (tenant,
- * collection, id, revision, token, seq, body text, deleted, at, actor) in the statement
+ * collection, id, revision, token, seq, body text, deleted, at, actor, parents) in the statement
  * that writes them. Their tokens are unique too (`REVISION_TOKEN_CONSTRAINT`), so a
  * re-sent write is refused for as long as its revision is kept.
  */
 export const logRevisions = (s: string, rows: string) => `revised AS (
-  INSERT INTO ${s}.revisions (tenant, collection, id, revision, token, seq, body, deleted, at, actor)
+  INSERT INTO ${s}.revisions (tenant, collection, id, revision, token, seq, body, deleted, at, actor, parents)
   ${rows}
 )`;
 

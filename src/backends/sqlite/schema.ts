@@ -1,15 +1,15 @@
 import type { Database } from 'better-sqlite3';
 import { runMigrationSync, type VersionRow } from '../kit/migrate.js';
-import { HISTORY_FUNCTION } from './history.js';
+import { HISTORY_FUNCTION, PARENTS_FUNCTION } from './history.js';
 
 // The trigger that records a document write: in the write log, or with `history` as a
 // revision row (for the statements `noclobber_history()` marks), and moves the counter on.
 function logTrigger(name: string, event: string, history: boolean): string {
   const record = history
     ? `INSERT INTO noclobber_revisions
-         (tenant, collection, id, revision, token, seq, body, deleted, at, actor)
+         (tenant, collection, id, revision, token, seq, body, deleted, at, actor, parents)
        VALUES (NEW.tenant, NEW.collection, NEW.id, NEW.revision, NEW.token, NEW.seq,
-         NEW.body, NEW.deleted, NEW.last_modified, NEW.last_modified_by);`
+         NEW.body, NEW.deleted, NEW.last_modified, NEW.last_modified_by, ${PARENTS_FUNCTION}());`
     : `INSERT INTO noclobber_writes (tenant, token, collection, id, revision, seq, at)
        VALUES (NEW.tenant, NEW.token, NEW.collection, NEW.id, NEW.revision, NEW.seq, NEW.last_modified);`;
   return `CREATE TRIGGER noclobber_log_${name} AFTER ${event} ON noclobber_documents

@@ -528,10 +528,7 @@ export class SqliteBackend implements Backend {
       const { guard, applied, params: more } = this.#applyParts(write);
       Object.assign(params, more, { maxBytes: write.maxBytes ?? Number.MAX_SAFE_INTEGER });
       const statement = this.#statement(sql.apply(guard, applied)).raw(true);
-      const [row] = withHistory(write.history === true, () => statement.all(params)) as [
-        ...sql.LandedRow,
-        string,
-      ][];
+      const [row] = withHistory(write, () => statement.all(params)) as [...sql.LandedRow, string][];
       return row && { ...landedOf(write, [row[0], row[1], row[2]]), body: row[3] };
     }
     if (check.kind === 'condition') {
@@ -544,9 +541,7 @@ export class SqliteBackend implements Backend {
       statement = this.#writeStatement(write.op, check);
     }
     // A write of a collection with history records its revision by the same statement.
-    const [row] = withHistory(write.history === true, () =>
-      statement.all(params),
-    ) as sql.LandedRow[];
+    const [row] = withHistory(write, () => statement.all(params)) as sql.LandedRow[];
     return row && landedOf(write, row);
   }
 

@@ -1,3 +1,4 @@
+import type { Version } from '../../core/metadata.js';
 import { type LandingCheck, putLanding } from '../../store/document-store.js';
 import {
   absentPrecondition,
@@ -19,6 +20,7 @@ import {
   hasWritePrecondition,
   readPreconditions,
 } from '../preconditions.js';
+import { prefers } from '../prefer.js';
 import { problem, problemResponse } from '../problem.js';
 
 /**
@@ -31,6 +33,9 @@ export async function replace(ctx: Context, id: string): Promise<Response> {
   if (document instanceof Response) return document;
   const save = async (check: LandingCheck, preconditioned: boolean, creates?: boolean) => {
     try {
+      if (preconditioned && typeof check === 'object' && 'version' in check) {
+        return await saveVersion(ctx, document, check);
+      }
       const result = await putLanding(ctx.store, ctx.c, document, check);
       const created = creates ?? check === 'mustNotExist';
       const extra: Record<string, string> = created ? { location: locationOf(id) } : {};
@@ -64,6 +69,22 @@ export async function replace(ctx: Context, id: string): Promise<Response> {
   );
   if (verdict !== 'proceed') return preconditionFailed(`The precondition does not hold for ${id}`);
   return save(pinned(ctx.c, found?.metadata), true);
+}
+
+// A PUT pinned to a version: stale, it fails (412), unless `Prefer: merge` (or the
+// collection's policy) asks the store to merge it with the changes made since, when the
+// response is the merged document, marked with `Preference-Applied`.
+async function saveVersion(
+  ctx: Context,
+  document: object,
+  check: { version: Version },
+): Promise<Response> {
+  const onStale = prefers(ctx.request.headers, 'merge') ? { onStale: 'merge' as const } : {};
+  const result = await ctx.store.put(ctx.c, document, { check, ...onStale });
+  if (!result.written) throw new Error('A version-checked put is written or throws');
+  if (!('merged' in result)) return documentResponse(ctx, 200, document, result.metadata);
+  const applied = { 'preference-applied': 'merge' };
+  return documentResponse(ctx, 200, result.merged.document, result.metadata, applied);
 }
 
 // A PUT without preconditions creates, and only creates: an existing document needs them.
