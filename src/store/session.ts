@@ -21,6 +21,13 @@ import { type CollectionRef, readDocuments, type StoreContext } from './context.
 import { Queries } from './find.js';
 import { policyFor } from './policy-for.js';
 import { commitResolving, type Resolvable } from './resolve-batch.js';
+import {
+  type HistoryPage,
+  type HistoryQuery,
+  type Revision,
+  readHistory,
+  readRevision,
+} from './revisions.js';
 import { refuseOperations } from './schema.js';
 import { validateId } from './validate.js';
 import { type PlannedWrite, planApply, planCheckedPut, planDelete } from './writes.js';
@@ -131,6 +138,24 @@ export class QuerySession extends Queries {
         return found ? c.entityOf(id, found) : null;
       }),
     );
+  }
+
+  /** A page of a document's kept revisions, newest first: as `store.history()`. */
+  history<T extends object>(
+    collection: CollectionRef<T>,
+    id: string,
+    options?: HistoryQuery,
+  ): Promise<HistoryPage<T>> {
+    return readHistory(this.context, collection, id, options);
+  }
+
+  /** One kept revision of a document, or `null`: as `store.getRevision()`. */
+  getRevision<T extends object>(
+    collection: CollectionRef<T>,
+    id: string,
+    revision: number,
+  ): Promise<Revision<T> | null> {
+    return readRevision(this.context, collection, id, revision);
   }
 
   /** @internal */

@@ -76,6 +76,12 @@ describeConformance('revision history', (fixture) => {
       });
       // The version field holds the revision's own version.
       expect(page.revisions[4]?.document).toEqual({ id: 'a', text: 'one', v: 1 });
+      // A query session reads the same history.
+      const session = s.querySession();
+      expect(
+        (await session.history(notes, 'a', { limit: 2 })).revisions.map((r) => r.revision),
+      ).toEqual([5, 4]);
+      expect((await session.getRevision(notes, 'a', 1))?.document?.text).toBe('one');
       const one = await s.getRevision(notes, 'a', 2);
       expect(one?.document).toEqual({ id: 'a', text: 'two', v: 2 });
       expect(await s.getRevision(notes, 'a', 6)).toBeNull();
