@@ -8,9 +8,13 @@ export interface ServerEvent {
 /**
  * The events of a `text/event-stream` body as they arrive, parsed as the HTML standard
  * says: `\n`, `\r\n` or `\r` end lines, `:` starts a comment, several `data:` lines join
- * with `\n`, and `id` carries over to later events until set again.
+ * with `\n`, and `id` carries over to later events until set again. `heard` is called on
+ * every chunk received, comments (heartbeats) included.
  */
-export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<ServerEvent> {
+export async function* readEvents(
+  body: ReadableStream<Uint8Array>,
+  heard?: () => void,
+): AsyncGenerator<ServerEvent> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
@@ -20,6 +24,7 @@ export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenera
   try {
     for (;;) {
       const { value, done } = await reader.read();
+      heard?.();
       let text = buffer + (done ? decoder.decode() : decoder.decode(value, { stream: true }));
       // A trailing `\r` may be the first half of a `\r\n`: wait for what follows it.
       const held = !done && text.endsWith('\r') ? '\r' : '';

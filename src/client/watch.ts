@@ -31,6 +31,13 @@ export interface WatchOptions {
   transport?: 'auto' | 'eventsource' | 'fetch';
   /** Wait before reconnecting after the connection dropped, in ms. Default 1000. */
   retryMs?: number;
+  /**
+   * With the fetch transport: a connection on which nothing, not even a heartbeat, came
+   * for this many ms is taken for dead (a silently dropped network path sends no error)
+   * and replaced, resuming after the last change. Default 45,000: three of the server's
+   * default heartbeats; keep it a few heartbeats long.
+   */
+  idleTimeoutMs?: number;
 }
 
 interface EventSourceLike {
@@ -49,6 +56,7 @@ interface Feed {
   readonly transport: Transport;
   readonly url: string;
   readonly retryMs: number;
+  readonly idleMs: number;
   readonly signal: AbortSignal;
   last: string;
   deliver(type: string, data: string, id: string): void;
@@ -76,6 +84,7 @@ export function watchChanges<T>(
     transport,
     url,
     retryMs: options.retryMs ?? 1000,
+    idleMs: options.idleTimeoutMs ?? 45_000,
     signal: stop.signal,
     last: options.since ?? '',
     deliver(type, data, cursor) {
@@ -140,21 +149,31 @@ async function viaFetch(feed: Feed): Promise<void> {
   const since = feed.last;
   const url = since ? `${feed.url}?since=${encodeURIComponent(since)}` : feed.url;
   while (!feed.signal.aborted) {
+    // The connection ends with the watch, or when it has been silent too long.
+    const connection = new AbortController();
+    const end = () => connection.abort();
+    feed.signal.addEventListener('abort', end, { once: true });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const heard = () => {
+      clearTimeout(timer);
+      timer = setTimeout(end, feed.idleMs);
+    };
+    heard();
     try {
       const headers: Record<string, string> = { accept: 'text/event-stream' };
       if (feed.last !== since) headers['last-event-id'] = feed.last;
-      const response = await send(feed.transport, url, {
-        headers,
-        signal: feed.signal,
-      });
+      const response = await send(feed.transport, url, { headers, signal: connection.signal });
       if (!response.ok) throw await failureOf(response);
-      for await (const event of readEvents(response.body as ReadableStream<Uint8Array>)) {
+      for await (const event of readEvents(response.body as ReadableStream<Uint8Array>, heard)) {
         feed.deliver(event.type, event.data, event.id);
       }
     } catch (error) {
       if (feed.signal.aborted) return;
       // Any other failure is the connection's: it dropped, so connect again.
       if (error instanceof HttpError && !passing(error.status)) return feed.fail(error);
+    } finally {
+      clearTimeout(timer);
+      feed.signal.removeEventListener('abort', end);
     }
     await pause(feed.retryMs, feed.signal);
   }
