@@ -16,6 +16,13 @@ const expectations: Record<string, RegExp[]> = {
     /open over 200: 8/,
     /marked paid: 8; still open for cust-2: 0/,
   ],
+  'offline-merge.ts': [
+    /saved offline: queued/,
+    /replayed: 1 saved, 0 conflicts/,
+    /status: 'paid',\s+note: 'gift wrap',\s+lines: \[ \{ sku: 'tea', qty: 3 \} \]/,
+    /revision 3 parents: \[ 1, 2 \]/,
+    /conflict: EDIT_CONFLICT mine cancelled theirs shipped/,
+  ],
   'quick-start.ts': [/expected revision 1, found 2/, /\[ 'apple', 'pear' \] version 3/],
   'sessions.ts': [
     /accounts\/alice: expected revision 2, found 3/,
