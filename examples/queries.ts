@@ -48,7 +48,13 @@ console.log('C-107 now:', await store.findOne(sales, { code: 'C-107' }));
 
 // A second sale with a taken code is refused by the database, naming the holder.
 try {
-  await store.insert(sales, { code: 'C-107', customer: 'cust-9', status: 'open', total: 1 });
+  await store.insert(sales, {
+    id: 's-99',
+    code: 'C-107',
+    customer: 'cust-9',
+    status: 'open',
+    total: 1,
+  });
 } catch (error) {
   if (!(error instanceof UniqueConstraintError)) throw error;
   console.log(`second C-107: ${error.code}, held by ${error.holder}`);

@@ -6,7 +6,7 @@
  * tests below are false there), so a declared index changes plans, never results.
  */
 import { UniqueConstraintError } from '../../core/errors.js';
-import type { IndexSpec, IndexValueType } from '../../query/indexes.js';
+import type { IndexSpec, IndexSpecField, IndexValueType } from '../../query/indexes.js';
 import type { NormalizedCondition, Scalar } from './checks.js';
 import type { Bind, ConditionDialect } from './condition-sql.js';
 import type { QueryDialect } from './query-sql.js';
@@ -172,4 +172,43 @@ export function duplicatesError(
   if (!index) return undefined;
   const fields = index.fields.map((f) => f.path.join('.'));
   return new UniqueConstraintError({ collection, fields, id: null, holder: null });
+}
+
+/**
+ * The declared index whose leading fields a filter's top-level tests constrain most
+ * (equality or `$in` on each field in turn, then a range), or `undefined` when none
+ * constrains an index's first field. A backend whose planner needs statistics to prefer
+ * an index over the table's key (SQLite before its first ANALYZE) names it in the query.
+ */
+export function servingIndex(
+  indexes: readonly IndexSpec[],
+  filter: NormalizedCondition | null,
+): IndexSpec | undefined {
+  const tests = conjuncts(filter);
+  const constrains = (field: IndexSpecField, ops: readonly string[]) =>
+    tests.some((test) => {
+      if (!('path' in test) || !ops.includes(test.op) || !samePath(test.path, field.path)) {
+        return false;
+      }
+      const values = valuesOf(test);
+      return values.length > 0 && values.every((v) => valueType(v) === field.type);
+    });
+  let best: IndexSpec | undefined;
+  let bestScore = 0;
+  for (const index of indexes) {
+    let score = 0;
+    for (const field of index.fields) {
+      if (constrains(field, ['eq', 'in'])) {
+        score += 2;
+        continue;
+      }
+      if (constrains(field, ['gt', 'gte', 'lt', 'lte'])) score += 1;
+      break;
+    }
+    if (score > bestScore) {
+      best = index;
+      bestScore = score;
+    }
+  }
+  return best;
 }

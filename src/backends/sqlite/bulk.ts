@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { BULK_CALL_ID, type BulkOutcome, type BulkWrite, type BulkWritten } from '../kit/bulk.js';
 import type { IndexSpec } from '../kit/indexes.js';
 import { compileCondition } from './condition.js';
-import { collectionPredicate } from './indexes.js';
+import { collectionPredicate, indexedBy } from './indexes.js';
 import { compileOperations } from './ops.js';
 import { NOW, WRITE_LOG } from './statements.js';
 
@@ -19,7 +19,12 @@ const COUNTER = `${WRITE_LOG} WHERE token = '~' AND tenant = ''`;
  * row writes that row's body NULL: the caller sees it in what the statement returns and
  * rolls the transaction back.
  */
-function updateText(bulk: BulkWrite, where: string, applied: string): string {
+function updateText(
+  bulk: BulkWrite,
+  where: string,
+  applied: string,
+  indexes: readonly IndexSpec[],
+): string {
   const apply = bulk.op === 'apply';
   return `UPDATE noclobber_documents AS d SET
     ${apply ? 'body = m.applied,' : 'body = NULL, deleted = 1,'}
@@ -28,7 +33,8 @@ function updateText(bulk: BulkWrite, where: string, applied: string): string {
   FROM (
     SELECT id, applied, row_number() OVER (ORDER BY id) AS n
     FROM (
-      SELECT id, ${apply ? applied : 'NULL'} AS applied FROM noclobber_documents
+      SELECT id, ${apply ? applied : 'NULL'} AS applied
+      FROM noclobber_documents${indexedBy(indexes, bulk.filter)}
       WHERE tenant = @tenant AND ${collectionPredicate(bulk.collection)} AND ${where}
       ORDER BY id LIMIT @limit
     )
@@ -88,7 +94,7 @@ export function bulkWrite(
   }
   const base = (prepare(READ_COUNTER).get() as { seq: number }).seq;
   const key = { tenant: bulk.tenant, collection: bulk.collection, token: bulk.token };
-  const rows = prepare(updateText(bulk, where, applied))
+  const rows = prepare(updateText(bulk, where, applied, indexes))
     .raw(true)
     .all({ ...params, ...key, limit: bulk.limit, base, actor: bulk.actor }) as Returned[];
   rows.sort((a, b) => a[3] - b[3]);

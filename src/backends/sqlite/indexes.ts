@@ -1,5 +1,12 @@
 import type { Database } from 'better-sqlite3';
-import { type IndexDialect, type IndexSpec, indexPrefix, sqlString } from '../kit/indexes.js';
+import type { NormalizedCondition } from '../kit/checks.js';
+import {
+  type IndexDialect,
+  type IndexSpec,
+  indexPrefix,
+  servingIndex,
+  sqlString,
+} from '../kit/indexes.js';
 import { numberKey, numberKeyExpression } from './number-order.js';
 
 // The documents table (see statements.ts).
@@ -29,6 +36,18 @@ export const sqliteIndexes: IndexDialect = {
   },
   column: 'body',
 };
+
+/**
+ * ` INDEXED BY <name>` for the declared index that serves `filter` (see `servingIndex`),
+ * else nothing. Always usable: every query on a collection says its partial-index predicate.
+ */
+export function indexedBy(
+  indexes: readonly IndexSpec[] | undefined,
+  filter: NormalizedCondition | null,
+): string {
+  const index = indexes && servingIndex(indexes, filter);
+  return index ? ` INDEXED BY ${index.name}` : '';
+}
 
 /** The partial-index predicate of a collection's indexes; queries say it in the same words. */
 export const collectionPredicate = (collection: string): string =>

@@ -7,7 +7,7 @@ import {
   type QueryDialect,
 } from '../kit/query-sql.js';
 import { field, sqlite } from './condition.js';
-import { collectionPredicate, sqliteIndexes } from './indexes.js';
+import { collectionPredicate, indexedBy, sqliteIndexes } from './indexes.js';
 import { numberKeySql } from './number-order.js';
 
 /**
@@ -50,8 +50,14 @@ const TABLE = 'noclobber_documents';
 
 // The collection is written into the text, so a partial index over it (see indexes.ts)
 // is seen to apply; collection names are plain characters (validated), quoted anyway.
-const LIVE = (collection: string) =>
-  `FROM ${TABLE} WHERE tenant = @tenant AND ${collectionPredicate(collection)}`;
+// Without statistics (before an ANALYZE) SQLite prefers the table's own key, tenant and
+// collection, to any index: a declared index that the filter constrains is named.
+const LIVE = (
+  collection: string,
+  indexes: readonly IndexSpec[],
+  filter: NormalizedQuery['filter'],
+) =>
+  `FROM ${TABLE}${indexedBy(indexes, filter)} WHERE tenant = @tenant AND ${collectionPredicate(collection)}`;
 
 /** The dialect of queries on a collection with `indexes` declared, for `filter`. */
 const dialectFor = (indexes: readonly IndexSpec[], filter: NormalizedQuery['filter']) =>
@@ -68,7 +74,7 @@ export function findStatement(
   const bind = binder(params);
   const { where, orderBy } = compileQuerySql(query, dialectFor(indexes, query.filter), bind);
   const text = `SELECT id, body, revision, token, seq, last_modified, last_modified_by
-    ${LIVE(collection)} AND ${where} ORDER BY ${orderBy} LIMIT ${bind(query.limit)}`;
+    ${LIVE(collection, indexes, query.filter)} AND ${where} ORDER BY ${orderBy} LIMIT ${bind(query.limit)}`;
   return { text, params };
 }
 
@@ -81,5 +87,5 @@ export function countStatement(
 ): QueryStatement {
   const params: Record<string, string | number> = { tenant };
   const where = compileFilterSql(filter, dialectFor(indexes, filter), binder(params));
-  return { text: `SELECT count(*) AS n ${LIVE(collection)} AND ${where}`, params };
+  return { text: `SELECT count(*) AS n ${LIVE(collection, indexes, filter)} AND ${where}`, params };
 }
