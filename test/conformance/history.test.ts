@@ -138,6 +138,27 @@ describeConformance('revision history', (fixture) => {
     }
   });
 
+  it('a batch mixing collections with and without history records each write once, where it belongs', async () => {
+    const { s, notes } = store();
+    try {
+      const plain = s.collection<Note>('plain');
+      const session = s.openSession();
+      session.store(notes, { id: 'm', text: 'kept' });
+      session.store(plain, { id: 'm', text: 'not kept' });
+      await session.saveChanges();
+      const kept = await s.getMetadata(notes, 'm');
+      const other = await s.getMetadata(plain, 'm');
+      expect((await s.history(notes, 'm')).revisions.map((r) => r.token)).toEqual([kept?.token]);
+      expect((await s.history(plain, 'm')).revisions).toEqual([]);
+      const b = await backend();
+      const landed = await b.landed('default', [kept?.token as string, other?.token as string]);
+      expect(landed.get(kept?.token as string)).toMatchObject({ collection: 'notes', id: 'm' });
+      expect(landed.get(other?.token as string)).toMatchObject({ collection: 'plain', id: 'm' });
+    } finally {
+      await closeAll();
+    }
+  });
+
   it("a tenant never sees another tenant's revisions", async () => {
     const { s, notes } = store();
     try {
