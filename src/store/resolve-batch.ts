@@ -18,8 +18,16 @@ import { type PlannedWrite, planCheckedPut } from './writes.js';
 /** How one write of a batch may be resolved when its check fails. */
 export interface Resolvable {
   readonly resolver: Resolver<object>;
-  /** The document as the session loaded it (its JSON text), the base of a three-way merge. */
-  readonly original: string;
+  /**
+   * The document the change was made from (its JSON text), the base of a three-way merge:
+   * as the session loaded it, or a revision read from the history when first needed.
+   */
+  readonly original: string | (() => Promise<{ body: string; revision: number }>);
+  /**
+   * For a merge of stale changes, the revision of `original` (given with a history read):
+   * the saved revision records it and the revision it was merged with as its parents.
+   */
+  readonly base?: number;
 }
 
 /** A batch commit's result: outcomes, and the documents resolvers put in place of entities. */
@@ -155,7 +163,11 @@ async function resolveOne(
   const id = planned.write.id;
   const stored = (await readDocuments(context, c, [id])).get(id);
   if (!stored) throw conflict;
-  const original = await c.entityOf(id, { body: resolvable.original, metadata: stored.metadata });
+  let text: string;
+  let base = resolvable.base;
+  if (typeof resolvable.original === 'string') text = resolvable.original;
+  else ({ body: text, revision: base } = await resolvable.original());
+  const original = await c.entityOf(id, { body: text, metadata: stored.metadata });
   const decision = await resolvable.resolver({
     original,
     current: await c.entityOf(id, stored),
@@ -181,10 +193,9 @@ async function resolveOne(
     versionKind: c.versionKind,
     version: stored.metadata[c.versionKind],
   } as const;
-  return {
-    planned: (await planCheckedPut(context.scope, c, decision, check)).planned,
-    document: decision,
-  };
+  const { write } = (await planCheckedPut(context.scope, c, decision, check)).planned;
+  const parents = base === undefined ? {} : { parents: [base, stored.metadata.revision] };
+  return { planned: { write: { ...write, ...parents }, collection: c }, document: decision };
 }
 
 // The resolver gets a copy, so whatever it does leaves the session's entity alone; with a

@@ -1,12 +1,18 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { FoundDocument } from '../backends/kit/backend.js';
 import { type Check, type NormalizedCheck, normalizeCheck } from '../concurrency/check.js';
+import type { MergeOptions } from '../concurrency/merge.js';
 import {
   type NormalizedOperation,
   normalizeOperations,
   type Operations,
 } from '../concurrency/operations.js';
-import type { PolicyConfig, PolicyOptions, PolicyResolver } from '../concurrency/policy.js';
+import type {
+  OnStale,
+  PolicyConfig,
+  PolicyOptions,
+  PolicyResolver,
+} from '../concurrency/policy.js';
 import { type Resolver, threeWayMerge } from '../concurrency/resolvers.js';
 import { type RetryOptions, type RetryPolicy, resolveRetry } from '../concurrency/retry.js';
 import { writeCheck } from '../concurrency/write-check.js';
@@ -29,6 +35,7 @@ import {
   readRevision,
 } from './revisions.js';
 import { refuseOperations } from './schema.js';
+import { isStaleMerge, readAncestor, staleMergeOf, staleMergeResolver } from './stale-merge.js';
 import { validateId } from './validate.js';
 import { type PlannedWrite, planApply, planCheckedPut, planDelete } from './writes.js';
 
@@ -55,6 +62,15 @@ export interface SessionOptions extends PolicyOptions {
   resolver?: PolicyResolver;
   /** How often `saveChanges()` resolves and tries again. Default: the retry defaults. */
   retry?: RetryOptions;
+  /**
+   * `'merge'`: a stored document whose check finds a newer version is three-way merged
+   * with it (see `OnStale`), the base being the version this session loaded, or for a
+   * document it did not load, the version its check names, read from the collection's
+   * history. A `resolver` (here or in a policy) takes precedence.
+   */
+  onStale?: OnStale;
+  /** How `onStale: 'merge'` merges (array identities, `onConflict`). */
+  merge?: MergeOptions;
 }
 
 /** Options of one `saveChanges()`, over the session's. */
@@ -63,6 +79,10 @@ export interface SaveOptions {
   resolver?: PolicyResolver;
   /** How often this save resolves and tries again. */
   retry?: RetryOptions;
+  /** Merges this save's stale writes; see `SessionOptions.onStale`. */
+  onStale?: OnStale;
+  /** How `onStale: 'merge'` merges; over the session's `merge`. */
+  merge?: MergeOptions;
 }
 
 /** Options of a session's `updateWhere()` and `deleteWhere()`: the actor is the session's. */
@@ -399,12 +419,14 @@ export class DocumentSession extends QuerySession {
     const planned: PlannedWrite[] = [];
     const entities: (object | undefined)[] = [];
     const resolvables: (Resolvable | undefined)[] = [];
+    const merge = staleMergeOf({}, options);
+    const saveResolver = (options.resolver ?? (merge && staleMergeResolver(merge))) as
+      | Resolver<object>
+      | undefined;
     const add = (write: PlannedWrite, entity: object | undefined, named?: Resolver<object>) => {
-      const resolver = (options.resolver as Resolver<object> | undefined) ?? named;
       planned.push(write);
       entities.push(entity);
-      const original = this.#tracked.get(keyOf(write.collection, write.write.id))?.original;
-      resolvables.push(resolver && original !== undefined ? { resolver, original } : undefined);
+      resolvables.push(this.#resolvable(write, saveResolver ?? named));
     };
     for (const [key, pending] of batch) {
       const { collection: c, id, entity } = pending;
@@ -613,7 +635,26 @@ export class DocumentSession extends QuerySession {
     // A session cannot run its changes again, so 'retry' leaves the conflict to the caller.
     if (named === 'retry') return undefined;
     if (named) return named as Resolver<object>;
+    const merge = staleMergeOf(config, this.#options);
+    if (merge) return staleMergeResolver(merge);
     return config.strategy === 'automaticRetry' ? threeWayMerge() : undefined;
+  }
+
+  // What settles a write's conflict: its resolver with the version this session loaded as
+  // the base; for a stale merge of a document the session did not load, the version its
+  // check names, from the history.
+  #resolvable(write: PlannedWrite, resolver: Resolver<object> | undefined): Resolvable | undefined {
+    if (resolver === undefined) return undefined;
+    const { collection: c, write: w } = write;
+    const tracked = this.#tracked.get(keyOf(c, w.id));
+    const merging = isStaleMerge(resolver);
+    if (tracked) {
+      const base = merging ? { base: tracked.metadata.revision } : {};
+      return { resolver, original: tracked.original, ...base };
+    }
+    const check = w.check;
+    if (!merging || w.op !== 'put' || check.kind !== 'version') return undefined;
+    return { resolver, original: () => readAncestor(this.context, c, w.id, check.version) };
   }
 }
 

@@ -2,6 +2,7 @@ import type { WriteOutcome } from '../backends/kit/backend.js';
 import type { NormalizedCheck } from '../concurrency/check.js';
 import { type Json, type MergeOptions, mergeThreeWay } from '../concurrency/merge.js';
 import { type OnStale, type PolicyConfig, validateStale } from '../concurrency/policy.js';
+import { type Resolver, threeWayMerge } from '../concurrency/resolvers.js';
 import {
   BaseRevisionUnavailableError,
   ConcurrencyError,
@@ -35,6 +36,23 @@ export function staleMergeOf(
   return onStale === 'merge' ? { ...config.merge, ...options.merge } : undefined;
 }
 
+const mergeResolvers = new WeakSet<Resolver<object>>();
+
+/**
+ * The resolver a session uses for `onStale: 'merge'`: the three-way merge, marked so that
+ * the session gives it the base from the history (when it did not load the document
+ * itself) and records the merged revision's parents.
+ */
+export function staleMergeResolver(options: MergeOptions): Resolver<object> {
+  const resolver = threeWayMerge(options) as Resolver<object>;
+  mergeResolvers.add(resolver);
+  return resolver;
+}
+
+/** True for a resolver made by `staleMergeResolver`. */
+export const isStaleMerge = (resolver: Resolver<object> | undefined): boolean =>
+  resolver !== undefined && mergeResolvers.has(resolver);
+
 /** What `mergeStale` needs of the put that met a newer document. */
 export interface StaleWrite {
   readonly context: StoreContext;
@@ -63,13 +81,8 @@ export async function mergeStale(
   const { id, check, body } = planned.write;
   const base = staleBase(check, stale.conflict);
   if (base === undefined || body === undefined) throw stale.conflict;
-  const baseRevision = await revisionOf(context, c, base);
-  const key = { tenant: context.scope.tenant, collection: c.name, id };
-  const ancestor =
-    baseRevision === undefined ? undefined : await context.backend.revision(key, baseRevision);
-  if (baseRevision === undefined || ancestor?.body == null) {
-    throw new BaseRevisionUnavailableError({ collection: c.name, id, base });
-  }
+  const ancestor = await readAncestor(context, c, id, base);
+  const baseRevision = ancestor.revision;
   const original = JSON.parse(ancestor.body) as Json;
   const attempted = JSON.parse(body) as Json;
   let conflict = stale.conflict;
@@ -121,15 +134,36 @@ function staleBase(check: NormalizedCheck, conflict: ConcurrencyError): Version 
   return check.version;
 }
 
+/**
+ * The revision of a document that `version` names, as the history keeps it: the common
+ * ancestor of a merge. `BaseRevisionUnavailableError` when the history holds no live
+ * revision by that version (none kept, pruned, a delete, or never written).
+ */
+export async function readAncestor(
+  context: StoreContext,
+  c: Collection<object>,
+  id: string,
+  version: Version,
+): Promise<{ revision: number; body: string }> {
+  const revision = await revisionOf(context, c, id, version);
+  const key = { tenant: context.scope.tenant, collection: c.name, id };
+  const found = revision === undefined ? undefined : await context.backend.revision(key, revision);
+  if (revision === undefined || found?.body == null) {
+    throw new BaseRevisionUnavailableError({ collection: c.name, id, base: version });
+  }
+  return { revision, body: found.body };
+}
+
 // The revision number a version names: itself for revisions, the revision its token's
 // write made for tokens (from the write log or the history, while they keep it).
 async function revisionOf(
   context: StoreContext,
   c: Collection<object>,
+  id: string,
   version: Version,
 ): Promise<number | undefined> {
   if (typeof version === 'number') return version;
   const landed = await context.backend.landed(context.scope.tenant, [version]);
   const write = landed.get(version);
-  return write !== undefined && write.collection === c.name ? write.revision : undefined;
+  return write?.collection === c.name && write.id === id ? write.revision : undefined;
 }

@@ -214,6 +214,53 @@ describeConformance('stale writes merged on the server', (fixture) => {
     expect(await store.getMetadata(ordersOf(store), 'clash')).toMatchObject({ revision: 2 });
   });
 
+  it('in sessions: a loaded document or a carried version merges, all or nothing with the batch', async () => {
+    const { store } = fixture();
+    const orders = store.collection<Order & { v?: number }>('orders_v', {
+      history: { keep: 10 },
+      versionField: 'v',
+    });
+    await store.insert(orders, start('o1'));
+    await store.insert(orders, start('o2'));
+    const session = store.openSession({ onStale: 'merge' });
+    const loaded = (await session.load(orders, 'o1')) as Order;
+    await store.update(orders, 'o1', (o) => {
+      o.status = 'paid';
+    });
+    loaded.note = 'from the session';
+    session.store(orders, loaded);
+    // Carried version, never loaded by this session: the base comes from the history.
+    await store.update(orders, 'o2', (o) => {
+      o.status = 'paid';
+    });
+    session.store(orders, { ...start('o2'), v: 1, note: 'carried' });
+    await session.saveChanges();
+    expect(await store.get(orders, 'o1')).toMatchObject({
+      status: 'paid',
+      note: 'from the session',
+    });
+    expect(await store.get(orders, 'o2')).toMatchObject({ status: 'paid', note: 'carried' });
+    expect((await store.getRevision(orders, 'o1', 3))?.parents).toEqual([1, 2]);
+    expect((await store.getRevision(orders, 'o2', 3))?.parents).toEqual([1, 2]);
+
+    // An overlap anywhere refuses the whole batch.
+    const again = store.openSession();
+    const one = (await again.load(orders, 'o1')) as Order;
+    const two = (await again.load(orders, 'o2')) as Order;
+    await store.update(orders, 'o2', (o) => {
+      o.status = 'shipped';
+    });
+    one.note = 'kept?';
+    two.status = 'void';
+    again.store(orders, one);
+    again.store(orders, two);
+    await expect(again.saveChanges({ onStale: 'merge' })).rejects.toBeInstanceOf(
+      MergeConflictError,
+    );
+    expect(await store.get(orders, 'o1')).toMatchObject({ note: 'from the session' });
+    expect(await store.get(orders, 'o2')).toMatchObject({ status: 'shipped' });
+  });
+
   it('over HTTP: Prefer: merge merges a stale PUT; overlaps are 409, a missing base 412', async () => {
     const f = fixture();
     const orders = ordersOf(f.store);
