@@ -12,6 +12,12 @@ export interface Target {
   openRaw(name: string, connections: number): Promise<RawDriver>;
   /** The hand-written driver as often written instead (see `rawPostgres`), where it differs. */
   openNaive?(name: string, connections: number): Promise<RawDriver>;
+  /**
+   * Brings the planner's statistics of store `name`'s tables up to date, as a bulk loader
+   * does between chunks (autovacuum analyzes a growing table only now and then); absent
+   * where the backend needs none.
+   */
+  analyze?(name: string): Promise<void>;
   /** The hand-written side of the query workloads (bench/queries.ts), on its own table. */
   openRawQueries(name: string, connections: number): Promise<RawQueries>;
 }

@@ -32,6 +32,15 @@ export async function postgresBenchTarget(
         backend: new PostgresBackend({ connectionString: url, schema, max: connections }),
       });
     },
+    async analyze(name) {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(`ANALYZE bench_${name}_${run}.documents`);
+      } finally {
+        await client.end();
+      }
+    },
     openRaw: (name, connections) => {
       const table = `bench_raw_${name}_${run}`;
       names.push(`DROP TABLE IF EXISTS ${table}, ${table}_events`);
