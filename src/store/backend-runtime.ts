@@ -58,13 +58,18 @@ export class BackendRuntime implements Backend {
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #unique: UniqueIndexes = new Map();
   #closing = false;
-  /** Notified after every commit and append through this runtime, for `watch()`. */
-  readonly committed = new Wake();
+  /**
+   * Notified after every commit and append through this runtime, and by the backend's
+   * wake-ups from other processes, for `watch()`.
+   */
+  readonly committed: Wake;
 
   constructor(backend: Backend, retry: TransientRetry = DEFAULT_RETRY) {
     this.#backend = backend;
     this.#retry = retry;
     this.name = backend.name;
+    const wakeups = backend.wakeups;
+    this.committed = new Wake(wakeups && ((wake) => wakeups.listen(wake)));
     // Only a backend with row locks offers the pessimistic path.
     if (!backend.lockedWrite) this.lockedWrite = undefined;
   }
@@ -159,6 +164,7 @@ export class BackendRuntime implements Backend {
    */
   async close(): Promise<void> {
     this.#closing = true;
+    this.committed.close();
     await Promise.allSettled([...this.#inFlight]);
     await this.#backend.close();
   }
@@ -181,7 +187,10 @@ export class BackendRuntime implements Backend {
 
   // Wakes watchers once a write settles, whatever its outcome: a watcher only reads.
   #notifying<R>(sent: Promise<R>): Promise<R> {
-    return sent.finally(() => this.committed.notify());
+    return sent.finally(() => {
+      this.committed.notify();
+      this.#backend.wakeups?.announce();
+    });
   }
 
   /**

@@ -1,11 +1,20 @@
 /**
- * An in-process wake-up: writers `notify()` after a commit, and watchers waiting in
+ * A wake-up for watchers: writers `notify()` after a commit, and watchers waiting in
  * `wait()` return at once instead of at their next poll. Notifications are not queued: a
  * watcher reads the feed after every wake and every poll anyway, so one that was not
- * waiting has missed nothing.
+ * waiting has missed nothing. With a `source` (the backend's wake-ups from other
+ * processes), it subscribes when the first watcher waits and stays subscribed until
+ * `close()`.
  */
 export class Wake {
   #waiters = new Set<() => void>();
+  readonly #source: ((wake: () => void) => () => void) | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #closed = false;
+
+  constructor(source?: (wake: () => void) => () => void) {
+    this.#source = source;
+  }
 
   /** Wakes every watcher waiting now. */
   notify(): void {
@@ -18,6 +27,9 @@ export class Wake {
   /** Resolves on the next `notify()`, after `ms`, or when `signal` aborts, whichever is first. */
   wait(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.resolve();
+    if (this.#source && !this.#unsubscribe && !this.#closed) {
+      this.#unsubscribe = this.#source(() => this.notify());
+    }
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -29,5 +41,12 @@ export class Wake {
       this.#waiters.add(done);
       signal?.addEventListener('abort', done, { once: true });
     });
+  }
+
+  /** Stops listening to the source. */
+  close(): void {
+    this.#closed = true;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
   }
 }

@@ -323,8 +323,24 @@ export interface Backend {
    * nothing. A token already recorded fails it whole with `AlreadyLandedError`.
    */
   writeWhere(bulk: BulkWrite): Promise<BulkOutcome>;
+  /**
+   * Wake-ups of watchers in other processes, where the database offers them; without,
+   * those watchers poll.
+   */
+  readonly wakeups?: CommitWakeups;
   /** Releases connections. */
   close(): Promise<void>;
+}
+
+/** Tells watchers in other processes that something committed (see `Backend.wakeups`). */
+export interface CommitWakeups {
+  /**
+   * Called after a write settled, outside any transaction of it; cheap and never failing
+   * (several calls in a short while may share one message).
+   */
+  announce(): void;
+  /** Calls `wake` whenever another process (or this one) announced; returns how to stop. */
+  listen(wake: () => void): () => void;
 }
 
 /**

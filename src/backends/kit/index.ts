@@ -18,6 +18,7 @@ export {
   type AppendOutcome,
   type Backend,
   type ChangesFilter,
+  type CommitWakeups,
   type DocumentKey,
   type EventWrite,
   type FoundDocument,

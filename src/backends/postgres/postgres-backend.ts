@@ -45,6 +45,7 @@ import { countStatement, type FoundRow, findStatement } from './query.js';
 import { migrate } from './schema.js';
 import * as sql from './statements.js';
 import * as streams from './streams.js';
+import { PostgresWakeups } from './wakeups.js';
 
 /**
  * Options of the PostgreSQL backend. Give `connectionString` or `poolConfig` (or both:
@@ -61,6 +62,13 @@ export interface PostgresOptions {
   schema?: string;
   /** Connections in a pool noclobber creates. Default 10. */
   max?: number;
+  /**
+   * Wake watchers in other processes with LISTEN/NOTIFY: after a write settles (never in
+   * its transaction) a NOTIFY, at most one per 5 ms per process, and a connection of the
+   * pool listening while this process has a watcher waiting. Without it (the default),
+   * watchers see other processes' writes at their next poll.
+   */
+  notify?: boolean;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -109,6 +117,8 @@ export class PostgresBackend implements Backend {
   readonly #indexes = new Map<string, readonly IndexSpec[]>();
   readonly #prepared = new Map<string, string>();
   readonly #horizons = new Horizons((feed) => this.#horizonQuery(feed));
+  /** LISTEN/NOTIFY wake-ups of watchers, with `notify: true`. */
+  readonly wakeups: PostgresWakeups | undefined;
 
   constructor(options: PostgresOptions) {
     checkConnectionOptions(options);
@@ -138,6 +148,7 @@ export class PostgresBackend implements Backend {
       // the process; the pool drops it and the next query gets a fresh one.
       this.#pool.on('error', () => {});
     }
+    this.wakeups = options.notify ? new PostgresWakeups(this.#pool, schema) : undefined;
   }
 
   /** The pool (a `pg.Pool`), for the application's own queries. */
@@ -452,6 +463,7 @@ export class PostgresBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    await this.wakeups?.close();
     if (this.#ownsPool) await this.#pool.end();
   }
 
