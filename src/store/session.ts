@@ -648,11 +648,18 @@ export class DocumentSession extends QuerySession {
     const { collection: c, write: w } = write;
     const tracked = this.#tracked.get(keyOf(c, w.id));
     const merging = isStaleMerge(resolver);
-    if (tracked) {
+    const check = w.check;
+    // A merge's base is the version the write was made from: the loaded one only when the
+    // check names it (a write stored with an older explicit check was made from that).
+    const fromLoaded =
+      tracked !== undefined &&
+      (!merging ||
+        check.kind !== 'version' ||
+        check.version === tracked.metadata[check.versionKind]);
+    if (tracked && fromLoaded) {
       const base = merging ? { base: tracked.metadata.revision } : {};
       return { resolver, original: tracked.original, ...base };
     }
-    const check = w.check;
     if (!merging || w.op !== 'put' || check.kind !== 'version') return undefined;
     return { resolver, original: () => readAncestor(this.context, c, w.id, check.version) };
   }
