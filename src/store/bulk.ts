@@ -73,6 +73,7 @@ export function planBulk(
     limit,
     token: newToken(),
     actor: scope.actor,
+    ...(c.history === undefined ? {} : { history: true }),
     ...(change.op === 'apply'
       ? {
           operations: normalizeOperations(change.operations, reservedOf(c)),

@@ -159,6 +159,39 @@ describeConformance('revision history', (fixture) => {
     }
   });
 
+  it('conditional bulk writes record a revision of each document they write', async () => {
+    const { s, notes } = store();
+    try {
+      await s.insert(notes, { id: 'a', text: 'x', n: 1 });
+      await s.insert(notes, { id: 'b', text: 'x', n: 1 });
+      await s.insert(notes, { id: 'c', text: 'y', n: 1 });
+      const updated = await s.updateWhere(notes, { text: 'x' }, { $inc: { n: 1 } });
+      expect(updated.written).toHaveLength(2);
+      await s.deleteWhere(notes, { id: 'b' });
+      const a = (await s.history(notes, 'a')).revisions;
+      expect(a.map((r) => [r.revision, r.document?.n])).toEqual([
+        [2, 2],
+        [1, 1],
+      ]);
+      const b = (await s.history(notes, 'b')).revisions;
+      expect(b.map((r) => [r.revision, r.deleted])).toEqual([
+        [3, true],
+        [2, false],
+        [1, false],
+      ]);
+      expect((await s.history(notes, 'c')).revisions).toHaveLength(1);
+      // Each document's revision carries its token, which landed() finds.
+      const bk = await backend();
+      const token = a[0]?.token as string;
+      expect((await bk.landed('default', [token])).get(token)).toMatchObject({
+        id: 'a',
+        revision: 2,
+      });
+    } finally {
+      await closeAll();
+    }
+  });
+
   it("a tenant never sees another tenant's revisions", async () => {
     const { s, notes } = store();
     try {

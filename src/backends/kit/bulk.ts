@@ -25,6 +25,12 @@ export interface BulkWrite {
   /** Writer-made, as a `Write`'s token: how a lost reply is settled (see `Backend.landed`). */
   readonly token: string;
   readonly actor: string | null;
+  /**
+   * The collection keeps revision history: each document written records its revision
+   * (as a `Write` with `history` does) in place of its write-log record; the call's own
+   * record stays in the write log.
+   */
+  readonly history?: boolean;
 }
 
 /** One document a bulk write wrote: its id and new metadata. */

@@ -5,7 +5,7 @@ import { postgres } from './condition.js';
 import { draw, takeGate } from './gate.js';
 import { collectionPredicate, postgresIndexes } from './indexes.js';
 import { compileOperations } from './ops.js';
-import { logWrites, NOW_MS } from './statements.js';
+import { logRevisions, logWrites, NOW_MS } from './statements.js';
 
 /** A bulk write's statement: its text and positional values. */
 export interface BulkStatement {
@@ -86,15 +86,29 @@ updated AS (
     last_modified = ${NOW_MS}, last_modified_by = $6::text
   FROM planned p
   WHERE d.tenant = $1::text AND d.collection = $2::text AND d.id = p.id
-  RETURNING p.n, d.id, d.revision, d.token, d.seq, d.last_modified
+  RETURNING p.n, d.id, d.revision, d.token, d.seq, d.last_modified${bulk.history ? ', d.body::text AS body' : ''}
 ),
 ${logWrites(
   s,
-  `SELECT $1::text, token, $2::text, id, revision, seq, last_modified FROM updated
+  `${
+    bulk.history
+      ? ''
+      : `SELECT $1::text, token, $2::text, id, revision, seq, last_modified FROM updated
   UNION ALL
-  SELECT $1::text, $5::text, $2::text, '${BULK_CALL_ID}', count(*), coalesce(max(seq), 0), ${NOW_MS}
+  `
+  }SELECT $1::text, $5::text, $2::text, '${BULK_CALL_ID}', count(*), coalesce(max(seq), 0), ${NOW_MS}
   FROM updated HAVING NOT EXISTS (SELECT 1 FROM unfit)`,
-)}
+)}${
+  // With history, each document written records its revision in place of its record.
+  bulk.history
+    ? `,
+${logRevisions(
+  s,
+  `SELECT $1::text, $2::text, id, revision, token, seq, body, ${apply ? 'false' : 'true'},
+    last_modified, $6::text, NULL::bigint[] FROM updated`,
+)}`
+    : ''
+}
 SELECT n, id, revision, token, seq, last_modified, NULL AS reason, NULL AS bytes FROM updated
 UNION ALL
 SELECT NULL, id, NULL, NULL, NULL, NULL, reason, bytes FROM unfit`;

@@ -340,7 +340,9 @@ export class SqliteBackend implements Backend {
       bulkWrite(b, (text) => this.#statement(text)),
     ).immediate;
     try {
-      return this.#bulk(bulk);
+      // With history, each document's UPDATE records its revision (the schema's triggers).
+      const run = this.#bulk;
+      return withHistory(bulk, () => run(bulk));
     } catch (error) {
       if (error instanceof BulkRolledBack) return error.outcome;
       throw failureOf(error);
