@@ -1,6 +1,8 @@
 import { expect, it } from 'vitest';
-import { BaseRevisionUnavailableError } from '../../src/index.js';
+import { z } from 'zod';
+import { BaseRevisionUnavailableError, ValidationError } from '../../src/index.js';
 import { describeConformance } from './fixture.js';
+import { useServers } from './http-support.js';
 
 interface Order {
   id: string;
@@ -61,5 +63,80 @@ describeConformance('stale merge edges', (fixture) => {
       ),
     ).rejects.toBeInstanceOf(BaseRevisionUnavailableError);
     expect(await store.get(orders, 'o1')).toMatchObject({ status: 'paid', note: '' });
+  });
+});
+
+describeConformance('stale merge edges with a schema', (fixture) => {
+  const Shipment = z
+    .object({
+      id: z.string(),
+      qty: z.number().int(),
+      max: z.number().int(),
+      when: z.coerce.date(),
+      note: z.string().default(''),
+      version: z.number().optional(),
+    })
+    .refine((s) => s.qty <= s.max, { message: 'qty over max' });
+
+  it('merges Dates as the schema stores them, and validates the merged document', async () => {
+    const { store } = fixture();
+    const shipments = store.collection('ship_h', {
+      schema: Shipment,
+      versionField: 'version',
+      history: { keep: 10 },
+    });
+    const when = new Date('2025-03-01T10:00:00.000Z');
+    await store.insert(shipments, { id: 's1', qty: 1, max: 5, when, note: '' });
+    const mine = (await store.get(shipments, 's1')) as z.infer<typeof Shipment>;
+    const later = new Date('2025-04-01T10:00:00.000Z');
+    await store.put(shipments, { ...mine, when: later });
+    const merged = await store.put(shipments, { ...mine, note: 'n' }, { onStale: 'merge' });
+    expect(merged).toMatchObject({ written: true, version: 3 });
+    const stored = await store.get(shipments, 's1');
+    expect(stored).toEqual({ id: 's1', qty: 1, max: 5, when: later, note: 'n', version: 3 });
+
+    // Each side fits the schema, the merge does not: refused, nothing written.
+    await store.put(shipments, { ...(stored as z.infer<typeof Shipment>), max: 2 });
+    await expect(
+      store.put(
+        shipments,
+        { ...(stored as z.infer<typeof Shipment>), qty: 4 },
+        { onStale: 'merge' },
+      ),
+    ).rejects.toBeInstanceOf(ValidationError);
+    expect(await store.get(shipments, 's1')).toMatchObject({ qty: 1, max: 2, version: 4 });
+  });
+});
+
+const serve = useServers();
+
+describeConformance('stale merge edges over HTTP', (fixture) => {
+  it('Prefer: merge merges a stale PUT of a collection versioned by tokens', async () => {
+    const f = fixture();
+    const orders = f.store.collection<Order>('tok_http', {
+      history: { keep: 10 },
+      version: 'token',
+    });
+    const first = await f.store.insert(orders, start('o1'));
+    await f.store.put(
+      orders,
+      { ...start('o1'), status: 'paid' },
+      { check: { version: first.version } },
+    );
+    const { json } = await serve(f, 'node', { collections: [orders] });
+    const merged = await json(
+      'PUT',
+      '/tok_http/o1',
+      { ...start('o1'), note: 'n' },
+      {
+        'if-match': `"${first.version}"`,
+        prefer: 'merge',
+      },
+    );
+    expect(merged.status).toBe(200);
+    expect(merged.headers.get('preference-applied')).toBe('merge');
+    const stored = await f.store.getMetadata(orders, 'o1');
+    expect(merged.headers.get('etag')).toBe(`"${stored?.token}"`);
+    expect(await f.store.get(orders, 'o1')).toMatchObject({ status: 'paid', note: 'n' });
   });
 });

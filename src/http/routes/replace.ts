@@ -33,7 +33,8 @@ export async function replace(ctx: Context, id: string): Promise<Response> {
   if (document instanceof Response) return document;
   const save = async (check: LandingCheck, preconditioned: boolean, creates?: boolean) => {
     try {
-      if (preconditioned && typeof check === 'object' && 'version' in check) {
+      // Token collections pin their ETags as `{ token }`: stale, they merge the same way.
+      if (preconditioned && typeof check === 'object' && ('version' in check || 'token' in check)) {
         return await saveVersion(ctx, document, check);
       }
       const result = await putLanding(ctx.store, ctx.c, document, check);
@@ -77,7 +78,7 @@ export async function replace(ctx: Context, id: string): Promise<Response> {
 async function saveVersion(
   ctx: Context,
   document: object,
-  check: { version: Version },
+  check: { version: Version } | { token: string },
 ): Promise<Response> {
   const onStale = prefers(ctx.request.headers, 'merge') ? { onStale: 'merge' as const } : {};
   const result = await ctx.store.put(ctx.c, document, { check, ...onStale });
