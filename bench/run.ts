@@ -13,7 +13,7 @@ import { w5 } from './queries.js';
 import { type Row, rowsOf, type SuiteRun } from './rows.js';
 import { formatSpread, spreadOfRuns } from './spread.js';
 import { w6 } from './w6.js';
-import { watchers } from './watchers.js';
+import { watchers, watchProof } from './watchers.js';
 import { type Target, w1, w2, w2Apply, w3, w4 } from './workloads.js';
 
 const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'guard', 'watch', 'history'];
@@ -40,6 +40,10 @@ const USAGE = `usage: npm run bench -- [--backend ${[...benched, 'all'].join('|'
                without 10 watchers on the store, then the delay from a commit to each
                watcher at a paced 1,000 inserts/s (every watcher must see every insert);
                history: W1 on a collection with revision history against one without
+  --watch-changes N
+               with watch: also the live feed's proof, 16 writers inserting N documents
+               (1000000 for the full proof) while 4 watchers follow, stopping and resuming
+               at random; each must see every insert once, in commit order (logged only)
   --out        where the JSON goes (default bench/results/latest.json); the chart is
                written next to it with the extension .html
   --json       print only the JSON
@@ -53,6 +57,7 @@ const { values } = parseArgs({
     workloads: { type: 'string', default: WORKLOADS.join(',') },
     out: { type: 'string', default: LATEST },
     json: { type: 'boolean', default: false },
+    'watch-changes': { type: 'string', default: '0' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -62,6 +67,7 @@ if (values.help) {
 }
 const scale = Number(values.scale);
 const runs = Number(values.runs);
+const watchChanges = Number(values['watch-changes']);
 const backends = values.backend === 'all' ? benched : [values.backend];
 const selected = new Set(values.workloads.split(',').map((w) => w.trim().toLowerCase()));
 if (
@@ -71,6 +77,8 @@ if (
   !Number.isInteger(runs) ||
   runs < 1 ||
   runs > 50 ||
+  !Number.isSafeInteger(watchChanges) ||
+  watchChanges < 0 ||
   [...selected].some((w) => !WORKLOADS.includes(w)) ||
   backends.some((b) => !benched.includes(b))
 ) {
@@ -188,6 +196,12 @@ async function runOn(target: Target): Promise<SuiteRun> {
     log(
       `  Watch, 16 writers with and without ${r.watchers} watchers: ${r.watched} vs ${r.quiet} inserts/s · ratio ${r.ratio} · commit to watcher at ${r.achievedRate}/s (target ${r.rate}/s): p50 ${r.p50} ms, p99 ${r.p99} ms`,
     );
+    if (watchChanges > 0) {
+      const p = await watchProof(target, 4, watchChanges);
+      log(
+        `  Watch proof: ${p.changes.toLocaleString('en')} inserts at ${p.insertsPerSecond}/s, ${p.watchers} watchers resuming at random each saw every one once, in commit order (caught up ${p.caughtUpMs} ms after the last insert)`,
+      );
+    }
   }
   if (selected.has('guard')) {
     const r = await guard(target, 64, count(1000));

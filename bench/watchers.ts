@@ -126,3 +126,64 @@ async function pacedDelays(
   const achieved = count / ((performance.now() - start) / 1000);
   return { achievedRate: round(achieved, 1), ...percentiles(delays) };
 }
+
+/**
+ * The live feed's proof at bench scale: 16 writers insert `changes` documents while
+ * `watchersCount` watchers follow, each stopping after a random number of changes and
+ * resuming after the last seq it handled. Throws unless every watcher saw every insert
+ * exactly once, in rising seq.
+ */
+export async function watchProof(target: Target, watchersCount: number, changes: number) {
+  const store = target.openStore('watch-proof', 16);
+  try {
+    const docs = store.collection<BenchDoc>('docs');
+    await store.insert(docs, makeDoc(-1));
+    const { last } = await lastSeq(store);
+    const follow = async () => {
+      const seqs: number[] = [];
+      const ids = new Set<string>();
+      let since = last;
+      while (ids.size < changes) {
+        const controller = new AbortController();
+        const stopAfter = 1 + Math.floor(Math.random() * 5_000);
+        let taken = 0;
+        for await (const change of store.watch({ since, signal: controller.signal })) {
+          seqs.push(change.metadata.seq);
+          ids.add(change.id);
+          since = change.metadata.seq;
+          if (++taken >= stopAfter || ids.size >= changes) controller.abort();
+        }
+      }
+      return { seqs, ids };
+    };
+    const start = performance.now();
+    const following = Array.from({ length: watchersCount }, follow);
+    const perClient = Math.ceil(changes / 16);
+    await Promise.all(
+      Array.from({ length: 16 }, async (_, c) => {
+        const mine = Math.min(perClient, changes - c * perClient);
+        for (let i = 0; i < mine; i++)
+          await store.insert(docs, { ...makeDoc(i), id: `proof-${c}-${i}` });
+      }),
+    );
+    const written = performance.now();
+    for (const { seqs, ids } of await Promise.all(following)) {
+      if (seqs.length !== changes || ids.size !== changes) {
+        throw new Error(
+          `a watcher saw ${seqs.length} changes of ${ids.size} documents, not ${changes}`,
+        );
+      }
+      if (!seqs.every((s, i) => i === 0 || s > (seqs[i - 1] as number))) {
+        throw new Error('a watcher saw changes out of commit order');
+      }
+    }
+    return {
+      changes,
+      watchers: watchersCount,
+      insertsPerSecond: round(changes / ((written - start) / 1000), 1),
+      caughtUpMs: round(performance.now() - written, 1),
+    };
+  } finally {
+    await store.close();
+  }
+}

@@ -56,7 +56,7 @@ async function storeWatcher(store: DocumentStore, total: number, deadline: () =>
   let since = 0;
   while (seen.length < total && !deadline()) {
     const controller = new AbortController();
-    const cancel = abortLater(controller, 2_000);
+    let cancel = () => {};
     const idle = setInterval(() => deadline() && controller.abort(), 200);
     const stopAfter = 1 + random(RUN);
     let taken = 0;
@@ -68,6 +68,8 @@ async function storeWatcher(store: DocumentStore, total: number, deadline: () =>
       })) {
         seen.push({ id: change.id, seq: change.metadata.seq });
         since = change.metadata.seq;
+        // Cut off a random while after the first change: a connection always gets one.
+        if (taken === 0) cancel = abortLater(controller, 2_000);
         if (++taken >= stopAfter || seen.length >= total) controller.abort();
       }
     } finally {
@@ -87,7 +89,7 @@ async function sseWatcher(url: string, total: number, deadline: () => boolean) {
   let last = '';
   while (seen.length < total && !deadline()) {
     const controller = new AbortController();
-    const cancel = abortLater(controller, 2_000);
+    let cancel = () => {};
     const idle = setInterval(() => deadline() && controller.abort(), 200);
     const stopAfter = 1 + random(RUN);
     let taken = 0;
@@ -100,6 +102,7 @@ async function sseWatcher(url: string, total: number, deadline: () => boolean) {
         if (event.type !== 'change') continue;
         seen.push((JSON.parse(event.data) as { id: string }).id);
         last = event.id;
+        if (taken === 0) cancel = abortLater(controller, 2_000);
         if (++taken >= stopAfter || seen.length >= total) break;
       }
     } catch (error) {
