@@ -1,6 +1,6 @@
 import type { WriteOutcome } from '../backends/kit/backend.js';
 import type { NormalizedCheck } from '../concurrency/check.js';
-import { type Json, type MergeOptions, mergeThreeWay } from '../concurrency/merge.js';
+import { type Json, jsonEqual, type MergeOptions, mergeThreeWay } from '../concurrency/merge.js';
 import { type OnStale, type PolicyConfig, validateStale } from '../concurrency/policy.js';
 import { type Resolver, threeWayMerge } from '../concurrency/resolvers.js';
 import {
@@ -72,7 +72,8 @@ export interface StaleWrite {
  * `BaseRevisionUnavailableError` when the history no longer holds the base,
  * `MergeConflictError` listing the paths both sides changed differently (unless
  * `options.onConflict` settles them), and the last `ConcurrencyError` when the document
- * kept moving through `MAX_MERGE_ATTEMPTS` merges.
+ * kept moving through `MAX_MERGE_ATTEMPTS` merges. When the document holds every change
+ * already (a re-sent write that landed), nothing is written and the stored version returned.
  */
 export async function mergeStale(
   stale: StaleWrite,
@@ -103,6 +104,14 @@ export async function mergeStale(
       body: JSON.stringify(result.merged),
       metadata: stored.metadata,
     });
+    // Every change is in the document already (a re-sent write that landed, or the same
+    // edit made elsewhere): saving it again would only add a revision, so nothing is written.
+    if (jsonEqual(result.merged, current)) {
+      return {
+        metadata: stored.metadata,
+        merged: { base: baseRevision, theirs, document: merged },
+      };
+    }
     const recheck: NormalizedCheck = {
       kind: 'version',
       versionKind: c.versionKind,

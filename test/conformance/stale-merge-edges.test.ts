@@ -27,6 +27,22 @@ describeConformance('stale merge edges', (fixture) => {
     expect(await store.get(orders, 'o1')).toMatchObject({ status: 'paid', note: 'from v1' });
   });
 
+  it('a stale write re-sent after it landed adds no revision', async () => {
+    const { store } = fixture();
+    const orders = store.collection<Order>('orders_h', { history: { keep: 10 } });
+    await store.insert(orders, start('o1'));
+    await store.put(orders, { ...start('o1'), status: 'paid' }, { check: { version: 1 } });
+    const edit = { ...start('o1'), note: 'n' };
+    const first = await store.put(orders, edit, { check: { version: 1 }, onStale: 'merge' });
+    expect(first).toMatchObject({ version: 3, merged: { base: 1, theirs: 2 } });
+    // The same write again, as a client replays it when it never heard the answer.
+    const again = await store.put(orders, edit, { check: { version: 1 }, onStale: 'merge' });
+    expect(again).toMatchObject({ written: true, version: 3, merged: { base: 1, theirs: 3 } });
+    const page = await store.history(orders, 'o1');
+    expect(page.revisions.map((r) => r.revision)).toEqual([3, 2, 1]);
+    expect(await store.get(orders, 'o1')).toMatchObject({ status: 'paid', note: 'n' });
+  });
+
   it('store: the version field is neither a conflict nor stored', async () => {
     const { store } = fixture();
     const orders = store.collection<Order>('orders_vf', {

@@ -14,10 +14,13 @@ export type Meanwhile = () => Promise<unknown>;
 export class LostReply extends SqliteBackend {
   meanwhile: Meanwhile | undefined;
   armed = false;
+  /** Only a commit whose writes hold this text loses its reply (as PostgreSQL's proxy). */
+  marker: string | undefined;
 
   override async commit(...args: Parameters<SqliteBackend['commit']>) {
     const outcomes = await super.commit(...args);
-    await this.#lose();
+    const marker = this.marker;
+    if (marker === undefined || JSON.stringify(args[0]).includes(marker)) await this.#lose();
     return outcomes;
   }
 

@@ -12,12 +12,15 @@ export function sqliteWiring(config: { filename: string }): LostReplyWiring {
   return {
     lossy,
     reliable,
-    arm(_marker, meanwhile) {
+    arm(marker, meanwhile) {
       lossy.armed = true;
       lossy.meanwhile = meanwhile;
+      // 'COMMIT' asks for the next transaction, whatever it holds.
+      lossy.marker = marker === 'COMMIT' ? undefined : marker;
       return () => {
         lossy.armed = false;
         lossy.meanwhile = undefined;
+        lossy.marker = undefined;
       };
     },
     async close() {
