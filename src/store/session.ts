@@ -617,13 +617,18 @@ export class DocumentSession extends QuerySession {
   ): { check: NormalizedCheck; resolver: Resolver<object> | undefined } {
     const tracked = this.#tracked.get(keyOf(c, id));
     const seen = tracked !== undefined || carried !== undefined;
+    // An entity carrying an older version than the one loaded (a client's copy stored
+    // over it) was made from that version: checking the loaded one would overwrite the
+    // changes made since without a word.
+    const older =
+      this.#optimistic && carried !== undefined && carried !== tracked?.metadata[c.versionKind];
     const operation: Operation = op === 'delete' ? 'delete' : seen ? 'update' : 'insert';
     const config = policyFor(this.context, c.name, operation, this.#options);
     const resolver = this.#resolverFor(config);
     const check = writeCheck(config, c.versionKind, {
       operation,
       explicit,
-      seen: tracked ? { metadata: tracked.metadata } : { version: carried },
+      seen: tracked && !older ? { metadata: tracked.metadata } : { version: carried },
       fallback: op === 'delete' ? 'mustExist' : 'mustNotExist',
       optimistic: !tracked || this.#optimistic,
     });

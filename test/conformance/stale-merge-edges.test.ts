@@ -43,6 +43,28 @@ describeConformance('stale merge edges', (fixture) => {
     expect(await store.get(orders, 'o1')).toMatchObject({ status: 'paid', note: 'n' });
   });
 
+  it('session: a loaded document stored as a copy carrying an older version field is checked against that version', async () => {
+    const { store } = fixture();
+    const orders = store.collection<Order>('orders_v', {
+      history: { keep: 10 },
+      versionField: 'v',
+    });
+    await store.insert(orders, { id: 'o1', status: 'open', note: '' });
+    const client = (await store.get(orders, 'o1')) as Order;
+    await store.put(orders, { ...client, status: 'paid' });
+    const session = store.openSession({ onStale: 'merge' });
+    await session.load(orders, 'o1');
+    session.store(orders, { ...client, note: 'from v1' });
+    await session.saveChanges();
+    expect(await store.get(orders, 'o1')).toMatchObject({ status: 'paid', note: 'from v1' });
+    // The loaded entity, and the entity saved, go on from the version saved.
+    const loaded = (await session.load(orders, 'o1')) as Order;
+    loaded.note = 'again';
+    session.store(orders, loaded);
+    await session.saveChanges();
+    expect(await store.get(orders, 'o1')).toMatchObject({ status: 'paid', note: 'again', v: 4 });
+  });
+
   it('store: the version field is neither a conflict nor stored', async () => {
     const { store } = fixture();
     const orders = store.collection<Order>('orders_vf', {
