@@ -8,7 +8,9 @@ export function prefers(headers: Headers, name: string): boolean {
   const value = headers.get('prefer');
   if (value === null) return false;
   const wanted = name.toLowerCase();
-  return value.split(',').some((entry) => {
+  // Entries split at commas outside quoted values (`foo="a,b"` is one entry).
+  const entries = value.match(/(?:[^,"]|"(?:[^"\\]|\\.)*")+/g) ?? [];
+  return entries.some((entry) => {
     const [preference = ''] = entry.split(';');
     const [token = ''] = preference.split('=');
     return token.trim().toLowerCase() === wanted;

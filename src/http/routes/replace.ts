@@ -80,11 +80,15 @@ async function saveVersion(
   document: object,
   check: { version: Version } | { token: string },
 ): Promise<Response> {
-  const onStale = prefers(ctx.request.headers, 'merge') ? { onStale: 'merge' as const } : {};
-  const result = await ctx.store.put(ctx.c, document, { check, ...onStale });
+  const asked = prefers(ctx.request.headers, 'merge');
+  const result = await ctx.store.put(ctx.c, document, {
+    check,
+    ...(asked ? { onStale: 'merge' } : {}),
+  });
   if (!result.written) throw new Error('A version-checked put is written or throws');
   if (!('merged' in result)) return documentResponse(ctx, 200, document, result.metadata);
-  const applied = { 'preference-applied': 'merge' };
+  // Only a preference the request stated is reported applied (a policy may merge unasked).
+  const applied: Record<string, string> = asked ? { 'preference-applied': 'merge' } : {};
   return documentResponse(ctx, 200, result.merged.document, result.metadata, applied);
 }
 
