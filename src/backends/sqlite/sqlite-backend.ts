@@ -337,7 +337,7 @@ export class SqliteBackend implements Backend {
   /** A conditional bulk write in its own `BEGIN IMMEDIATE` transaction (see `bulkWrite`). */
   async writeWhere(bulk: BulkWrite): Promise<BulkOutcome> {
     this.#bulk ??= this.#db.transaction((b: BulkWrite) =>
-      bulkWrite(b, (text) => this.#statement(text)),
+      bulkWrite(b, (text) => this.#statement(text), this.#indexes.get(b.collection)),
     ).immediate;
     try {
       // With history, each document's UPDATE records its revision (the schema's triggers).
