@@ -180,7 +180,7 @@ export class PostgresBackend implements Backend {
   async find(tenant: string, collection: string, query: NormalizedQuery): Promise<FoundDocument[]> {
     const indexes = this.#indexes.get(collection);
     const { text, values } = findStatement(this.#quoted, tenant, collection, query, indexes);
-    const rows = await this.#query<FoundRow>(text, values);
+    const rows = await this.#query<FoundRow>(this.#shaped('find', text), values);
     return rows.map((row) => ({ id: row.id, body: row.body, metadata: toMetadata(row) }));
   }
 
@@ -207,7 +207,7 @@ export class PostgresBackend implements Backend {
   ): Promise<number> {
     const indexes = this.#indexes.get(collection);
     const { text, values } = countStatement(this.#quoted, tenant, collection, filter, indexes);
-    const [row] = await this.#query<{ n: string }>(text, values);
+    const [row] = await this.#query<{ n: string }>(this.#shaped('count', text), values);
     return Number(row?.n ?? 0);
   }
 
