@@ -616,6 +616,7 @@ export class DocumentStoreBase extends Queries {
     if (this.#shared.closed) return;
     this.#shared.closed = true;
     await this.#shared.migration?.catch(() => {});
+    await this.#shared.indexing.idle();
     await this.#shared.pruner.stop();
     await this.#shared.backend.close();
   }
@@ -768,7 +769,7 @@ export class DocumentStoreBase extends Queries {
           },
         );
         return shared.migration.then(() =>
-          shared.indexing.ready(shared.backend, shared.collections),
+          shared.indexing.ready(shared.backend, shared.collections, () => shared.closed),
         );
       },
     };
