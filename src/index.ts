@@ -166,6 +166,7 @@ export {
   DocumentSession,
   QuerySession,
   type SaveOptions,
+  type SessionBulkOptions,
   type SessionOptions,
   type SessionWriteOptions,
 } from './store/session.js';

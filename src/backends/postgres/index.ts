@@ -11,3 +11,4 @@ export type {
   PostgresRow,
 } from './pool.js';
 export { PostgresBackend, type PostgresOptions } from './postgres-backend.js';
+export type { PostgresWakeups } from './wakeups.js';
