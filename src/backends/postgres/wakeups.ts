@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { CommitWakeups } from '../kit/backend.js';
+import type { PostgresPool } from './pool.js';
 
 /**
  * The shortest time between two NOTIFYs of one process: commits announced meanwhile share
@@ -25,8 +26,9 @@ export class PostgresWakeups implements CommitWakeups {
   #connection: Promise<pg.PoolClient | undefined> | undefined;
 
   /** `schema` is a validated identifier (lowercase letters, digits and underscores). */
-  constructor(pool: pg.Pool, schema: string) {
-    this.#pool = pool;
+  constructor(pool: PostgresPool, schema: string) {
+    // The pool is node-postgres's own; the declarations name only noclobber's interface.
+    this.#pool = pool as unknown as pg.Pool;
     this.#channel = `nc_${schema}`.slice(0, 63);
   }
 
