@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { type IndexDialect, type IndexSpec, indexPrefix, sqlString } from '../kit/indexes.js';
+import { lockedTransaction } from './locked-transaction.js';
 
 /**
  * PostgreSQL's indexed expressions: a typed extraction under a type guard, NULL for values
@@ -53,21 +54,11 @@ export async function ensureIndexes(
   collection: string,
   indexes: readonly IndexSpec[],
 ): Promise<void> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  const onError = (error: Error) => {
-    broken = error;
-  };
-  client.on('error', onError);
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-      `noclobber:${schema}:indexes`,
-    ]);
+  await lockedTransaction(pool, `noclobber:${schema}:indexes`, async (client) => {
     const prefix = indexPrefix(collection);
     const { rows } = await client.query<{ indexname: string }>(
       `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'documents'
-        AND (indexname LIKE $2 OR indexname LIKE $3)`,
+          AND (indexname LIKE $2 OR indexname LIKE $3)`,
       [schema, `nc\\_ix\\_${prefix}%`, `nc\\_ux\\_${prefix}%`],
     );
     const wanted = new Set(indexes.map((index) => index.name));
@@ -78,12 +69,5 @@ export async function ensureIndexes(
     for (const index of indexes) {
       if (!present.has(index.name)) await client.query(createIndex(s, collection, index));
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.off('error', onError);
-    client.release(broken);
-  }
+  });
 }

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { type MigrationStatement, runMigration, type VersionRow } from '../kit/migrate.js';
 import { transientOf } from './errors.js';
+import { lockedTransaction } from './locked-transaction.js';
 
 // Each entry upgrades from version index to index + 1; `S` is the quoted schema name.
 // Never edit a shipped entry: add one.
@@ -138,27 +139,11 @@ async function exclusively(
   quoted: string,
   body: (run: (statement: MigrationStatement) => Promise<readonly VersionRow[]>) => Promise<void>,
 ): Promise<void> {
-  const client = await pool.connect();
-  // A connection that dies while checked out emits 'error'; the next query fails with it.
-  let broken: Error | undefined;
-  const onError = (error: Error) => {
-    broken = error;
-  };
-  client.on('error', onError);
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`noclobber:${schema}`]);
+  await lockedTransaction(pool, `noclobber:${schema}`, async (client) => {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
     await body(async ({ sql, read }) => {
       const result = await client.query<VersionRow>(sql);
       return read ? result.rows : [];
     });
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.off('error', onError);
-    client.release(broken);
-  }
+  });
 }
