@@ -230,7 +230,7 @@ export class BackendRuntime implements Backend {
           if (!own) return undefined;
           // The record holds the append's new version; its events hold their positions.
           const count = append.events.length;
-          const events = await this.#backend.readStream(append.tenant, append.streamId, {
+          const events = await this.readStream(append.tenant, append.streamId, {
             from: own.revision - count + 1,
             to: own.revision,
             direction: 'forward',
@@ -334,13 +334,14 @@ export class BackendRuntime implements Backend {
     tokens: readonly string[],
     fromRecords: (records: Map<string, LandedWrite>) => R | undefined | Promise<R | undefined>,
   ): Promise<R> {
-    let records: Map<string, LandedWrite>;
+    let result: R | undefined;
     try {
-      records = await this.landed(tenant, tokens);
+      const records = await this.landed(tenant, tokens);
+      result = records.size > 0 ? await fromRecords(records) : undefined;
     } catch {
+      // A read that failed here says nothing of the write: its outcome stays unknown.
       throw unresolved;
     }
-    const result = records.size > 0 ? await fromRecords(records) : undefined;
     if (result === undefined) throw unresolved;
     return result;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DocumentStore } from '../../src/index.js';
+import { DocumentStore, TransientError } from '../../src/index.js';
 import { checkHistory, History } from '../../src/testing/index.js';
 import { LostReply } from '../support/lost-reply.js';
 
@@ -40,6 +40,47 @@ describe('ambiguous commits', () => {
     expect((await store.events.readStream('s')).map((e) => e.type)).toEqual([
       'Opened',
       'ItemAdded',
+    ]);
+    await store.close();
+  });
+
+  it('an append whose reply was lost is settled by its reads, which may fail too, never reported refused', async () => {
+    // The server restarting: the append committed, its reply was lost, and the reads that
+    // settle it fail as well before the server is back.
+    class Restarting extends LostReply {
+      failingReads = 0;
+      override async readStream(...args: Parameters<LostReply['readStream']>) {
+        if (this.failingReads > 0) {
+          this.failingReads--;
+          throw new TransientError('the server is restarting', { ambiguous: false });
+        }
+        return super.readStream(...args);
+      }
+    }
+    const backend = new Restarting();
+    const store = new DocumentStore({ backend });
+    await store.events.appendToStream('s', [{ type: 'Opened', data: {} }]);
+    backend.armed = true;
+    backend.meanwhile = async () => {
+      backend.failingReads = 2;
+    };
+    const appended = await store.events.appendToStream('s', [{ type: 'Shipped', data: {} }]);
+    expect(appended.version).toBe(2);
+    // Failing longer than the store tries: the outcome is unknown, never "not written".
+    backend.armed = true;
+    backend.meanwhile = async () => {
+      backend.failingReads = 100;
+    };
+    const error = await store.events
+      .appendToStream('s', [{ type: 'Closed', data: {} }])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as TransientError).ambiguous).toBe(true);
+    backend.failingReads = 0;
+    expect((await store.events.readStream('s')).map((e) => e.type)).toEqual([
+      'Opened',
+      'Shipped',
+      'Closed',
     ]);
     await store.close();
   });
