@@ -63,8 +63,8 @@ export class EventStore {
     optionsObject(options, 'appendToStream()');
     const expected = expectationOf(options.expectedVersion ?? 'any');
     const writes = this.#eventWrites(events);
-    await this.#context.ready();
     const projection = this.#projections.for(streamId);
+    await this.#context.ready(projection ? [projection.collection.name] : []);
     if (projection) return this.#appendProjected(streamId, writes, expected, projection);
     return this.#append(streamId, writes, expected, undefined);
   }
@@ -89,7 +89,7 @@ export class EventStore {
       direction === 'forward'
         ? [first ?? 1, last ?? Number.MAX_SAFE_INTEGER]
         : [last ?? 1, first ?? Number.MAX_SAFE_INTEGER];
-    await this.#context.ready();
+    await this.#context.ready([]);
     const rows = await this.#context.backend.readStream(this.#context.scope.tenant, streamId, {
       from: low,
       to: high,
@@ -109,7 +109,7 @@ export class EventStore {
       );
     }
     const limit = count(options.limit ?? 100, 'limit', 10_000);
-    await this.#context.ready();
+    await this.#context.ready([]);
     const rows = await this.#context.backend.readAll(this.#context.scope.tenant, after, limit);
     return rows.map(toRecorded);
   }

@@ -99,7 +99,7 @@ export async function writeWhere<T extends object>(
   const c = context.resolve(collection) as Collection<object>;
   const bulk = planBulk(c, context.scope, filter, change, options, call);
   const { limit } = bulk;
-  await context.ready();
+  await context.ready([c.name]);
   const outcome = await context.backend.writeWhere(bulk);
   if (outcome.status === 'unfit') throw unfitError(c, outcome);
   const written = outcome.written.map(({ id, metadata }) => ({

@@ -64,7 +64,7 @@ async function optimistic<T>(w: Write<T>, handoff?: StoredDocument): Promise<Sav
 async function locked<T>(w: Write<T>): Promise<Saved<T>> {
   const backend = w.context.backend;
   if (!backend.lockedWrite) return optimistic(w);
-  await w.context.ready();
+  await w.context.ready([w.c.name]);
   let made: Attempted<T> | undefined;
   const outcome = await backend.lockedWrite(
     { tenant: w.context.scope.tenant, collection: w.c.name, id: w.id },

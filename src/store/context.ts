@@ -18,8 +18,11 @@ export interface StoreContext {
   readonly backend: BackendRuntime;
   readonly scope: WriteScope;
   resolve<T extends object>(ref: CollectionRef<T>): Collection<T>;
-  /** Resolves once the backend's schema is in place; rejects if the store is closed. */
-  ready(): Promise<void>;
+  /**
+   * Resolves once the backend's schema is in place, and the indexes of the collections
+   * named (a call waits only for the collections it touches); rejects if the store is closed.
+   */
+  ready(collections: readonly string[]): Promise<void>;
   /** The store's policies, hooks and contention state, shared by its tenant views. */
   readonly runtime: Runtime;
 }
@@ -40,7 +43,7 @@ export async function readDocuments(
   collection: Collection<object>,
   ids: readonly string[],
 ): Promise<Map<string, StoredDocument>> {
-  await context.ready();
+  await context.ready([collection.name]);
   if (ids.length === 0) return new Map();
   return context.backend.read(context.scope.tenant, collection.name, ids);
 }

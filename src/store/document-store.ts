@@ -562,7 +562,8 @@ export class DocumentStoreBase extends Queries {
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) {
       throw new InvalidArgumentError('changes() limit is an integer from 1 to 10000');
     }
-    await this.#context.ready();
+    // The feed needs the schema, no collection's indexes.
+    await this.#context.ready([]);
     const rows = await this.#shared.backend.changes(this.#scope.tenant, since, limit, {
       maxBytes,
       ...(collection === undefined ? {} : { collection }),
@@ -713,7 +714,7 @@ export class DocumentStoreBase extends Queries {
 
   // Commits one write, telling hooks and metrics of a conflict.
   async #commitOne(planned: PlannedWrite): Promise<WriteOutcome[]> {
-    await this.#context.ready();
+    await this.#context.ready([planned.collection.name]);
     return commitPlanned(this.#shared.backend, [planned]).catch((error) => {
       if (error instanceof ConcurrencyError) {
         observerOf(this.#context, error, planned.write.op).conflict(1, error);
@@ -758,7 +759,7 @@ export class DocumentStoreBase extends Queries {
         if (!found) throw new UnknownCollectionError(String(ref));
         return found as Collection<T>;
       },
-      ready: () => {
+      ready: (names) => {
         if (shared.closed) return Promise.reject(new StoreClosedError());
         // A failed migration is not cached, so the next call tries again.
         shared.migration ??= shared.backend.migrate().then(
@@ -769,11 +770,16 @@ export class DocumentStoreBase extends Queries {
           },
         );
         return shared.migration.then(() =>
-          shared.indexing.ready(shared.backend, shared.collections, () => shared.closed),
+          shared.indexing.ready(shared.backend, declaredOf(shared, names), () => shared.closed),
         );
       },
     };
   }
+}
+
+// The declared collections among `names`; a name no store declared has no indexes to wait for.
+function declaredOf(shared: Shared, names: readonly string[]): Collection<object>[] {
+  return names.flatMap((name) => shared.collections.get(name) ?? []);
 }
 
 function declare<T extends object>(shared: Shared, candidate: Collection<T>): Collection<T> {

@@ -56,7 +56,7 @@ async function prepared(
   options?: QueryOptions,
 ): Promise<PreparedQuery> {
   const query = prepareQuery(c.name, filter, options);
-  await context.ready();
+  await context.ready([c.name]);
   return query;
 }
 

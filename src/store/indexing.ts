@@ -5,11 +5,14 @@ import type { Collection } from './collection.js';
 /**
  * Brings the indexes of each declared collection to what it declares, once per collection
  * and store (see `Backend.ensureIndexes`): the per-collection step of getting a store
- * ready, after the migration. A collection declared later is done on the next call.
+ * ready, after the migration. Each collection's step is its own, so one whose indexes
+ * cannot be built (a unique field its stored documents already repeat) fails the calls
+ * that touch it, and no others.
  */
 export class Indexing {
-  readonly #done = new Set<string>();
-  #running: Promise<void> | undefined;
+  // A collection's step, under way or done; a failed one is forgotten, so the next call
+  // that needs it tries again.
+  readonly #steps = new Map<string, Promise<void>>();
 
   /**
    * Resolves once every collection in `collections` has its indexes. Once `closed()` says
@@ -18,31 +21,28 @@ export class Indexing {
    */
   ready(
     backend: BackendRuntime,
-    collections: Map<string, Collection<object>>,
+    collections: Iterable<Collection<object>>,
     closed: () => boolean,
   ): Promise<void> {
-    if (this.#running === undefined) {
-      const pending = [...collections.values()].filter((c) => !this.#done.has(c.name));
-      if (pending.length === 0) return Promise.resolve();
-      if (closed()) return Promise.reject(new StoreClosedError());
-      // A failure is not kept, so the next call tries again.
-      this.#running = this.#ensure(backend, pending).finally(() => {
-        this.#running = undefined;
-      });
+    const steps: Promise<void>[] = [];
+    for (const c of collections) {
+      let step = this.#steps.get(c.name);
+      if (step === undefined) {
+        if (closed()) return Promise.reject(new StoreClosedError());
+        const started = backend.ensureIndexes(c.name, c.indexes);
+        started.catch(() => {
+          if (this.#steps.get(c.name) === started) this.#steps.delete(c.name);
+        });
+        this.#steps.set(c.name, started);
+        step = started;
+      }
+      steps.push(step);
     }
-    // Collections declared while this ran are done by the next call.
-    return this.#running.then(() => this.ready(backend, collections, closed));
+    return Promise.all(steps).then(() => undefined);
   }
 
   /** Resolves once no index work is under way (whether it succeeded or not). */
   async idle(): Promise<void> {
-    await this.#running?.catch(() => {});
-  }
-
-  async #ensure(backend: BackendRuntime, collections: Collection<object>[]): Promise<void> {
-    for (const c of collections) {
-      await backend.ensureIndexes(c.name, c.indexes);
-      this.#done.add(c.name);
-    }
+    await Promise.allSettled([...this.#steps.values()]);
   }
 }

@@ -93,7 +93,7 @@ export async function readHistory<T extends object>(
     throw new InvalidArgumentError(`limit is a whole number from 1 to ${MAX_HISTORY_PAGE}`);
   }
   const before = options.before === undefined ? null : revisionNumber(options.before, 'before');
-  await context.ready();
+  await context.ready([c.name]);
   const key = { tenant: context.scope.tenant, collection: c.name, id };
   // One more than the page, to know whether an older one follows.
   const rows = await context.backend.revisions(key, { before, limit: limit + 1 });
@@ -116,7 +116,7 @@ export async function readRevision<T extends object>(
   const c = context.resolve(ref);
   validateId(id);
   const number = revisionNumber(revision, 'revision');
-  await context.ready();
+  await context.ready([c.name]);
   const key = { tenant: context.scope.tenant, collection: c.name, id };
   const stored = await context.backend.revision(key, number);
   return stored ? revisionOf(c, id, stored) : null;

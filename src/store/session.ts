@@ -460,7 +460,7 @@ export class DocumentSession extends QuerySession {
     for (const [, { collection: c, id, operations, check }] of applies) {
       add(planApply(this.context.scope, c, id, check, operations), undefined);
     }
-    await this.context.ready();
+    await this.context.ready(planned.map((p) => p.collection.name));
     const done = await commitResolving(this.context, planned, resolvables, entities, retry);
     done.outcomes.forEach((outcome, i) => {
       const { write, collection } = done.planned[i] as PlannedWrite;

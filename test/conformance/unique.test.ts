@@ -148,9 +148,26 @@ describeConformance('unique fields', (fixture) => {
     await store.insert(plain, { id: 'a', email: 'same' });
     await store.insert(plain, { id: 'b', email: 'same' });
     const later = openStore();
-    const error = await later
-      .count(later.collection<User>('shared', { unique: ['email'] }))
-      .catch((e: unknown) => e);
+    const shared = later.collection<User>('shared', { unique: ['email'] });
+    const fine = later.collection<User>('fine', { unique: ['email'] });
+    const error = await later.count(shared).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UniqueConstraintError);
+    // Only the calls that touch that collection fail: the store's other collections, its
+    // feed and its streams work, with their own unique fields enforced.
+    await later.insert(fine, { id: 'x', email: 'same' });
+    await refused(later.insert(fine, { id: 'y', email: 'same' }), { holder: 'x' });
+    expect((await later.changes({ since: 0 })).changes.map((c) => c.id)).toEqual(['a', 'b', 'x']);
+    await later.events.appendToStream('s', [{ type: 'Opened', data: {} }]);
+    const session = later.openSession();
+    session.insert(fine, { id: 'z', email: 'other' });
+    await session.saveChanges();
+    // And the broken one keeps failing, writing nothing, until its data is mended.
+    await expect(later.insert(shared, { id: 'c', email: 'new' })).rejects.toBeInstanceOf(
+      UniqueConstraintError,
+    );
+    expect(await store.get(plain, 'c')).toBeNull();
+    await store.delete(plain, 'b');
+    expect(await later.count(shared, { email: 'same' })).toBe(1);
+    await refused(later.insert(shared, { id: 'd', email: 'same' }), { holder: 'a' });
   });
 });
