@@ -12,19 +12,32 @@
  */
 import { contractSuite } from './contract.js';
 import { describeWithStores, type TestDatabase } from './fixture.js';
+import { historySuite } from './history.js';
+import { type ConformanceOptions, querySuite } from './queries.js';
 import { storeSuite } from './store.js';
 
+export { bulkSuite } from './bulk.js';
+export { contractSuite } from './contract.js';
 export { describeWithStores, type StoreFixture, type TestDatabase } from './fixture.js';
+export { historySuite } from './history.js';
+export { type ConformanceOptions, querySuite } from './queries.js';
+export { storeSuite } from './store.js';
 
 /**
  * Declares the conformance suite for the backend `name`: the Backend contract called
  * directly (every check kind, stored state and op as `judgeCheck` says, batches, the write
- * log, appends) and the store on top of it. `create` makes a fresh, empty database per test.
+ * log, appends), the store on top of it, queries (filters by type, sorts, cursor pages,
+ * declared indexes, unique fields, conditional bulk writes and their races) and revision
+ * history (kept, read, pruned, stale writes merged). `create` makes a fresh, empty
+ * database per test; `options` says what the backend cannot show (see `ConformanceOptions`).
  */
 export function describeBackendConformance(
   name: string,
   create: () => Promise<TestDatabase>,
+  options: ConformanceOptions = {},
 ): void {
   describeWithStores(`${name}: the Backend contract`, create, contractSuite);
   describeWithStores(`${name}: the store on the backend`, create, storeSuite);
+  describeWithStores(`${name}: queries`, create, (fixture) => querySuite(fixture, options));
+  describeWithStores(`${name}: revision history`, create, historySuite);
 }

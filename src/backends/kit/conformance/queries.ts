@@ -1,0 +1,202 @@
+import { expect, it } from 'vitest';
+import { type Condition, type DocumentStore, UniqueConstraintError } from '../../../index.js';
+import { seedAges } from './ages.js';
+import { bulkSuite } from './bulk.js';
+import type { StoreFixture } from './fixture.js';
+
+/** What a backend tells the conformance suite about itself. */
+export interface ConformanceOptions {
+  /**
+   * Whether the plan `explain()` returns names the indexes it uses (by the names
+   * `ensureIndexes` gave them), so the suite can check that declared indexes are used.
+   * Default `true`; `false` skips that check, and only that one.
+   */
+  readonly explainNamesIndexes?: boolean;
+}
+
+// Filters over `AGES` and the ids they match, in id order.
+const FILTERS: readonly [Condition, string[]][] = [
+  [{ age: { $gt: 40 } }, ['p100', 'p250']],
+  [{ age: { $lt: 100 } }, ['p40', 'p9']],
+  [{ age: { $gte: '100' } }, ['s100', 's40']],
+  [{ age: 40 }, ['p40']],
+  [{ age: '40' }, ['s40']],
+  [{ age: true }, ['t']],
+  [{ age: null }, ['n']],
+  [{ age: { $ne: 40 } }, ['f', 'm', 'n', 'p100', 'p250', 'p9', 's100', 's40', 't']],
+  [{ age: { $in: [9, '100', null] } }, ['n', 'p9', 's100']],
+  [{ age: { $exists: false } }, ['m']],
+  [{ $or: [{ age: 9 }, { age: false }] }, ['f', 'p9']],
+];
+
+interface User {
+  id: string;
+  email: unknown;
+}
+
+// Users whose email no two live users of a tenant share (when a string).
+const usersOf = (store: DocumentStore) => store.collection<User>('users', { unique: ['email'] });
+
+const ids = (page: { documents: { id?: unknown }[] }) => page.documents.map((d) => d.id);
+
+/**
+ * Queries and what they rest on: `find`, `findOne`, `count` and `exists` comparing by JSON
+ * type (never as text), sorts over several paths with the id breaking ties, cursor pages
+ * that visit every match once, declared indexes used and meaning nothing different,
+ * unique fields (the holder named; one winner of a race), and the conditional bulk
+ * writes (see `bulkSuite`).
+ */
+export function querySuite(fixture: () => StoreFixture, options: ConformanceOptions = {}): void {
+  it('find, findOne, count and exists compare by JSON type, never as text', async () => {
+    const { store } = fixture();
+    const people = await seedAges(store);
+    for (const [filter, want] of FILTERS) {
+      const label = JSON.stringify(filter);
+      expect(ids(await store.find(people, filter)), label).toEqual(want);
+      expect(await store.count(people, filter), label).toBe(want.length);
+      expect(await store.exists(people, filter), label).toBe(want.length > 0);
+      expect((await store.findOne(people, filter))?.id, label).toBe(want[0]);
+    }
+    expect(await store.exists(people, { age: 41 })).toBe(false);
+    expect(await store.findOne(people, { age: 41 })).toBeNull();
+  });
+
+  it('sorts across types and on several paths, the id breaking ties', async () => {
+    const { store } = fixture();
+    const people = await seedAges(store);
+    const sorted = (sort: string | string[]) => store.find(people, {}, { sort }).then(ids);
+    expect(await sorted('age')).toEqual(
+      ['m', 'n', 'f', 't', 'p9', 'p40', 'p100', 'p250'].concat(['s100', 's40']),
+    );
+    expect(await sorted('-age')).toEqual([
+      's40',
+      's100',
+      'p250',
+      'p100',
+      'p40',
+      'p9',
+      't',
+      'f',
+      'n',
+      'm',
+    ]);
+    const teams = store.collection('teams');
+    // Stored out of id order, so that only the tie-break can put ties in id order.
+    for (const [id, team, score] of [
+      ['e', 'y', 1],
+      ['d', 'x', 3],
+      ['c', 'y', 1],
+      ['b', 'x', 2],
+      ['a', 'x', 2],
+    ] as const) {
+      await store.insert(teams, { id, team, score });
+    }
+    const by = (sort: string[]) => store.find(teams, {}, { sort }).then(ids);
+    expect(await by(['team', '-score'])).toEqual(['d', 'a', 'b', 'c', 'e']);
+    expect(await by(['-team', 'score'])).toEqual(['c', 'e', 'a', 'b', 'd']);
+    expect(await by(['score', '-team'])).toEqual(['c', 'e', 'a', 'b', 'd']);
+  });
+
+  it('pages by limit and after visit every match once, in order, whatever the page size', async () => {
+    const { store } = fixture();
+    const items = store.collection('paged');
+    const session = store.openSession();
+    // Few distinct values, so most pages end inside a run of ties.
+    for (let i = 0; i < 23; i++)
+      session.store(items, { id: `d${String(i).padStart(2, '0')}`, v: i % 4 });
+    await session.saveChanges();
+    const matching = Array.from({ length: 23 }, (_, i) => i)
+      .filter((i) => i % 4 >= 1)
+      .sort((a, b) => (b % 4) - (a % 4) || a - b)
+      .map((i) => `d${String(i).padStart(2, '0')}`);
+    for (const limit of [1, 3, 17, 100]) {
+      const walked: unknown[] = [];
+      let after: string | undefined;
+      do {
+        const page = await store.find(items, { v: { $gte: 1 } }, { sort: '-v', limit, after });
+        expect(page.documents.length).toBeLessThanOrEqual(limit);
+        walked.push(...ids(page));
+        after = page.next ?? undefined;
+      } while (after && walked.length <= matching.length);
+      expect(walked, `limit ${limit}`).toEqual(matching);
+    }
+  });
+
+  it('declared indexes are used where they answer, and change no answer', async () => {
+    const { store } = fixture();
+    const c = store.collection<Record<string, unknown>>('indexed', {
+      indexes: [{ field: 'code' }, { field: 'total', type: 'number' }],
+    });
+    const session = store.openSession();
+    // Some values of another type than the index holds: left out of it, still found.
+    for (let i = 0; i < 300; i++) {
+      const id = `d${String(i).padStart(3, '0')}`;
+      session.store(c, { id, code: i % 50 === 7 ? i : `c${i}`, total: i % 40 === 3 ? `${i}` : i });
+    }
+    await session.saveChanges();
+    if (options.explainNamesIndexes !== false) {
+      const { plan, indexes } = await store.explain(c, { code: 'c42' });
+      expect(
+        indexes.map((index) => index.fields),
+        plan,
+      ).toEqual([['code']]);
+    }
+    expect(ids(await store.find(c, { code: 'c42' }))).toEqual(['d042']);
+    expect(ids(await store.find(c, { code: 57 }))).toEqual(['d057']);
+    expect(ids(await store.find(c, { code: '57' }))).toEqual([]);
+    expect(ids(await store.find(c, { total: { $gt: 295 } }, { sort: '-total' }))).toEqual([
+      'd299',
+      'd298',
+      'd297',
+      'd296',
+    ]);
+    expect(ids(await store.find(c, { total: '283' }))).toEqual(['d283']);
+    expect(await store.count(c, { total: { $gte: 0 } })).toBe(300 - 8);
+  });
+
+  it('refuses a second holder of a unique value, naming the field and the holder', async () => {
+    const { store } = fixture();
+    const users = usersOf(store);
+    await store.insert(users, { id: 'ann', email: 'a@x.org' });
+    const error = await store
+      .insert(users, { id: 'eve', email: 'a@x.org' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UniqueConstraintError);
+    expect(error).toMatchObject({ fields: ['email'], id: 'eve', holder: 'ann' });
+    expect(await store.get(users, 'eve')).toBeNull();
+    // Another type, or a deleted holder, constrains nothing.
+    await store.insert(users, { id: 'num', email: 1 });
+    await store.insert(users, { id: 'num2', email: 1 });
+    await store.delete(users, 'ann');
+    await store.insert(users, { id: 'eve', email: 'a@x.org' });
+    expect(await store.count(users)).toBe(3);
+  });
+
+  it('refuses to declare a unique field that live documents already share', async () => {
+    const { store, openStore } = fixture();
+    const plain = store.collection('shared');
+    await store.insert(plain, { id: 'a', email: 'same' });
+    await store.insert(plain, { id: 'b', email: 'same' });
+    const later = openStore();
+    const declared = later.collection('shared', { unique: ['email'] });
+    await expect(later.count(declared)).rejects.toBeInstanceOf(UniqueConstraintError);
+  });
+
+  it('of racing inserts of one unique value on separate stores, exactly one wins', async () => {
+    const { store, openStore } = fixture();
+    const stores = Array.from({ length: 4 }, () => openStore());
+    for (let round = 0; round < 5; round++) {
+      const email = `race${round}@x.org`;
+      const results = await Promise.allSettled(
+        stores.map((s, i) => s.insert(usersOf(s), { id: `r${round}-${i}`, email })),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) {
+        if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(UniqueConstraintError);
+      }
+      expect(await store.count(usersOf(store), { email })).toBe(1);
+    }
+  });
+
+  bulkSuite(fixture);
+}
