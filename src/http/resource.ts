@@ -67,6 +67,8 @@ export interface HandlerOptions extends GuardOptions {
 export type FetchHandler = (request: Request) => Promise<Response>;
 
 const DOCUMENT_METHODS = 'GET, HEAD, PUT, PATCH, DELETE, OPTIONS';
+// `_update` and `_delete` are documents too, and take a bulk write by POST.
+const BULK_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 const COLLECTION_METHODS = 'GET, HEAD, POST, OPTIONS';
 const FEED_METHODS = 'GET, HEAD, OPTIONS';
 
@@ -129,6 +131,7 @@ function dispatch(ctx: Context, id: string | undefined): Promise<Response> | Res
     if (method === 'GET' || method === 'HEAD') return changes(ctx);
     return method === 'OPTIONS' ? options(FEED_METHODS) : notAllowed(FEED_METHODS);
   }
+  const allow = bulkRoute ? BULK_METHODS : DOCUMENT_METHODS;
   switch (method) {
     case 'GET':
     case 'HEAD':
@@ -140,9 +143,9 @@ function dispatch(ctx: Context, id: string | undefined): Promise<Response> | Res
     case 'DELETE':
       return remove(ctx, id);
     case 'OPTIONS':
-      return options(DOCUMENT_METHODS, { 'accept-patch': ACCEPT_PATCH });
+      return options(allow, { 'accept-patch': ACCEPT_PATCH });
     default:
-      return notAllowed(DOCUMENT_METHODS, { 'accept-patch': ACCEPT_PATCH });
+      return notAllowed(allow, { 'accept-patch': ACCEPT_PATCH });
   }
 }
 

@@ -74,6 +74,16 @@ describeConformance('http bulk writes', (fixture) => {
     });
     expect(created.status).toBe(201);
     expect((await call('/orders/_update')).status).toBe(200);
+    // OPTIONS and a 405 name POST among the methods of these two, and only of these.
+    for (const path of ['/orders/_update', '/orders/_delete']) {
+      const allowed = await call(path, { method: 'OPTIONS' });
+      expect(allowed.headers.get('allow')?.split(', ')).toContain('POST');
+      const refused = await call(path, { method: 'COPY' });
+      expect(refused.status).toBe(405);
+      expect(refused.headers.get('allow')?.split(', ')).toContain('POST');
+    }
+    const plain = await call('/orders/o-0', { method: 'OPTIONS' });
+    expect(plain.headers.get('allow')?.split(', ')).not.toContain('POST');
   });
 
   it('bad requests are 4xx problems and write nothing', async () => {
