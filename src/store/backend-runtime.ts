@@ -20,6 +20,7 @@ import {
 import type { BulkOutcome, BulkWrite } from '../backends/kit/bulk.js';
 import { type IndexSpec, UniqueViolation } from '../backends/kit/indexes.js';
 import type { NormalizedQuery } from '../backends/kit/query-sql.js';
+import { Coalesced } from '../core/coalesced.js';
 import { TransientError } from '../core/errors.js';
 import type { DocumentMetadata } from '../core/metadata.js';
 import { sleep } from '../core/sleep.js';
@@ -57,6 +58,7 @@ export class BackendRuntime implements Backend {
   readonly #retry: TransientRetry;
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #unique: UniqueIndexes = new Map();
+  readonly #changes = new Coalesced<string, StoredChange[]>();
   #closing = false;
   /**
    * Notified after every commit and append through this runtime, and by the backend's
@@ -125,7 +127,12 @@ export class BackendRuntime implements Backend {
     limit: number,
     filter?: ChangesFilter,
   ): Promise<StoredChange[]> {
-    return this.#reading(() => this.#backend.changes(tenant, since, limit, filter));
+    // Watchers of one store follow the feed in step: woken by one commit, they ask for the
+    // same page at once, and one read answers them all.
+    const key = JSON.stringify([tenant, since, limit, filter?.collection, filter?.maxBytes]);
+    return this.#reading(() =>
+      this.#changes.get(key, () => this.#backend.changes(tenant, since, limit, filter)),
+    );
   }
 
   find(tenant: string, collection: string, query: NormalizedQuery): Promise<FoundDocument[]> {

@@ -573,7 +573,8 @@ export class DocumentStoreBase extends Queries {
       id: row.id,
       deleted: row.deleted,
       document: row.body === null ? null : (JSON.parse(row.body) as Record<string, unknown>),
-      metadata: row.metadata,
+      // Rows may be shared with other readers of the same page: each gets its own copy.
+      metadata: { ...row.metadata },
     }));
     return { changes, last: changes.at(-1)?.metadata.seq ?? since };
   }
