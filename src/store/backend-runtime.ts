@@ -19,6 +19,7 @@ import {
 } from '../backends/kit/backend.js';
 import type { BulkOutcome, BulkWrite } from '../backends/kit/bulk.js';
 import { type IndexSpec, UniqueViolation } from '../backends/kit/indexes.js';
+import { isInsertBatch } from '../backends/kit/insert-batch.js';
 import type { NormalizedQuery } from '../backends/kit/query-sql.js';
 import { Coalesced } from '../core/coalesced.js';
 import { TransientError } from '../core/errors.js';
@@ -37,6 +38,13 @@ export interface TransientRetry {
 }
 
 const DEFAULT_RETRY: TransientRetry = { attempts: 6, delay: 20 };
+
+/**
+ * The fewest inserts a batch holds to take a backend's bulk insert path: below it the
+ * batch statement's locking pass costs little, and one-call writes and small sessions
+ * keep the path every other write takes.
+ */
+export const BULK_INSERT_MIN = 64;
 
 /**
  * The one layer between the store and its backend that deals with failures of the
@@ -176,12 +184,20 @@ export class BackendRuntime implements Backend {
     await this.#backend.close();
   }
 
-  /** Commits a batch: the backend's outcomes, exactly once, or a `TransientError`. */
+  /**
+   * Commits a batch: the backend's outcomes, exactly once, or a `TransientError`. A batch
+   * of at least `BULK_INSERT_MIN` inserts (`isInsertBatch`) takes the backend's bulk
+   * insert path where it has one (`Backend.insertMany`): same outcomes, set-wise writes.
+   */
   commit(writes: readonly Write[], signal?: AbortSignal): Promise<WriteOutcome[]> {
     if (writes.length === 0) return Promise.resolve([]);
+    const backend = this.#backend;
+    const bulk = writes.length >= BULK_INSERT_MIN && isInsertBatch(writes);
+    const sent = () =>
+      bulk && backend.insertMany ? backend.insertMany(writes) : backend.commit(writes);
     return this.#notifying(
       this.#sending({
-        send: () => this.#refusing(this.#backend.commit(writes), () => writes),
+        send: () => this.#refusing(sent(), () => writes),
         // Every write landed now with its token, so no earlier try recorded any of them.
         settled: (outcomes) => outcomes.every((o) => o.status === 'ok'),
         fromRecords: async (records) => writes.map((w) => landedOutcome(w, records.get(w.token))),

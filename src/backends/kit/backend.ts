@@ -235,6 +235,16 @@ export interface Backend {
    */
   commit(writes: readonly Write[]): Promise<WriteOutcome[]>;
   /**
+   * Optional bulk path of `commit` for a batch of inserts only (see `isInsertBatch`: puts
+   * checked `mustNotExist`, one tenant and actor, distinct keys): the same outcomes, the
+   * same stored result (revision 1, or a tombstone revived with its revision counting on;
+   * seq, write-log record or revision row, declared indexes), all or nothing in one
+   * transaction, but written set-wise where the database allows (PostgreSQL: one statement
+   * per bounded chunk). A live document under a key is a `duplicate` with the metadata
+   * read under its lock in the same transaction. Without it the store uses `commit`.
+   */
+  insertMany?(writes: readonly Write[]): Promise<WriteOutcome[]>;
+  /**
    * The stored metadata of each id, deleted documents included. This is how a writer
    * whose connection died mid-commit learns whether its write landed: the token is its own.
    */

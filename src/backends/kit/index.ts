@@ -76,6 +76,7 @@ export {
   UniqueViolation,
   withIndexes,
 } from './indexes.js';
+export { insertChunks, isInsertBatch } from './insert-batch.js';
 export {
   type Migration,
   type MigrationStatement,

@@ -39,6 +39,8 @@ import { transientOf } from './errors.js';
 import { type Feed, horizon } from './gate.js';
 import { Horizons } from './horizons.js';
 import { ensureIndexes } from './indexes.js';
+import { type ChunkQuery, insertMany, liveAmong, runInsertMany } from './insert-many.js';
+import { type MetadataRow, toMetadata } from './metadata-row.js';
 import { compileOperations } from './ops.js';
 import type { PostgresPool, PostgresPoolConfig } from './pool.js';
 import { countStatement, type FoundRow, findStatement } from './query.js';
@@ -72,14 +74,6 @@ export interface PostgresOptions {
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
-interface MetadataRow {
-  revision: string;
-  token: string;
-  seq: string;
-  last_modified: string;
-  last_modified_by: string | null;
-}
 
 interface OutcomeRow {
   ord: number;
@@ -222,6 +216,24 @@ export class PostgresBackend implements Backend {
     const { text, values } = this.#batch(writes);
     const rows = await this.#query<OutcomeRow>(text, values, true);
     return rows.map((row, i) => outcomeOf(writes[i] as Write, row));
+  }
+
+  /**
+   * A batch of inserts (see `Backend.insertMany`): one transaction on one connection, one
+   * statement per chunk of up to 5,000 documents (see `insertMany`), committed only when
+   * every document landed.
+   */
+  async insertMany(writes: readonly Write[]): Promise<WriteOutcome[]> {
+    if (writes.length === 0) return [];
+    const insertText = this.#sql('insertMany', insertMany);
+    const liveText = this.#sql('liveAmong', liveAmong);
+    return this.#transaction(async (client, committing) => {
+      const query: ChunkQuery = (text, values) => this.#query(text, values, false, client);
+      const outcomes = await runInsertMany(writes, query, insertText, liveText);
+      const commit = !outcomes.some(isFailure);
+      if (commit) committing();
+      return { commit, value: outcomes };
+    });
   }
 
   async lockedWrite(
@@ -647,16 +659,6 @@ function outcomeOf(write: Write, row: OutcomeRow): WriteOutcome {
   // Passed, yet not written: another write of the batch failed, so nothing was.
   if (row.pass) return { status: 'rolledBack' };
   return missOutcome(write.check, write.op, actual);
-}
-
-function toMetadata(row: MetadataRow): DocumentMetadata {
-  return {
-    revision: Number(row.revision),
-    token: row.token,
-    seq: Number(row.seq),
-    lastModified: Number(row.last_modified),
-    lastModifiedBy: row.last_modified_by,
-  };
 }
 
 interface AppendRow {

@@ -112,6 +112,7 @@ export class SqliteBackend implements Backend {
   #group?: CommitGroup<readonly Write[], WriteOutcome[]>;
   #append?: (append: StreamAppend) => AppendOutcome;
   #bulk?: (bulk: BulkWrite) => BulkOutcome;
+  #inserts?: (writes: readonly Write[]) => WriteOutcome[];
 
   constructor(options: SqliteOptions = {}) {
     if (options.database) {
@@ -332,6 +333,51 @@ export class SqliteBackend implements Backend {
       if (error instanceof RolledBack) return error.outcomes;
       throw failureOf(error);
     }
+  }
+
+  /**
+   * A batch of inserts (see `Backend.insertMany`) in its own `BEGIN IMMEDIATE` transaction:
+   * the insert's one prepared statement run for each document (its triggers record the
+   * write log or revision and move the counter on), with none of a batch's per-write
+   * dispatch. Once a document meets a live one nothing more is written: the later keys
+   * are only read, so every duplicate is reported, and the transaction rolls back.
+   */
+  async insertMany(writes: readonly Write[]): Promise<WriteOutcome[]> {
+    if (writes.length === 0) return [];
+    this.#inserts ??= this.#db.transaction((batch: readonly Write[]) =>
+      this.#insertAll(batch),
+    ).immediate;
+    try {
+      return this.#inserts(writes);
+    } catch (error) {
+      if (error instanceof RolledBack) return error.outcomes;
+      throw failureOf(error);
+    }
+  }
+
+  #insertAll(writes: readonly Write[]): WriteOutcome[] {
+    const insert = this.#writeStatement('put', { kind: 'mustNotExist' });
+    const outcomes: WriteOutcome[] = [];
+    let missed = false;
+    for (const write of writes) {
+      const key = { tenant: write.tenant, collection: write.collection, id: write.id };
+      if (!missed) {
+        const params = { ...key, body: write.body ?? null, token: write.token, actor: write.actor };
+        const [row] = withHistory(write, () => insert.all(params)) as sql.LandedRow[];
+        if (row) {
+          outcomes.push(landedOf(write, row));
+          continue;
+        }
+        missed = true;
+      }
+      const stored = this.#statement(sql.current).get(key) as
+        | (sql.MetadataRow & { deleted: number })
+        | undefined;
+      const live = stored !== undefined && stored.deleted === 0;
+      outcomes.push(live ? { status: 'duplicate', actual: toMetadata(stored) } : ROLLED_BACK);
+    }
+    if (!missed) return outcomes;
+    throw new RolledBack(outcomes.map((o) => (o.status === 'ok' ? ROLLED_BACK : o)));
   }
 
   /** A conditional bulk write in its own `BEGIN IMMEDIATE` transaction (see `bulkWrite`). */
@@ -645,6 +691,8 @@ function toMetadata(row: sql.MetadataRow): DocumentMetadata {
     lastModifiedBy: row.last_modified_by,
   };
 }
+
+const ROLLED_BACK: WriteOutcome = { status: 'rolledBack' };
 
 // Thrown inside the transaction function so better-sqlite3 rolls back, then unwrapped.
 class RolledBack extends Error {
