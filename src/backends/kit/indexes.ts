@@ -88,23 +88,31 @@ export function impliedType(
   return undefined;
 }
 
-/**
- * `dialect` with the tests and orders of indexed paths written as their indexes keep
- * them (see the module comment). `filter` is the query's, for `sortExpression`.
- */
-export function withIndexes<D extends ConditionDialect>(
+// The tests of `withIndexes`, made once per dialect, index dialect and list of indexes (a
+// backend keeps each collection's list as one array): made again for every query, they
+// were a measurable share of a short query's time.
+const indexedTests = new WeakMap<
+  readonly IndexSpec[],
+  Map<ConditionDialect, Map<IndexDialect, ConditionDialect>>
+>();
+
+function testsWithIndexes<D extends ConditionDialect>(
   dialect: D,
   index: IndexDialect,
   indexes: readonly IndexSpec[],
-  filter: NormalizedCondition | null,
-): D & Pick<QueryDialect, 'sortExpression'> {
-  if (indexes.length === 0) return dialect;
+): D {
+  const byDialect = indexedTests.get(indexes) ?? new Map();
+  indexedTests.set(indexes, byDialect);
+  const byIndex = byDialect.get(dialect) ?? new Map<IndexDialect, ConditionDialect>();
+  byDialect.set(dialect, byIndex);
+  const known = byIndex.get(index);
+  if (known) return known as D;
   // True or false, never NULL: the expression is NULL on values of another type.
   const test = (path: string[], type: IndexValueType, operator: string, operand: string) => {
     const e = index.expression(path, type, index.column);
     return `(${e} ${operator} ${operand} AND ${e} IS NOT NULL)`;
   };
-  return {
+  const tests: D = {
     ...dialect,
     equals(path, value, bind) {
       const type = valueType(value);
@@ -127,6 +135,24 @@ export function withIndexes<D extends ConditionDialect>(
       if (!isIndexed(indexes, path, type)) return dialect.compare(path, operator, value, bind);
       return test(path, type, operator, index.operand(value, type, bind));
     },
+  };
+  byIndex.set(index, tests);
+  return tests;
+}
+
+/**
+ * `dialect` with the tests and orders of indexed paths written as their indexes keep
+ * them (see the module comment). `filter` is the query's, for `sortExpression`.
+ */
+export function withIndexes<D extends ConditionDialect>(
+  dialect: D,
+  index: IndexDialect,
+  indexes: readonly IndexSpec[],
+  filter: NormalizedCondition | null,
+): D & Pick<QueryDialect, 'sortExpression'> {
+  if (indexes.length === 0) return dialect;
+  return {
+    ...testsWithIndexes(dialect, index, indexes),
     sortExpression(path) {
       const type = impliedType(filter, path);
       if (type === undefined || !isIndexed(indexes, path, type)) return undefined;

@@ -3,6 +3,7 @@ import type { NormalizedCondition } from '../kit/checks.js';
 import {
   type IndexDialect,
   type IndexSpec,
+  type IndexValueType,
   indexPrefix,
   servingIndex,
   sqlString,
@@ -20,15 +21,12 @@ const TABLE = 'noclobber_documents';
  */
 export const sqliteIndexes: IndexDialect = {
   expression(path, type, column) {
-    const at = sqlString(`$${path.map((s) => `."${s}"`).join('')}`);
-    switch (type) {
-      case 'string':
-        return `(CASE WHEN json_type(${column}, ${at}) = 'text' THEN json_extract(${column}, ${at}) END)`;
-      case 'number':
-        return `(CASE WHEN json_type(${column}, ${at}) IN ('integer', 'real') THEN ${numberKeyExpression(`(${column} -> ${at})`)} END)`;
-      default:
-        return `(CASE json_type(${column}, ${at}) WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)`;
-    }
+    const key = JSON.stringify([path, type, column]);
+    const known = expressions.get(key);
+    if (known !== undefined) return known;
+    const text = expressionOf(path, type, column);
+    expressions.set(key, text);
+    return text;
   },
   operand(value, type, bind) {
     if (type === 'boolean') return value ? '1' : '0';
@@ -36,6 +34,21 @@ export const sqliteIndexes: IndexDialect = {
   },
   column: 'body',
 };
+
+// Each indexed expression, written once: a number's is long, and queries name it often.
+const expressions = new Map<string, string>();
+
+function expressionOf(path: readonly string[], type: IndexValueType, column: string): string {
+  const at = sqlString(`$${path.map((s) => `."${s}"`).join('')}`);
+  switch (type) {
+    case 'string':
+      return `(CASE WHEN json_type(${column}, ${at}) = 'text' THEN json_extract(${column}, ${at}) END)`;
+    case 'number':
+      return `(CASE WHEN json_type(${column}, ${at}) IN ('integer', 'real') THEN ${numberKeyExpression(`(${column} -> ${at})`)} END)`;
+    default:
+      return `(CASE json_type(${column}, ${at}) WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)`;
+  }
+}
 
 /**
  * ` INDEXED BY <name>` for the declared index that serves `filter` (see `servingIndex`),

@@ -7,8 +7,9 @@ import {
   type QueryDialect,
 } from '../kit/query-sql.js';
 import { field, sqlite } from './condition.js';
-import { collectionPredicate, indexedBy, sqliteIndexes } from './indexes.js';
+import { collectionPredicate, indexedBy } from './indexes.js';
 import { numberKeySql } from './number-order.js';
+import { expandTokens, tokenIndexes } from './statement-text.js';
 
 /**
  * SQLite's order of values (see `sortRank`): the kind of value first, then numbers by an
@@ -38,8 +39,9 @@ export interface QueryStatement {
 }
 
 function binder(params: Record<string, string | number>): Bind {
+  let next = Object.keys(params).length;
   return (value) => {
-    const name = `q${Object.keys(params).length}`;
+    const name = `q${next++}`;
     params[name] = value as string | number;
     return `@${name}`;
   };
@@ -59,9 +61,12 @@ const LIVE = (
 ) =>
   `FROM ${TABLE}${indexedBy(indexes, filter)} WHERE tenant = @tenant AND ${collectionPredicate(collection)}`;
 
-/** The dialect of queries on a collection with `indexes` declared, for `filter`. */
+/**
+ * The dialect of queries on a collection with `indexes` declared, for `filter`: index
+ * expressions as tokens, which `expandTokens` replaces (see statement-text.ts).
+ */
 const dialectFor = (indexes: readonly IndexSpec[], filter: NormalizedQuery['filter']) =>
-  withIndexes(dialect, sqliteIndexes, indexes, filter);
+  withIndexes(dialect, tokenIndexes, indexes, filter);
 
 /** The SELECT of one page of a query, written so that the collection's `indexes` can serve it. */
 export function findStatement(
@@ -73,9 +78,12 @@ export function findStatement(
   const params: Record<string, string | number> = { tenant };
   const bind = binder(params);
   const { where, orderBy } = compileQuerySql(query, dialectFor(indexes, query.filter), bind);
+  // The limit is written into the text, never bound: SQLite reads a bound LIMIT while
+  // planning, and so plans the statement again every time a value is bound to it.
+  if (!Number.isSafeInteger(query.limit)) throw new TypeError('A query limit is an integer');
   const text = `SELECT id, body, revision, token, seq, last_modified, last_modified_by
-    ${LIVE(collection, indexes, query.filter)} AND ${where} ORDER BY ${orderBy} LIMIT ${bind(query.limit)}`;
-  return { text, params };
+    ${LIVE(collection, indexes, query.filter)} AND ${where} ORDER BY ${orderBy} LIMIT ${query.limit}`;
+  return { text: expandTokens(text), params };
 }
 
 /** The count of a filter's documents. */
@@ -87,5 +95,6 @@ export function countStatement(
 ): QueryStatement {
   const params: Record<string, string | number> = { tenant };
   const where = compileFilterSql(filter, dialectFor(indexes, filter), binder(params));
-  return { text: `SELECT count(*) AS n ${LIVE(collection, indexes, filter)} AND ${where}`, params };
+  const text = `SELECT count(*) AS n ${LIVE(collection, indexes, filter)} AND ${where}`;
+  return { text: expandTokens(text), params };
 }
