@@ -30,6 +30,16 @@ const FIXED: Record<string, unknown>[] = [
   // larger first so that a tie broken by id would put them in the wrong order.
   { a: 2.621458478583523e-282, b: 1.1569685603148641e-286 },
   { a: 2.6214584785835228e-282, b: 1.156968560314864e-286 },
+  // Integers whose shortest text is not their value (18014398509481990 is the double
+  // 18014398509481992): SQLite reads such text as a 64-bit integer, another number than
+  // the double JavaScript wrote and binds. And the ends of the doubles, both zeros, a sum
+  // that is not its decimal look-alike, and integers past 2^53 and 2^63.
+  { a: 18014398509481990, b: 2 ** 63 - 1024 },
+  { a: 2 ** 63, b: 1.7976931348623157e308 },
+  { a: 5e-324, b: -0 },
+  { a: 0.1 + 0.2, b: 2 ** 53 + 1 },
+  { a: 1e21, b: -1.7976931348623157e308 },
+  { a: 2 ** 53 - 1, b: 2 ** 64 },
 ];
 
 // Every path the documents name that an index can hold (object keys, no array index),
