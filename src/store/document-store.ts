@@ -652,6 +652,16 @@ export class DocumentStoreBase extends Queries {
     return new QuerySession(this.#context);
   }
 
+  /**
+   * Migrates the database and brings the indexes of every collection declared so far to
+   * what it declares, now instead of on first use (each call waits only for what it
+   * touches). A server calls it before it takes requests, so a schema or index that cannot
+   * be applied (a unique field the stored documents already repeat) stops it at once.
+   */
+  ready(): Promise<void> {
+    return this.#context.ready([...this.#shared.collections.keys()]);
+  }
+
   /** Closes the backend. Later calls on this store (and its tenant views) throw `StoreClosedError`. */
   async close(): Promise<void> {
     if (this.#shared.closed) return;

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Written } from '../../src/index.js';
-import { type LostReplyRig, openRig } from '../support/lost-reply-rig.js';
+import { useRig } from '../support/lost-reply-rig.js';
 import { backendsUnderTest } from './backends.js';
 
 interface Note {
@@ -12,20 +12,8 @@ interface Note {
 // record: a re-send after a lost reply must be refused by the revision's token, and the
 // store must learn what landed from the revision.
 describe.each(backendsUnderTest)('a history write whose reply is lost, on $name', (backend) => {
-  let rig: LostReplyRig | undefined;
-  let cleanup: (() => Promise<void>) | undefined;
-
-  beforeAll(async () => {
-    const created = await backend.create();
-    cleanup = created.cleanup;
-    rig = await openRig(created.config, (store) => {
-      store.collection<Note>('notes', { history: { keep: 100 } });
-    });
-  });
-
-  afterAll(async () => {
-    await rig?.close();
-    await cleanup?.();
+  const rig = useRig(backend, (store) => {
+    store.collection<Note>('notes', { history: { keep: 100 } });
   });
 
   it.each([
@@ -34,7 +22,7 @@ describe.each(backendsUnderTest)('a history write whose reply is lost, on $name'
   ])(
     '%s: lands once, the other write stays last, the history holds each once',
     async (name, check) => {
-      const r = rig as LostReplyRig;
+      const r = rig();
       const n = name.length;
       const id = `n-${n}`;
       const marker = `marker-${n}`;

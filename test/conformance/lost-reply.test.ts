@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DocumentStore } from '../../src/index.js';
-import { type LostReplyRig, openRig } from '../support/lost-reply-rig.js';
+import { type LostReplyRig, useRig } from '../support/lost-reply-rig.js';
 import { backendsUnderTest } from './backends.js';
 import {
   bodyOf,
@@ -24,21 +24,9 @@ import {
 // its write once if it said it wrote, at most once if it said it cannot know, never if it
 // said it failed; and the other writer's write must survive as the last one.
 describe.each(backendsUnderTest)('a write whose reply is lost, on $name', (backend) => {
-  let rig: LostReplyRig | undefined;
-  let cleanup: (() => Promise<void>) | undefined;
+  const rig = useRig(backend, prepare);
 
-  beforeAll(async () => {
-    const created = await backend.create();
-    cleanup = created.cleanup;
-    rig = await openRig(created.config, prepare);
-  });
-
-  afterAll(async () => {
-    await rig?.close();
-    await cleanup?.();
-  });
-
-  it.each(SCENARIOS)('$name', (scenario) => play(rig as LostReplyRig, scenario));
+  it.each(SCENARIOS)('$name', (scenario) => play(rig(), scenario));
 });
 
 let played = 0;

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LostReplyRig, openRig } from '../support/lost-reply-rig.js';
+import { describe, expect, it } from 'vitest';
+import { useRig } from '../support/lost-reply-rig.js';
 import { backendsUnderTest } from './backends.js';
 
 interface Note {
@@ -13,24 +13,12 @@ interface Note {
 describe.each(backendsUnderTest)(
   'a merged stale write whose reply is lost, on $name',
   (backend) => {
-    let rig: LostReplyRig | undefined;
-    let cleanup: (() => Promise<void>) | undefined;
-
-    beforeAll(async () => {
-      const created = await backend.create();
-      cleanup = created.cleanup;
-      rig = await openRig(created.config, (store) => {
-        store.collection<Note>('notes', { history: { keep: 100 } });
-      });
-    });
-
-    afterAll(async () => {
-      await rig?.close();
-      await cleanup?.();
+    const rig = useRig(backend, (store) => {
+      store.collection<Note>('notes', { history: { keep: 100 } });
     });
 
     it('lands once, with its parents, and the write made meanwhile stays last', async () => {
-      const r = rig as LostReplyRig;
+      const r = rig();
       const id = 'm1';
       // The marker comes from the newer document, so only the merged write holds it.
       const marker = 'marker-merged';

@@ -152,6 +152,8 @@ describeConformance('unique fields', (fixture) => {
     const fine = later.collection<User>('fine', { unique: ['email'] });
     const error = await later.count(shared).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UniqueConstraintError);
+    // A server that readies its store at startup learns it there.
+    await expect(later.ready()).rejects.toBeInstanceOf(UniqueConstraintError);
     // Only the calls that touch that collection fail: the store's other collections, its
     // feed and its streams work, with their own unique fields enforced.
     await later.insert(fine, { id: 'x', email: 'same' });

@@ -1,6 +1,7 @@
+import { afterAll, beforeAll } from 'vitest';
 import { type Backend, DocumentStore } from '../../src/index.js';
 import { type Audit, installAudit } from './audit.js';
-import { type BackendConfig, backendOf } from './backends.js';
+import { type BackendConfig, type BackendEntry, backendOf } from './backends.js';
 import type { Meanwhile } from './lost-reply.js';
 
 /** A lost reply that was set up: whether its meanwhile ran, and how it ended. */
@@ -35,6 +36,31 @@ export interface LostReplyRig {
 }
 
 /**
+ * A rig on a fresh database of `backend` for the tests of the enclosing `describe`: opened
+ * before them, closed and removed after. Returns the rig, for use inside the tests.
+ */
+export function useRig(
+  backend: BackendEntry,
+  prepare: (store: DocumentStore) => void,
+): () => LostReplyRig {
+  let rig: LostReplyRig | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const created = await backend.create();
+    cleanup = created.cleanup;
+    rig = await openRig(created.config, prepare);
+  });
+  afterAll(async () => {
+    await rig?.close();
+    await cleanup?.();
+  });
+  return () => {
+    if (!rig) throw new Error('the rig is opened before the tests');
+    return rig;
+  };
+}
+
+/**
  * Opens the rig on a fresh, empty database. `prepare` declares collections and
  * projections on every store the rig makes.
  */
@@ -46,8 +72,8 @@ export async function openRig(
   const storeOn = async (backend: Backend, actor: string) => {
     const store = new DocumentStore({ backend, actor });
     prepare(store);
-    // Migrated now, so nothing but the write under test is in flight once armed.
-    await store.events.readStream('-');
+    // Migrated and indexed now, so nothing but the write under test is in flight once armed.
+    await store.ready();
     return store;
   };
   await storeOn(wiring.reliable, 'migration');
