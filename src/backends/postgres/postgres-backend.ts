@@ -581,7 +581,8 @@ export class PostgresBackend implements Backend {
   // few shapes come again and again, and are prepared (planning costs more than running),
   // up to a bound.
   #shaped(kind: string, text: string): string {
-    if (this.#statements.size >= PREPARED_SHAPES) return text;
+    // A shape met before is named already: no digest of its text on every call.
+    if (this.#prepared.has(text) || this.#statements.size >= PREPARED_SHAPES) return text;
     const digest = createHash('sha1').update(text).digest('hex').slice(0, 16);
     return this.#sql(`${kind}_${digest}`, () => text);
   }
