@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
@@ -45,6 +46,31 @@ async function stopAll(): Promise<void> {
         }),
     ),
   );
+}
+
+/** The exit code of `child`, or the signal that killed it. */
+function exitOf(child: ChildProcess): Promise<number | NodeJS.Signals | null> {
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+}
+
+/** What `socket` receives: `until` resolves once the text so far matches `pattern`. */
+function received(socket: Socket): { until(pattern: RegExp): Promise<void>; text(): string } {
+  let text = '';
+  socket.on('data', (chunk) => {
+    text += String(chunk);
+  });
+  const until = (pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!pattern.test(text)) return;
+        socket.off('data', check).off('close', fail);
+        resolve();
+      };
+      const fail = () => reject(new Error(`closed before ${pattern}: ${JSON.stringify(text)}`));
+      socket.on('data', check).once('close', fail);
+      check();
+    });
+  return { until, text: () => text };
 }
 
 /** Starts `noclobber serve` with `args` and resolves to the URL it prints. */
@@ -143,27 +169,40 @@ it('noclobber serve after SIGTERM gives a trickling client until the shutdown de
   const socket = await openSocket(Number(new URL(url).port));
   socket.on('error', () => {});
   socket.write(
-    'PUT /notes/a HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+    'PUT /notes/a HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n',
   );
+  // The server has read the headers: the request is in flight, not an idle connection
+  // that closing would drop at once.
+  const answer = received(socket);
+  await answer.until(/^HTTP\/1\.1 100 Continue\r\n\r\n/);
   const trickle = setInterval(() => socket.writable && socket.write('1\r\n \r\n'), 100);
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
+  const exited = exitOf(child);
   child.kill('SIGTERM');
-  // The request would trickle for ten minutes: the process ends at its deadline instead.
+  // The request would trickle for ten minutes: the process ends at its deadline instead,
+  // cutting the request without an answer.
   expect(await exited).toBe(0);
   await closed(socket);
   clearInterval(trickle);
+  expect(answer.text()).toBe('HTTP/1.1 100 Continue\r\n\r\n');
 }, 30_000);
+
+it('noclobber serve exits 0 on a SIGTERM sent the moment it prints its URL', async () => {
+  // The signal races the end of the start-up, so a few servers are stopped that way.
+  for (let i = 0; i < 3; i++) {
+    await start(['--db', join(tempDir(), 'a.db')]);
+    const child = children.at(-1) as ChildProcess;
+    const exited = exitOf(child);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }
+}, 60_000);
 
 it('noclobber serve after SIGTERM ends open event streams at once, not at the shutdown deadline', async () => {
   const url = await start(['--db', join(tempDir(), 'a.db'), '--shutdown-timeout', '60']);
   const child = children.at(-1) as ChildProcess;
   const stream = await fetch(`${url}notes/_changes`, { headers: { accept: 'text/event-stream' } });
   expect(stream.status).toBe(200);
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
+  const exited = exitOf(child);
   const started = Date.now();
   child.kill('SIGTERM');
   // The stream ends cleanly (its body finishes), and the process exits long before 60 s.

@@ -144,6 +144,13 @@ export const serve: Command = {
       accessLog: log,
       closing: closing.signal,
     });
+    // Stopped by a signal from the moment the port opens: a SIGTERM sent as soon as the URL
+    // is printed closes the server gracefully, where before a listener it would kill it.
+    const stopped = new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
     const server = createLimitedServer(toNodeListener(handler), security.limits);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -157,11 +164,7 @@ export const serve: Command = {
         'noclobber: no credentials configured (--auth): every request is served, listening on loopback only\n',
       );
     }
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await stopped;
     // Event streams never finish by themselves: they end now, and clients resume elsewhere.
     closing.abort();
     await closeGracefully(server, security.shutdownTimeout);
