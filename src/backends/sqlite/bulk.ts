@@ -3,6 +3,7 @@ import { BULK_CALL_ID, type BulkOutcome, type BulkWrite, type BulkWritten } from
 import type { IndexSpec } from '../kit/indexes.js';
 import { compileCondition } from './condition.js';
 import { collectionPredicate, indexedBy } from './indexes.js';
+import { limitText } from './limit.js';
 import { compileOperations } from './ops.js';
 import { NOW, WRITE_LOG } from './statements.js';
 
@@ -13,7 +14,7 @@ const COUNTER = `${WRITE_LOG} WHERE token = '~' AND tenant = ''`;
 
 /**
  * The UPDATE of a conditional bulk write: the live rows the filter matches, the first
- * `@limit` by id (binary order: code point order), found by the write statement itself,
+ * `limit` by id (binary order: code point order), found by the write statement itself,
  * each with revision + 1, seq `@base + n` and token `@token.n` (`n` counting from 1 in id
  * order), the write log's triggers recording each. An apply whose operations do not fit a
  * row writes that row's body NULL: the caller sees it in what the statement returns and
@@ -36,7 +37,7 @@ function updateText(
       SELECT id, ${apply ? applied : 'NULL'} AS applied
       FROM noclobber_documents${indexedBy(indexes, bulk.filter)}
       WHERE tenant = @tenant AND ${collectionPredicate(bulk.collection)} AND ${where}
-      ORDER BY id LIMIT @limit
+      ORDER BY id LIMIT ${limitText(bulk.limit)}
     )
   ) AS m
   WHERE d.tenant = @tenant AND d.collection = @collection AND d.id = m.id
@@ -96,7 +97,7 @@ export function bulkWrite(
   const key = { tenant: bulk.tenant, collection: bulk.collection, token: bulk.token };
   const rows = prepare(updateText(bulk, where, applied, indexes))
     .raw(true)
-    .all({ ...params, ...key, limit: bulk.limit, base, actor: bulk.actor }) as Returned[];
+    .all({ ...params, ...key, base, actor: bulk.actor }) as Returned[];
   rows.sort((a, b) => a[3] - b[3]);
   const maxBytes = bulk.maxBytes ?? Number.POSITIVE_INFINITY;
   const unfit = rows.find((row) => row[5] === 1 || (row[6] ?? 0) > maxBytes);

@@ -8,6 +8,7 @@ import {
 } from '../kit/query-sql.js';
 import { field, sqlite } from './condition.js';
 import { collectionPredicate, indexedBy } from './indexes.js';
+import { limitText } from './limit.js';
 import { numberKeySql } from './number-order.js';
 import { expandTokens, tokenIndexes } from './statement-text.js';
 
@@ -78,11 +79,8 @@ export function findStatement(
   const params: Record<string, string | number> = { tenant };
   const bind = binder(params);
   const { where, orderBy } = compileQuerySql(query, dialectFor(indexes, query.filter), bind);
-  // The limit is written into the text, never bound: SQLite reads a bound LIMIT while
-  // planning, and so plans the statement again every time a value is bound to it.
-  if (!Number.isSafeInteger(query.limit)) throw new TypeError('A query limit is an integer');
   const text = `SELECT id, body, revision, token, seq, last_modified, last_modified_by
-    ${LIVE(collection, indexes, query.filter)} AND ${where} ORDER BY ${orderBy} LIMIT ${query.limit}`;
+    ${LIVE(collection, indexes, query.filter)} AND ${where} ORDER BY ${orderBy} LIMIT ${limitText(query.limit)}`;
   return { text: expandTokens(text), params };
 }
 
