@@ -9,7 +9,12 @@ import {
   documentPatcher,
   type PatchLimits,
 } from '../concurrency/patch.js';
-import { type OnStale, Policies, type PolicyOptions } from '../concurrency/policy.js';
+import {
+  type OnStale,
+  Policies,
+  type PolicyConfig,
+  type PolicyOptions,
+} from '../concurrency/policy.js';
 import { writeCheck } from '../concurrency/write-check.js';
 import {
   ConcurrencyError,
@@ -704,18 +709,27 @@ export class DocumentStoreBase extends Queries {
     return runUpdate(context, c, id, apply, options, 'patch');
   }
 
-  // Plans a put: its check (see `#checkOf`) and write; with `generateId`, an entity
-  // without an id gets a new one.
+  // What a put is to the policies, and what they decide for it, looked up once for both its
+  // check and its `onStale`: an update when the writer names the version it saw (in the
+  // entity's version field, or a version or token check), else an insert.
+  #putPolicy(c: Collection<object>, entity: object, options: WriteOptions): PutPolicy {
+    const seen =
+      options.check === undefined && isPlainObject(entity) ? c.versionOf(entity) : undefined;
+    const operation = seen !== undefined || pinsVersion(options.check) ? 'update' : 'insert';
+    return { seen, operation, config: policyFor(this.#context, c.name, operation, options) };
+  }
+
+  // Plans a put under its policy: its check (see `#checkOf`) and write; with `generateId`,
+  // an entity without an id gets a new one.
   #planPut<T extends object>(
     c: Collection<T>,
     entity: T,
     options: WriteOptions,
     generateId: boolean,
+    policy: PutPolicy,
   ): Promise<PlannedWrite> | PlannedWrite {
-    const seen =
-      options.check === undefined && isPlainObject(entity) ? c.versionOf(entity) : undefined;
-    const operation = seen === undefined ? 'insert' : 'update';
-    const check = this.#checkOf(c, operation, options, seen, 'mustNotExist');
+    const { operation, seen, config } = policy;
+    const check = this.#checkOf(c, operation, options, seen, 'mustNotExist', config);
     const scope = this.#scopeFor(options.actor);
     const checked = planCheckedPut(scope, c as Collection<object>, entity, check, generateId);
     return checked instanceof Promise ? checked.then((put) => put.planned) : checked.planned;
@@ -728,8 +742,9 @@ export class DocumentStoreBase extends Queries {
     generateId: boolean,
   ): Promise<PutResult<T>> {
     const c = this.#context.resolve(collection);
-    const merge = staleMergeOf(policyFor(this.#context, c.name, 'update', options), options);
-    const put = this.#planPut(c, entity, options, generateId);
+    const policy = this.#putPolicy(c, entity, options);
+    const merge = staleMergeOf(policy.config, options);
+    const put = this.#planPut(c, entity, options, generateId, policy);
     // Without a schema nothing waits before the commit starts, so close() finds it in flight.
     const planned = put instanceof Promise ? await put : put;
     let outcome: WriteOutcome | undefined;
@@ -756,7 +771,7 @@ export class DocumentStoreBase extends Queries {
     generateId: boolean,
   ): Promise<Written> {
     const c = this.#context.resolve(collection);
-    const put = this.#planPut(c, entity, options, generateId);
+    const put = this.#planPut(c, entity, options, generateId, this.#putPolicy(c, entity, options));
     const planned = put instanceof Promise ? await put : put;
     const [outcome] = await this.#commitOne(planned);
     return written(c, planned, entity, landedOf(planned, outcome));
@@ -773,16 +788,16 @@ export class DocumentStoreBase extends Queries {
     });
   }
 
-  // The check of a one-call write; the policies are evaluated even when the caller names
-  // the check, so that rules see every operation.
+  // The check of a one-call write under `config`, the operation's policy; the policies are
+  // evaluated even when the caller names the check, so that rules see every operation.
   #checkOf(
     c: Collection<object>,
     operation: Operation,
     options: WriteOptions,
     seen: Version | undefined,
     fallback: 'mustNotExist' | 'mustExist',
+    config: PolicyConfig = policyFor(this.#context, c.name, operation, options),
   ): NormalizedCheck {
-    const config = policyFor(this.#context, c.name, operation, options);
     return writeCheck(config, c.versionKind, {
       operation,
       explicit: options.check,
@@ -886,3 +901,14 @@ function written(
   c.setVersion(entity, metadata);
   return { id: planned.write.id, written: true, version: metadata[c.versionKind], metadata };
 }
+
+// A put's operation as the policies see it, what the writer saw, and the policies' decision.
+interface PutPolicy {
+  readonly seen: Version | undefined;
+  readonly operation: Operation;
+  readonly config: PolicyConfig;
+}
+
+// A check that names the version the writer saw: the put it guards is an update.
+const pinsVersion = (check: Check | undefined): boolean =>
+  typeof check === 'object' && check !== null && ('version' in check || 'token' in check);
