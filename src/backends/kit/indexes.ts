@@ -151,14 +151,16 @@ export function withIndexes<D extends ConditionDialect>(
   filter: NormalizedCondition | null,
 ): D & Pick<QueryDialect, 'sortExpression'> {
   if (indexes.length === 0) return dialect;
-  return {
-    ...testsWithIndexes(dialect, index, indexes),
-    sortExpression(path) {
-      const type = impliedType(filter, path);
-      if (type === undefined || !isIndexed(indexes, path, type)) return undefined;
-      return index.expression(path, type, index.column);
-    },
+  // The cached tests as prototype: only the filter's own part is made per query.
+  const indexed: D & Pick<QueryDialect, 'sortExpression'> = Object.create(
+    testsWithIndexes(dialect, index, indexes),
+  );
+  indexed.sortExpression = (path) => {
+    const type = impliedType(filter, path);
+    if (type === undefined || !isIndexed(indexes, path, type)) return undefined;
+    return index.expression(path, type, index.column);
   };
+  return indexed;
 }
 
 /** SQL text of a string literal: single quotes doubled. */

@@ -21,7 +21,8 @@ const TABLE = 'noclobber_documents';
  */
 export const sqliteIndexes: IndexDialect = {
   expression(path, type, column) {
-    const key = JSON.stringify([path, type, column]);
+    // Each segment after its length, so no two paths share a key.
+    const key = `${type} ${column} ${path.map((s) => `${s.length}:${s}`).join('')}`;
     const known = expressions.get(key);
     if (known !== undefined) return known;
     const text = expressionOf(path, type, column);
