@@ -1,4 +1,3 @@
-import type { FoundDocument } from '../kit/backend.js';
 import type { Bind } from '../kit/condition-sql.js';
 import { type IndexSpec, withIndexes } from '../kit/indexes.js';
 import {
@@ -88,11 +87,16 @@ export function countStatement(
   return { text: `SELECT count(*) AS n ${LIVE(s, collection)} AND ${where}`, values };
 }
 
-/** A found row as the driver returns it. */
-export type FoundRow = Omit<FoundDocument, 'metadata'> & {
-  revision: string;
-  token: string;
-  seq: string;
-  last_modified: string;
-  last_modified_by: string | null;
-};
+/**
+ * A found row as the driver returns it in array mode, in the order `findStatement`
+ * selects: id, body, revision, token, seq, last_modified, last_modified_by.
+ */
+export type FoundTuple = [
+  id: string,
+  body: string,
+  revision: string,
+  token: string,
+  seq: string,
+  lastModified: string,
+  lastModifiedBy: string | null,
+];
