@@ -13,11 +13,16 @@ export class Indexing {
   // A collection's step, under way or done; a failed one is forgotten, so the next call
   // that needs it tries again.
   readonly #steps = new Map<string, Promise<void>>();
+  // Steps run one at a time: each holds a connection while it waits for the index work of
+  // other processes (their index lock), and several at once would take the pool from the
+  // calls that touch none of their collections. They would queue for that lock anyway.
+  #last: Promise<unknown> = Promise.resolve();
 
   /**
    * Resolves once every collection in `collections` has its indexes. Once `closed()` says
-   * the store is closing, work still to do is refused with `StoreClosedError` instead of
-   * started on a backend that is going away (work already done answers at once).
+   * the store is closing, work still to do (queued behind another step, too) is refused
+   * with `StoreClosedError` instead of started on a backend that is going away (work
+   * already done answers at once).
    */
   ready(
     backend: BackendRuntime,
@@ -29,7 +34,12 @@ export class Indexing {
       let step = this.#steps.get(c.name);
       if (step === undefined) {
         if (closed()) return Promise.reject(new StoreClosedError());
-        const started = backend.ensureIndexes(c.name, c.indexes);
+        const started = this.#last.then(() =>
+          closed()
+            ? Promise.reject(new StoreClosedError())
+            : backend.ensureIndexes(c.name, c.indexes),
+        );
+        this.#last = started.catch(() => {});
         started.catch(() => {
           if (this.#steps.get(c.name) === started) this.#steps.delete(c.name);
         });
