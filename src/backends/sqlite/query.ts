@@ -44,14 +44,14 @@ export interface QueryStatement {
 // column while planning, and then plans the statement again whenever a value is bound to
 // it, on every call. The subquery is run once per call, and the index serves the test as
 // it serves a parameter.
-const valueOf = (name: string) => `(SELECT @${name})`;
+const parameter = (name: string) => `(SELECT @${name})`;
 
 function binder(params: Record<string, string | number>): Bind {
   let next = Object.keys(params).length;
   return (value) => {
     const name = `q${next++}`;
     params[name] = value as string | number;
-    return valueOf(name);
+    return parameter(name);
   };
 }
 
@@ -67,7 +67,7 @@ const LIVE = (
   indexes: readonly IndexSpec[],
   filter: NormalizedQuery['filter'],
 ) =>
-  `FROM ${TABLE}${indexedBy(indexes, filter)} WHERE tenant = ${valueOf('tenant')} AND ${collectionPredicate(collection)}`;
+  `FROM ${TABLE}${indexedBy(indexes, filter)} WHERE tenant = ${parameter('tenant')} AND ${collectionPredicate(collection)}`;
 
 /**
  * The dialect of queries on a collection with `indexes` declared, for `filter`: index
