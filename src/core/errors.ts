@@ -456,7 +456,10 @@ export class ValidationError extends NoclobberError {
 export class UniqueConstraintError extends NoclobberError {
   readonly code = 'UNIQUE_CONSTRAINT' as const;
   readonly collection: string;
-  /** The unique field paths, as declared (`['email']`, `['tenantCode', 'sku']`). */
+  /**
+   * The unique field paths, as declared (`['email']`, `['tenantCode', 'sku']`); empty when
+   * the index was declared by another process and this store does not know its fields.
+   */
   readonly fields: readonly string[];
   /** The id of the document whose write was refused, when the database says which. */
   readonly id: string | null;
@@ -470,7 +473,11 @@ export class UniqueConstraintError extends NoclobberError {
     holder: string | null;
   }) {
     const what =
-      args.fields.length === 1 ? `field ${args.fields[0]}` : `fields ${args.fields.join(', ')}`;
+      args.fields.length === 0
+        ? 'index'
+        : args.fields.length === 1
+          ? `field ${args.fields[0]}`
+          : `fields ${args.fields.join(', ')}`;
     const by = args.holder === null ? 'another document' : `document ${args.holder}`;
     const refused = args.id === null ? 'a write' : `the write of ${args.collection}/${args.id}`;
     super(

@@ -32,8 +32,9 @@ export interface CollectionOptions<T extends object = Record<string, unknown>> {
    * with the type of value it holds (`'string'` when not said; documents whose field holds
    * another type are left out of it): `[{ field: 'total', type: 'number' },
    * { fields: ['status', 'customer.id'] }]`. Created before the collection is first used,
-   * dropped when no longer declared; queries are written so that they can use them (see
-   * `explain()` and docs/queries.md).
+   * dropped when no longer declared (`indexes: []` drops them all; a collection that
+   * declares neither `indexes` nor `unique` leaves the ones it finds alone); queries are
+   * written so that they can use them (see `explain()` and docs/queries.md).
    */
   indexes?: readonly IndexDeclaration<T>[];
   /**
@@ -79,6 +80,12 @@ export class Collection<T extends object = Record<string, unknown>> {
   readonly idField: string;
   /** The indexes and unique constraints declared, validated. */
   readonly indexes: readonly IndexSpec[];
+  /**
+   * True when the collection declares `indexes` or `unique` (even empty): the store then
+   * makes exactly those indexes and drops the others noclobber made. A collection that
+   * declares neither leaves the indexes it finds alone (another process may own them).
+   */
+  readonly managesIndexes: boolean;
   /** The schema every document passes, if the collection has one. */
   readonly schema: StandardSchemaV1<unknown, T> | undefined;
   /** The revision history the collection keeps, if any. */
@@ -120,6 +127,7 @@ export class Collection<T extends object = Record<string, unknown>> {
     this.versionField = options.versionField;
     this.idField = idField;
     this.indexes = normalizeIndexes(name, options.indexes, options.unique);
+    this.managesIndexes = options.indexes !== undefined || options.unique !== undefined;
     this.schema = schema;
     this.history = historyOptions(options.history);
   }
@@ -132,6 +140,7 @@ export class Collection<T extends object = Record<string, unknown>> {
       this.versionField === other.versionField &&
       this.idField === other.idField &&
       this.indexes.map((i) => i.name).join() === other.indexes.map((i) => i.name).join() &&
+      this.managesIndexes === other.managesIndexes &&
       this.schema === other.schema &&
       sameHistory(this.history, other.history)
     );

@@ -1,6 +1,13 @@
-import { StoreClosedError } from '../core/errors.js';
+import { StoreClosedError, TransientError } from '../core/errors.js';
 import type { BackendRuntime } from './backend-runtime.js';
 import type { Collection } from './collection.js';
+
+/**
+ * How long a step that failed for good (a unique field the documents already repeat) is
+ * answered with its failure before it is tried again: each try reads the whole table and
+ * holds back every collection's writes meanwhile, so calls must not try it one by one.
+ */
+export const FAILED_STEP_KEPT_MS = 10_000;
 
 /**
  * Brings the indexes of each declared collection to what it declares, once per collection
@@ -10,8 +17,8 @@ import type { Collection } from './collection.js';
  * that touch it, and no others.
  */
 export class Indexing {
-  // A collection's step, under way or done; a failed one is forgotten, so the next call
-  // that needs it tries again.
+  // A collection's step, under way or done; a failed one is forgotten (at once after a
+  // transient failure, after FAILED_STEP_KEPT_MS otherwise), so a later call tries again.
   readonly #steps = new Map<string, Promise<void>>();
   // Steps run one at a time: each holds a connection while it waits for the index work of
   // other processes (their index lock), and several at once would take the pool from the
@@ -31,6 +38,8 @@ export class Indexing {
   ): Promise<void> {
     const steps: Promise<void>[] = [];
     for (const c of collections) {
+      // A collection that declares no indexes leaves the database's as they are.
+      if (!c.managesIndexes) continue;
       let step = this.#steps.get(c.name);
       if (step === undefined) {
         if (closed()) return Promise.reject(new StoreClosedError());
@@ -40,8 +49,12 @@ export class Indexing {
             : backend.ensureIndexes(c.name, c.indexes),
         );
         this.#last = started.catch(() => {});
-        started.catch(() => {
-          if (this.#steps.get(c.name) === started) this.#steps.delete(c.name);
+        started.catch((error: unknown) => {
+          const forget = () => {
+            if (this.#steps.get(c.name) === started) this.#steps.delete(c.name);
+          };
+          if (error instanceof TransientError || error instanceof StoreClosedError) forget();
+          else setTimeout(forget, FAILED_STEP_KEPT_MS).unref();
         });
         this.#steps.set(c.name, started);
         step = started;

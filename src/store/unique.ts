@@ -45,7 +45,7 @@ export async function uniqueConstraintError(
   writes: readonly Write[],
 ): Promise<Error> {
   const found = indexes.get(violation.index);
-  if (!found) return violation;
+  if (!found) return unknownIndexError(violation, writes);
   const { collection, index } = found;
   const fields = index.fields.map(fieldName);
   const candidates = writes.filter((w) => w.collection === collection && w.op !== 'delete');
@@ -69,4 +69,16 @@ export async function uniqueConstraintError(
   }
   const id = candidates.length === 1 ? (candidates[0] as Write).id : null;
   return new UniqueConstraintError({ collection, fields, id, holder: null });
+}
+
+// A unique index this store did not declare (another process's, on a collection this one
+// uses as it finds it): the refusal is the same, only the fields are not known here.
+function unknownIndexError(violation: UniqueViolation, writes: readonly Write[]): Error {
+  const written = writes.filter((w) => w.op !== 'delete');
+  const collection = written[0]?.collection;
+  if (collection === undefined || written.some((w) => w.collection !== collection)) {
+    return violation;
+  }
+  const id = written.length === 1 ? (written[0] as Write).id : null;
+  return new UniqueConstraintError({ collection, fields: [], id, holder: null });
 }

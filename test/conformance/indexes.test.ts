@@ -5,6 +5,7 @@ import {
   type DocumentStore,
   type FindOptions,
   InvalidArgumentError,
+  UniqueConstraintError,
 } from '../../src/index.js';
 import { evaluateQuery } from '../../src/query/evaluate.js';
 import { normalizeSort } from '../../src/query/sort.js';
@@ -147,6 +148,29 @@ describeConformance('declared indexes', (fixture) => {
     const names = await indexNames(later);
     expect(names).not.toContain(dropped);
     expect(names).toContain(stillThere);
+  });
+
+  it('leaves the indexes alone where a store declares none, and drops them all on indexes: []', async () => {
+    const { openStore } = fixture();
+    const owner = openStore();
+    const users = owner.collection<{ id: string; email: string }>('accounts', {
+      unique: ['email'],
+    });
+    await owner.insert(users, { id: 'u1', email: 'a@x' });
+    const made = (await indexNames(owner)).filter((n) => n.startsWith('nc_ux_'));
+    expect(made).toHaveLength(1);
+    // A store that only names the collection (a generic HTTP server, a script) uses it as
+    // it is: the unique field stays enforced, and is reported as such.
+    const visitor = openStore();
+    const plain = visitor.collection<{ id: string; email: string }>('accounts');
+    expect(await visitor.get(plain, 'u1')).toMatchObject({ email: 'a@x' });
+    const error = await visitor.insert(plain, { id: 'u2', email: 'a@x' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UniqueConstraintError);
+    expect(await indexNames(visitor)).toEqual(expect.arrayContaining(made));
+    // Declaring no indexes on purpose drops them.
+    const owner2 = openStore();
+    await owner2.count(owner2.collection('accounts', { indexes: [] }));
+    expect((await indexNames(owner2)).filter((n) => n.startsWith('nc_'))).toEqual([]);
   });
 
   it('refuses malformed declarations before anything is created', () => {

@@ -152,8 +152,10 @@ describeConformance('unique fields', (fixture) => {
     const fine = later.collection<User>('fine', { unique: ['email'] });
     const error = await later.count(shared).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UniqueConstraintError);
-    // A server that readies its store at startup learns it there.
-    await expect(later.ready()).rejects.toBeInstanceOf(UniqueConstraintError);
+    // The failure is kept a while, not tried again by every call (each try reads the
+    // table and holds back writes); a server that readies its store learns it too.
+    expect(await later.count(shared).catch((e: unknown) => e)).toBe(error);
+    await expect(later.ready()).rejects.toBe(error);
     // Only the calls that touch that collection fail: the store's other collections, its
     // feed and its streams work, with their own unique fields enforced.
     await later.insert(fine, { id: 'x', email: 'same' });
@@ -169,7 +171,9 @@ describeConformance('unique fields', (fixture) => {
     );
     expect(await store.get(plain, 'c')).toBeNull();
     await store.delete(plain, 'b');
-    expect(await later.count(shared, { email: 'same' })).toBe(1);
-    await refused(later.insert(shared, { id: 'd', email: 'same' }), { holder: 'a' });
+    const mended = openStore();
+    const again = mended.collection<User>('shared', { unique: ['email'] });
+    expect(await mended.count(again, { email: 'same' })).toBe(1);
+    await refused(mended.insert(again, { id: 'd', email: 'same' }), { holder: 'a' });
   });
 });
