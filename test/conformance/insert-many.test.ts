@@ -251,7 +251,9 @@ describeConformance('insertMany', (fixture) => {
     expect(taken).toMatchObject({ fields: ['email'], holder: 'i-09000' });
     const repeated = docs();
     repeated[120] = item(120, { email: 'u3@x.org' });
-    expect(await rejection(store.insertMany(c, repeated))).toBeInstanceOf(UniqueConstraintError);
+    const again = await rejection(store.insertMany(c, repeated));
+    expect(again).toBeInstanceOf(UniqueConstraintError);
+    expect(again).toMatchObject({ fields: ['email'], id: 'i-00120', holder: null });
     const twice = docs();
     twice[90] = item(5);
     expect(await rejection(store.insertMany(c, twice))).toBeInstanceOf(InvalidArgumentError);
@@ -270,17 +272,24 @@ describeConformance('insertMany', (fixture) => {
     expect(await store.count(shaped)).toBe(0);
   });
 
-  it('sends a large call in bounded chunks, still all or nothing: a taken id in the last chunk undoes the first', async () => {
+  it('sends a large call in bounded chunks, still all or nothing: a taken id or value in the last chunk undoes the first', async () => {
     const { store } = fixture();
-    const c = store.collection<Item>('big', { indexes: [{ field: 'code' }] });
+    const c = store.collection<Item>('big', { indexes: [{ field: 'code' }], unique: ['email'] });
     const count = INSERT_CHUNK_ROWS * 2 + 500;
-    const docs = () => Array.from({ length: count }, (_, i) => item(i, { email: undefined }));
-    await store.insert(c, item(count - 3, { email: undefined }));
+    const docs = () => Array.from({ length: count }, (_, i) => item(i));
+    await store.insert(c, item(count - 3, { email: 'elsewhere@x.org' }));
     const error = await rejection(store.insertMany(c, docs()));
+    expect(error).toBeInstanceOf(DuplicateDocumentError);
     expect(error).toMatchObject({ id: item(count - 3).id });
     expect(await store.count(c)).toBe(1);
     expect((await feedOf(store, 'big')).length).toBe(1);
     await store.delete(c, item(count - 3).id);
+    await store.insert(c, { id: 'holder', code: 'H', total: 0, email: item(count - 50).email });
+    const taken = await rejection(store.insertMany(c, docs()));
+    expect(taken).toBeInstanceOf(UniqueConstraintError);
+    expect(taken).toMatchObject({ id: item(count - 50).id, holder: 'holder' });
+    expect(await store.count(c)).toBe(1);
+    await store.delete(c, 'holder');
     const written = await store.insertMany(c, docs());
     expect(await store.count(c)).toBe(count);
     const seqs = written.map((w) => w.metadata.seq);
