@@ -120,3 +120,26 @@ describeConformance('the changes feed as Server-Sent Events', (fixture) => {
     await events.cancel();
   });
 });
+
+describeConformance('an event stream opens at once', (fixture) => {
+  const serve = useServers();
+
+  it.each(ADAPTERS)(
+    '%s: the headers arrive before the first change or heartbeat, then each change',
+    async (adapter) => {
+      const f = fixture();
+      // No heartbeat within the test's time: only headers sent at once let the fetch resolve.
+      const { call } = await serve(f, adapter, { eventsHeartbeat: 600_000 });
+      const response = await call('/orders/_changes', { headers: STREAM });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const events = eventsOf(response);
+      await f.store.insert(f.c.orders, order('after-open'));
+      const first = await events.next();
+      expect(first.event).toBe('change');
+      expect(JSON.parse(first.data as string)).toMatchObject({ id: 'after-open' });
+      await events.cancel();
+    },
+    30_000,
+  );
+});

@@ -100,12 +100,18 @@ export async function writeResponse(res: ServerResponse, response: Response): Pr
   const gone = () => void reader.cancel().catch(() => {});
   res.once('close', gone);
   try {
+    let next = reader.read();
+    // Node sends the headers with the first bytes of the body: a body with nothing to
+    // send yet (an event stream waiting for its first change) sends them now, so the
+    // client sees the response open rather than waiting for those bytes.
+    if (!(await settledAtOnce(next))) res.flushHeaders();
     for (;;) {
-      const { value, done } = await reader.read();
+      const { value, done } = await next;
       // A client that went away reads no more.
       if (done || res.destroyed) break;
       // Respect backpressure: a slow client must not make the whole body pile up in memory.
       if (!res.write(value)) await drained(res);
+      next = reader.read();
     }
   } finally {
     res.off('close', gone);
@@ -116,6 +122,19 @@ export async function writeResponse(res: ServerResponse, response: Response): Pr
     return;
   }
   res.end();
+}
+
+// Whether `promise` settles before the event loop turns: a chunk already queued (or made
+// by a synchronous pull) does, one that waits for I/O or a timer does not.
+function settledAtOnce(promise: Promise<unknown>): Promise<boolean> {
+  return new Promise((resolve) => {
+    const turned = setImmediate(() => resolve(false));
+    const settled = () => {
+      clearImmediate(turned);
+      resolve(true);
+    };
+    promise.then(settled, settled);
+  });
 }
 
 // Until `res` can take more, or is closed; the listener not fired is taken off again, so
