@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 /** Bounds on what a client can hold of a Node HTTP server. */
@@ -40,21 +41,36 @@ export function createLimitedServer(
 }
 
 /**
- * Stops `server` gracefully: no new connections, idle ones closed at once, requests in
- * flight given until `deadline` ms to finish, then every connection still open is cut.
- * Resolves to `true` when everything finished in time, `false` when some were cut.
+ * Stops `server` gracefully: no new connections, idle ones closed at once and each other
+ * one as soon as it goes idle (its response finished), requests in flight given until
+ * `deadline` ms to finish, then every connection still open is cut. Resolves to `true`
+ * when everything finished in time, `false` when some were cut. Works on any `node:http`
+ * server, not only one from `createLimitedServer()`.
  */
 export function closeGracefully(server: Server, deadline = 10_000): Promise<boolean> {
   return new Promise((resolve) => {
     let cut = false;
+    // A keep-alive connection whose response finishes during shutdown would otherwise stay
+    // open, holding the close, until the client or the keep-alive timeout ends it. Node
+    // publishes every response's end on this channel, whichever server and whenever the
+    // request came, so no request has to be tracked from before the shutdown.
+    const finished = (message: unknown) => {
+      if ((message as { server?: unknown }).server !== server) return;
+      // After Node has detached the response from its connection, which then counts as idle.
+      setImmediate(() => server.closeIdleConnections());
+    };
+    subscribe(RESPONSE_FINISHED, finished);
     const timer = setTimeout(() => {
       cut = true;
       server.closeAllConnections();
     }, deadline);
     server.close(() => {
+      unsubscribe(RESPONSE_FINISHED, finished);
       clearTimeout(timer);
       resolve(!cut);
     });
     server.closeIdleConnections();
   });
 }
+
+const RESPONSE_FINISHED = 'http.server.response.finish';
