@@ -13,6 +13,7 @@
 import { contractSuite } from './contract.js';
 import { describeWithStores, type TestDatabase } from './fixture.js';
 import { historySuite } from './history.js';
+import { insertManySuite } from './insert-many.js';
 import { type ConformanceOptions, querySuite } from './queries.js';
 import { storeSuite } from './store.js';
 
@@ -20,13 +21,15 @@ export { bulkSuite } from './bulk.js';
 export { contractSuite } from './contract.js';
 export { describeWithStores, type StoreFixture, type TestDatabase } from './fixture.js';
 export { historySuite } from './history.js';
+export { insertManySuite } from './insert-many.js';
 export { type ConformanceOptions, querySuite } from './queries.js';
 export { storeSuite } from './store.js';
 
 /**
  * Declares the conformance suite for the backend `name`: the Backend contract called
  * directly (every check kind, stored state and op as `judgeCheck` says, batches, the write
- * log, appends), the store on top of it, queries (filters by type, sorts, cursor pages,
+ * log, appends), the store on top of it, many inserts in one call (`insertMany`, which a
+ * backend may serve with its own bulk statement), queries (filters by type, sorts, cursor pages,
  * declared indexes, unique fields, conditional bulk writes and their races) and revision
  * history (kept, read, pruned, stale writes merged). `create` makes a fresh, empty
  * database per test; `options` says what the backend cannot show (see `ConformanceOptions`).
@@ -38,6 +41,7 @@ export function describeBackendConformance(
 ): void {
   describeWithStores(`${name}: the Backend contract`, create, contractSuite);
   describeWithStores(`${name}: the store on the backend`, create, storeSuite);
+  describeWithStores(`${name}: many inserts in one call`, create, insertManySuite);
   describeWithStores(`${name}: queries`, create, (fixture) => querySuite(fixture, options));
   describeWithStores(`${name}: revision history`, create, historySuite);
 }
