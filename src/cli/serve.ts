@@ -6,7 +6,9 @@ import { toNodeListener } from '../http/adapters/node.js';
 import { closeGracefully, createLimitedServer } from '../http/limits/node-server.js';
 import { createHandler } from '../http/resource.js';
 import { type Command, integerOption, parseCommandArgs, UsageError } from './command.js';
+import { hostPort, listenFailure, listening } from './listen.js';
 import { SERVE_OPTIONS, securityOf } from './serve-security.js';
+import { shutdownSignals } from './shutdown-signals.js';
 
 const USAGE = `Usage: noclobber serve [options]
 
@@ -45,7 +47,8 @@ Options:
   --rate-limit <n>   requests per second per credential (default: no limit)
   --rate-burst <n>   requests at once per credential (default the rate)
   --shutdown-timeout <s>
-                     seconds requests in flight get after SIGTERM (default 10)
+                     seconds requests in flight get after SIGTERM or SIGINT
+                     (default 10); a second signal exits at once
   --trust-request-id take X-Request-Id from requests (behind a proxy that sets it)
   --insecure         allow a non-loopback --host without --auth
   -h, --help         show this help
@@ -146,29 +149,41 @@ export const serve: Command = {
     });
     // Stopped by a signal from the moment the port opens: a SIGTERM sent as soon as the URL
     // is printed closes the server gracefully, where before a listener it would kill it.
-    const stopped = new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-    const server = createLimitedServer(toNodeListener(handler), security.limits);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, resolve);
-    });
-    const { address, port: bound } = server.address() as AddressInfo;
-    const shown = address.includes(':') ? `[${address}]` : address;
-    process.stdout.write(`noclobber serving on http://${shown}:${bound}/ (${backend.name})\n`);
-    if (!security.handler.auth) {
+    const signals = shutdownSignals((signal) =>
+      process.stderr.write(`noclobber serve: ${signal} again: exiting now\n`),
+    );
+    try {
+      const server = createLimitedServer(toNodeListener(handler), security.limits);
+      try {
+        await listening(server, port, host);
+      } catch (error) {
+        process.stderr.write(
+          `noclobber serve: cannot listen on ${hostPort(host, port)}: ${listenFailure(error) ?? reasonOf(error)}\n`,
+        );
+        return 1;
+      }
+      const { address, port: bound } = server.address() as AddressInfo;
       process.stdout.write(
-        'noclobber: no credentials configured (--auth): every request is served, listening on loopback only\n',
+        `noclobber serving on http://${hostPort(address, bound)}/ (${backend.name})\n`,
       );
+      if (!security.handler.auth) {
+        process.stdout.write(
+          'noclobber: no credentials configured (--auth): every request is served, listening on loopback only\n',
+        );
+      }
+      const signal = await signals.requested;
+      process.stderr.write(
+        `noclobber serve: ${signal}: shutting down, requests in flight get ${security.shutdownTimeout / 1000} s (SIGINT or SIGTERM again exits at once)\n`,
+      );
+      // Event streams never finish by themselves: they end now, and clients resume elsewhere.
+      closing.abort();
+      await closeGracefully(server, security.shutdownTimeout);
+      return 0;
+    } finally {
+      // The store is closed however the server ends, its failure to listen included; a
+      // second signal still cuts this short until it is done.
+      await store.close();
+      signals.dispose();
     }
-    await stopped;
-    // Event streams never finish by themselves: they end now, and clients resume elsewhere.
-    closing.abort();
-    await closeGracefully(server, security.shutdownTimeout);
-    await store.close();
-    return 0;
   },
 };

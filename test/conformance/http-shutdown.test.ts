@@ -8,7 +8,7 @@ import {
   toNodeListener,
 } from '../../src/http/index.js';
 import { order } from '../support/model.js';
-import { closed, openSocket } from '../support/raw-http.js';
+import { closed, openSocket, received } from '../support/raw-http.js';
 import { describeConformance } from './fixture.js';
 
 const servers: Server[] = [];
@@ -33,27 +33,6 @@ async function listening(
   const socket = await openSocket((server.address() as AddressInfo).port);
   socket.on('error', () => {});
   return { server, socket };
-}
-
-/** What `socket` receives; `until` resolves once the text so far matches `pattern`. */
-function received(socket: Socket): { until(pattern: RegExp): Promise<void>; text(): string } {
-  let text = '';
-  const waiting = new Set<() => void>();
-  socket.on('data', (chunk) => {
-    text += String(chunk);
-    for (const check of waiting) check();
-  });
-  const until = (pattern: RegExp) =>
-    new Promise<void>((resolve) => {
-      const check = () => {
-        if (!pattern.test(text)) return;
-        waiting.delete(check);
-        resolve();
-      };
-      waiting.add(check);
-      check();
-    });
-  return { until, text: () => text };
 }
 
 it('closeGracefully closes a keep-alive connection as soon as its response finishes, not at the keep-alive timeout', async () => {

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 
 /** The status line and raw text of an answer read off a socket. */
 export interface RawAnswer {
@@ -39,3 +40,29 @@ export const closed = (socket: Socket): Promise<void> =>
     if (socket.destroyed) resolve();
     else socket.once('close', () => resolve());
   });
+
+/**
+ * What `stream` (a socket, a child's stderr) receives: `until` resolves once the text so
+ * far matches `pattern`, and rejects if the stream closes first.
+ */
+export function received(stream: Readable): {
+  until(pattern: RegExp): Promise<void>;
+  text(): string;
+} {
+  let text = '';
+  stream.on('data', (chunk) => {
+    text += String(chunk);
+  });
+  const until = (pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!pattern.test(text)) return;
+        stream.off('data', check).off('close', fail);
+        resolve();
+      };
+      const fail = () => reject(new Error(`closed before ${pattern}: ${JSON.stringify(text)}`));
+      stream.on('data', check).once('close', fail);
+      check();
+    });
+  return { until, text: () => text };
+}
