@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it, onTestFinished } from 'vitest';
 import {
   closeGracefully,
   createHandler,
@@ -11,14 +11,6 @@ import { order } from '../support/model.js';
 import { closed, openSocket, received } from '../support/raw-http.js';
 import { describeConformance } from './fixture.js';
 
-const servers: Server[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-});
-
 // Longer than any test runs: a connection the server closes was closed by the shutdown,
 // never by the keep-alive timeout or the deadline.
 const NEVER = 600_000;
@@ -28,7 +20,11 @@ async function listening(
   listener: (req: IncomingMessage, res: ServerResponse) => void,
 ): Promise<{ server: Server; socket: Socket }> {
   const server = createLimitedServer(listener, { keepAliveTimeout: NEVER });
-  servers.push(server);
+  // Whatever the test left open (a failed one its connections) is cut, not waited for.
+  onTestFinished(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const socket = await openSocket((server.address() as AddressInfo).port);
   socket.on('error', () => {});
