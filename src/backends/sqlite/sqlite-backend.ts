@@ -446,7 +446,8 @@ export class SqliteBackend implements Backend {
   async find(tenant: string, collection: string, query: NormalizedQuery): Promise<FoundDocument[]> {
     const indexes = this.#indexes.get(collection);
     const { text, params } = findStatement(tenant, collection, query, indexes);
-    const rows = this.#statement(text).all(params) as DocumentRow[];
+    // The statement's LIMIT is rounded up (see `readLimitText`): the page is its first rows.
+    const rows = (this.#statement(text).all(params) as DocumentRow[]).slice(0, query.limit);
     return rows.map((row) => ({ id: row.id, body: row.body, metadata: toMetadata(row) }));
   }
 
