@@ -11,12 +11,13 @@ export function limitText(limit: number): string {
 
 /**
  * A read's LIMIT as text: `limit` rounded up to the next of 1, 2, 3, 4, 6, 8, 12, 16, 24, …
- * (each step at most half the one before), so that the limits a caller may ask for make
- * about twenty statement texts per query shape, not one per limit: every distinct text is
- * a prepared statement of its own. The reader keeps the first `limit` rows it gets.
+ * (each step at most half as large again as the one before), so that the limits a caller
+ * may ask for make about twenty statement texts per query shape, not one per limit: every
+ * distinct text is a prepared statement of its own. The reader keeps the first `limit`
+ * rows it gets.
  */
 export function readLimitText(limit: number): string {
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new TypeError('A limit is an integer');
+  limitText(limit);
   let step = 1;
   // 1 → 2; a power of two 2^k → 3·2^(k-1); 3·2^(k-1) → 2^(k+1).
   while (step < limit)
