@@ -1,65 +1,106 @@
 import { expect, it } from 'vitest';
+import type { HorizonReading } from '../../src/backends/postgres/horizons.js';
 import { Horizons } from '../../src/backends/postgres/horizons.js';
 
-// A horizon statement the test answers by hand: each call waits for `answer(value)`.
+// Horizon statements the test answers by hand, in the order they were sent.
 function statements() {
-  const calls: ((value: string | undefined) => void)[] = [];
-  const query = () => new Promise<string | undefined>((resolve) => calls.push(resolve));
-  return { calls, query };
+  const calls: ((reading: HorizonReading) => void)[] = [];
+  const failures: ((error: Error) => void)[] = [];
+  const query = () =>
+    new Promise<HorizonReading>((resolve, reject) => {
+      calls.push(resolve);
+      failures.push(reject);
+    });
+  return { calls, failures, query };
 }
 
-const tick = () => new Promise((r) => setTimeout(r, 0));
+const read = (value: number, ...holders: string[]): HorizonReading => ({
+  value: String(value),
+  holders,
+});
 
-it('readers arriving during a query share the next one, which starts after they arrived', async () => {
+// Lets the horizon's rechecks (a few ms apart) send their next statement.
+async function nextCall(calls: unknown[], count: number): Promise<void> {
+  for (let i = 0; calls.length < count && i < 200; i++) await new Promise((r) => setTimeout(r, 1));
+  expect(calls).toHaveLength(count);
+}
+
+it('readers arriving during a reading share the next one, which starts after they arrived', async () => {
   const { calls, query } = statements();
   const horizons = new Horizons(query);
   const first = horizons.get('seq');
   const second = horizons.get('seq');
   const third = horizons.get('seq');
   expect(calls).toHaveLength(1);
-  calls[0]?.('5');
+  calls[0]?.(read(5));
   expect(await first).toBe(5n);
-  await tick();
-  // The later two never take the answer of a query sent before they asked.
-  expect(calls).toHaveLength(2);
-  calls[1]?.('9');
+  // The later two never take the answer of a reading sent before they asked.
+  await nextCall(calls, 2);
+  calls[1]?.(read(9));
   expect(await second).toBe(9n);
   expect(await third).toBe(9n);
 });
 
-it('a query that could not take the gate keeps the last horizon, which never goes back', async () => {
+it('a value is reached only once none of the writers listed with it holds the gate', async () => {
   const { calls, query } = statements();
   const horizons = new Horizons(query);
   const first = horizons.get('seq');
-  calls[0]?.('7');
-  expect(await first).toBe(7n);
-  const timedOut = horizons.get('seq');
-  calls[1]?.(undefined);
-  expect(await timedOut).toBe(7n);
-  const older = horizons.get('seq');
-  calls[2]?.('3');
-  expect(await older).toBe(7n);
+  calls[0]?.(read(3));
+  expect(await first).toBe(3n);
+  const waiting = horizons.get('seq');
+  calls[1]?.(read(10, 'a', 'b'));
+  // Writer a still holds the gate, a newer writer c too: 10 is not reached yet.
+  await nextCall(calls, 3);
+  calls[2]?.(read(12, 'a', 'c'));
+  await nextCall(calls, 4);
+  // a and b are gone: every number up to 10 has settled; 12 waits for c.
+  calls[3]?.(read(14, 'c'));
+  expect(await waiting).toBe(10n);
+  const later = horizons.get('seq');
+  await nextCall(calls, 5);
+  // c still holds the gate: nothing more is reached.
+  calls[4]?.(read(16, 'c', 'd'));
+  await nextCall(calls, 6);
+  // c is gone: 12 and 14 are reached; 16 still waits for d.
+  calls[5]?.(read(17, 'd'));
+  await nextCall(calls, 7);
+  calls[6]?.(read(18));
+  expect(await later).toBe(18n);
 });
 
-it('feeds are separate, and a failed query fails its readers and not the next', async () => {
-  const calls: ((v: string) => void)[] = [];
-  const failures: ((e: Error) => void)[] = [];
-  const horizons = new Horizons(
-    () =>
-      new Promise<string>((resolve, reject) => {
-        calls.push(resolve);
-        failures.push(reject);
-      }),
-  );
+it('writers that hold the gate past the wait leave the last horizon, which never goes back', async () => {
+  const { calls, query } = statements();
+  const horizons = new Horizons(query);
+  const first = horizons.get('seq');
+  calls[0]?.(read(7));
+  expect(await first).toBe(7n);
+  const stuck = horizons.get('seq');
+  const answering = setInterval(() => {
+    for (const [i, answer] of calls.entries()) if (i > 0) answer(read(9, 'slow'));
+  }, 1);
+  const started = Date.now();
+  expect(await stuck).toBe(7n);
+  clearInterval(answering);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+  const sent = calls.length;
+  const after = horizons.get('seq');
+  await nextCall(calls, sent + 1);
+  calls.at(-1)?.(read(9));
+  expect(await after).toBe(9n);
+});
+
+it('feeds are separate, and a failed reading fails its readers and not the next', async () => {
+  const { calls, failures, query } = statements();
+  const horizons = new Horizons(query);
   const seq = horizons.get('seq');
   const events = horizons.get('event_position');
   expect(calls).toHaveLength(2);
   const waiting = horizons.get('seq');
   failures[0]?.(new Error('lost'));
   await expect(seq).rejects.toThrow('lost');
-  calls[1]?.('4');
+  calls[1]?.(read(4));
   expect(await events).toBe(4n);
-  await tick();
-  calls[2]?.('11');
+  await nextCall(calls, 3);
+  calls[2]?.(read(11));
   expect(await waiting).toBe(11n);
 });

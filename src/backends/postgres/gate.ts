@@ -4,9 +4,8 @@
  * a number whose writer had not committed yet would never see that write. So a writer
  * holds its feed's gate, a shared transaction-level advisory lock, from before it draws a
  * number until it commits (writers never wait for each other on it), and a feed reader
- * takes the gate exclusively for an instant: while it holds it no number is in flight, so
- * a statement that starts afterwards sees every write numbered up to the sequence's last
- * value, the reader's horizon.
+ * reads up to a horizon: a last value of the sequence read when it saw every writer then
+ * holding the gate finish since (see `horizon`).
  */
 
 /** A feed: the name of its sequence. */
@@ -27,13 +26,6 @@ export const draw = (s: string, feed: Feed) =>
   `nextval(CASE WHEN (SELECT open FROM gate) THEN '${s}.${feed}'::regclass END)`;
 
 /**
- * How long a reader waits for writers in flight to commit. It stays under PostgreSQL's
- * default `deadlock_timeout` (1 s), so a reader queued between writers gives up before
- * the deadlock detector would cancel one of them.
- */
-export const GATE_WAIT_MS = 200;
-
-/**
  * The message of a reader without SELECT or USAGE on the feed's sequence. PostgreSQL 18's
  * `pg_sequence_last_value` answers such a reader NULL, as for a sequence never drawn from,
  * which would read as an empty feed forever; older versions refuse it.
@@ -41,15 +33,28 @@ export const GATE_WAIT_MS = 200;
 export const UNREADABLE = 'noclobber: reading the feed needs SELECT or USAGE on sequence';
 
 /**
- * The horizon of `feed`: its sequence's last value, read by a statement that takes the
- * gate exclusively (released when the statement ends). Reading the value before or after
- * the lock is granted is safe either way: every number at or below it was drawn by a
- * writer that held the gate before the request and so finished before the grant.
+ * A candidate horizon of `feed` and the writers it waits for: the sequence's last value,
+ * then the transactions holding the gate (`pg_locks.virtualtransaction`), listed after
+ * the value was read. Every number at or below the value was drawn by a writer that held
+ * the gate from before it drew until it committed, so once none of the listed writers
+ * holds the gate any more, every write numbered up to the value has committed or rolled
+ * back (a transaction's locks go after its commit is visible). The reader waits for no
+ * one: it reads the lock table, which takes no lock a writer queues behind. The subquery
+ * reads the value of the row it belongs to, so the lock table is read after the value.
  */
 export const horizon = (feed: Feed) => (s: string) =>
   `
-SELECT CASE WHEN has_sequence_privilege('${s}.${feed}', 'SELECT, USAGE')
+SELECT h.value::text AS value,
+  ARRAY(
+    SELECT l.virtualtransaction FROM pg_lock_status() l
+    WHERE h.value IS NOT NULL AND l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND l.classid::bigint = (${key(s, feed)}::bigint >> 32) & 4294967295
+      AND l.objid::bigint = ${key(s, feed)}::bigint & 4294967295
+  ) AS holders
+FROM (
+  SELECT CASE WHEN has_sequence_privilege('${s}.${feed}', 'SELECT, USAGE')
     THEN coalesce(pg_sequence_last_value('${s}.${feed}'), 0)
-    ELSE CAST((SELECT '${UNREADABLE} ${s}.${feed}'::text) AS bigint) END::text AS horizon,
-  pg_advisory_xact_lock(CASE WHEN set_config('lock_timeout', '${GATE_WAIT_MS}ms', true) IS NOT NULL
-    THEN ${key(s, feed)} END)::text AS gate`;
+    ELSE CAST((SELECT '${UNREADABLE} ${s}.${feed}'::text) AS bigint) END AS value
+  OFFSET 0
+) h`;

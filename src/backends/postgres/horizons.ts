@@ -1,32 +1,91 @@
 import { Coalesced } from '../../core/coalesced.js';
+import { sleep } from '../../core/sleep.js';
 import type { Feed } from './gate.js';
 
+/** One answer of the horizon statement (see `gate.ts`). */
+export interface HorizonReading {
+  /** The sequence's last value. */
+  readonly value: string;
+  /** The transactions that held the gate after the value was read. */
+  readonly holders: readonly string[];
+}
+
+/** A value that is safe once none of its holders holds the gate. */
+interface Candidate {
+  readonly value: bigint;
+  readonly holders: readonly string[];
+}
+
 /**
- * The feeds' horizons as one process asks for them (see `gate.ts`). Each horizon query
- * takes a gate exclusively, and writers that start meanwhile queue behind it, so readers
- * share queries (see `Coalesced`): one in flight per feed at a time, and a reader waits
- * at most for the next, which covers every write it saw committed. A query that finds
- * the gate held past its wait (`undefined`) leaves the last horizon reached, which stays
- * safe for good: the page is shorter, never wrong.
+ * Candidates kept per feed. Each is settled within one write transaction of being read,
+ * so only readers far faster than the writers keep many; dropping the oldest is safe (a
+ * later one covers it, only later).
+ */
+const MAX_CANDIDATES = 64;
+
+/**
+ * How long a reading waits for the writers in flight when it asked, reading the lock
+ * table again every `RECHECK_MS`. Past it, the horizon is the last one reached: the page is
+ * shorter, never wrong, and the writes it leaves out come with a later page.
+ */
+const WAIT_MS = 200;
+const RECHECK_MS = 2;
+
+/**
+ * The feeds' horizons as one process reads them. Each reading gives a candidate: the
+ * sequence's last value and the writers then holding the gate. The horizon is the highest
+ * candidate none of whose writers holds the gate at a later reading, so it trails the
+ * writes by about one write transaction, and no writer ever waits for a reader. Readers
+ * share readings (see `Coalesced`): one in flight per feed, and a reader waits at most
+ * for the next, which starts after it asked. The horizon never goes back.
  */
 export class Horizons {
-  readonly #query: (feed: Feed) => Promise<string | undefined>;
+  readonly #query: (feed: Feed) => Promise<HorizonReading>;
   readonly #reached: Record<Feed, bigint> = { seq: 0n, event_position: 0n };
+  readonly #candidates: Record<Feed, Candidate[]> = { seq: [], event_position: [] };
   readonly #reads = new Coalesced<Feed, bigint>();
 
-  /** `query` runs one horizon statement; `undefined` when the gate was not had in time. */
-  constructor(query: (feed: Feed) => Promise<string | undefined>) {
+  /** `query` runs one horizon statement. */
+  constructor(query: (feed: Feed) => Promise<HorizonReading>) {
     this.#query = query;
   }
 
-  /** A horizon of `feed` no older than this call. */
+  /**
+   * A horizon of `feed` covering every write committed before this call, unless writers in
+   * flight then hold the gate longer than `WAIT_MS`.
+   */
   get(feed: Feed): Promise<bigint> {
     return this.#reads.get(feed, async () => {
-      const found = await this.#query(feed);
-      if (found !== undefined && BigInt(found) > this.#reached[feed]) {
-        this.#reached[feed] = BigInt(found);
+      const deadline = Date.now() + WAIT_MS;
+      let reading = await this.#query(feed);
+      const wanted = BigInt(reading.value);
+      this.#settle(feed, wanted, new Set(reading.holders));
+      while (this.#reached[feed] < wanted && Date.now() < deadline) {
+        await sleep(RECHECK_MS);
+        reading = await this.#query(feed);
+        this.#settle(feed, BigInt(reading.value), new Set(reading.holders));
       }
       return this.#reached[feed];
     });
+  }
+
+  // Candidates whose writers have all gone are reached; the new reading joins the rest,
+  // or is reached at once when no writer held the gate.
+  #settle(feed: Feed, value: bigint, holders: ReadonlySet<string>): void {
+    let reached = this.#reached[feed];
+    const waiting: Candidate[] = [];
+    for (const candidate of this.#candidates[feed]) {
+      if (candidate.holders.some((holder) => holders.has(holder))) waiting.push(candidate);
+      else if (candidate.value > reached) reached = candidate.value;
+    }
+    if (holders.size === 0) {
+      if (value > reached) reached = value;
+    } else if (value > reached) {
+      waiting.push({ value, holders: [...holders] });
+    }
+    this.#reached[feed] = reached;
+    this.#candidates[feed] = waiting
+      .filter((candidate) => candidate.value > reached)
+      .slice(-MAX_CANDIDATES);
   }
 }

@@ -37,7 +37,7 @@ import { checkConnectionOptions } from './connection-options.js';
 import { nodePostgres } from './driver.js';
 import { transientOf } from './errors.js';
 import { type Feed, horizon } from './gate.js';
-import { Horizons } from './horizons.js';
+import { type HorizonReading, Horizons } from './horizons.js';
 import { ensureIndexes } from './indexes.js';
 import { type ChunkQuery, insertMany, liveAmong, runInsertMany } from './insert-many.js';
 import { type MetadataRow, toMetadata } from './metadata-row.js';
@@ -333,20 +333,13 @@ export class PostgresBackend implements Backend {
     return rows.map(toEvent);
   }
 
-  // One horizon statement (see `gate.ts`); undefined when writers in flight held the gate
-  // past its wait.
-  async #horizonQuery(feed: Feed): Promise<string | undefined> {
-    try {
-      const [row] = await this.#query<{ horizon: string }>(
-        this.#sql(`horizon_${feed}`, horizon(feed)),
-        [],
-      );
-      return (row as { horizon: string }).horizon;
-    } catch (error) {
-      const code = (error as { cause?: { code?: unknown } }).cause?.code;
-      if (error instanceof TransientError && code === '55P03') return undefined;
-      throw error;
-    }
+  // One horizon statement (see `gate.ts`).
+  async #horizonQuery(feed: Feed): Promise<HorizonReading> {
+    const [row] = await this.#query<HorizonReading>(
+      this.#sql(`horizon_${feed}`, horizon(feed)),
+      [],
+    );
+    return row as HorizonReading;
   }
 
   // Runs `work` in a transaction on one connection: COMMIT when it says so, ROLLBACK when

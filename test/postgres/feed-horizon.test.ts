@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { PostgresBackend } from '../../src/backends/postgres/index.js';
+import { DocumentStore } from '../../src/index.js';
+
+describe('the feed horizon on PostgreSQL, with a writer in flight', () => {
+  const schema = `nc_test_${randomBytes(5).toString('hex')}`;
+  const url = () => inject('postgresUrl');
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: url() });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  });
+
+  it('a reader never passes a number drawn and not committed, and writers never wait for it', async () => {
+    const store = new DocumentStore({
+      backend: new PostgresBackend({ connectionString: url(), schema }),
+    });
+    const docs = store.collection<{ id: string }>('docs');
+    await store.insert(docs, { id: 'before' });
+    expect((await store.changes({ since: 0 })).changes).toHaveLength(1);
+    // A writer in another connection draws the next number under the gate, as writes do,
+    // and holds it uncommitted.
+    const held = new pg.Client({ connectionString: url() });
+    await held.connect();
+    try {
+      await held.query('BEGIN');
+      const { rows } = await held.query<{ seq: string }>(
+        `SELECT pg_advisory_xact_lock_shared(hashtext('"${schema}".seq')) IS NOT NULL AS open,
+           nextval('"${schema}".seq')::text AS seq`,
+      );
+      const drawn = Number(rows[0]?.seq);
+      await store.insert(docs, { id: 'after' });
+      const reading = store.changes({ since: 0 });
+      // Writers go on while the reader waits for the one in flight.
+      const started = Date.now();
+      for (let i = 0; i < 5; i++) await store.insert(docs, { id: `meanwhile-${i}` });
+      expect(Date.now() - started).toBeLessThan(150);
+      const page = await reading;
+      expect(page.changes.map((c) => c.id)).toEqual(['before']);
+      expect(page.changes.every((c) => c.metadata.seq < drawn)).toBe(true);
+      await held.query('ROLLBACK');
+      const all = await store.changes({ since: 0 });
+      expect(all.changes.map((c) => c.id)).toEqual([
+        'before',
+        'after',
+        ...Array.from({ length: 5 }, (_, i) => `meanwhile-${i}`),
+      ]);
+    } finally {
+      await held.end();
+      await store.close();
+    }
+  });
+
+  it('a writer committing while the reader waits is in its page', async () => {
+    const store = new DocumentStore({
+      backend: new PostgresBackend({ connectionString: url(), schema: `${schema}` }),
+    });
+    const docs = store.collection<{ id: string }>('later');
+    await store.changes();
+    const held = new pg.Client({ connectionString: url() });
+    await held.connect();
+    try {
+      await held.query('BEGIN');
+      await held.query(
+        `INSERT INTO "${schema}".documents (tenant, collection, id, body, revision, token, seq, last_modified, last_modified_by, deleted)
+         SELECT 'default', 'later', 'held', '{"id":"held"}', 1, 'T', nextval(CASE WHEN pg_advisory_xact_lock_shared(hashtext('"${schema}".seq')) IS NOT NULL THEN '"${schema}".seq'::regclass END), 0, 'test', false`,
+      );
+      await store.insert(docs, { id: 'mine' });
+      const reading = store.changes({ since: 0, collection: 'later' });
+      setTimeout(() => void held.query('COMMIT'), 50);
+      const page = await reading;
+      expect(page.changes.map((c) => c.id)).toEqual(['held', 'mine']);
+    } finally {
+      await held.end();
+      await store.close();
+    }
+  });
+});
