@@ -73,7 +73,7 @@ export async function watchers(target: Target, watchersCount: number, ops: numbe
 async function lastSeq(store: DocumentStore) {
   let since = 0;
   for (;;) {
-    const page = await store.changes({ since, limit: 10_000, maxBytes: 1 });
+    const page = await store.changes({ since, limit: 1_000 });
     if (page.changes.length === 0) return { last: since };
     since = page.last;
   }
@@ -90,22 +90,20 @@ async function pacedDelays(
   const w = watch(store, watchersCount, last);
   const acked = new Map<string, number>();
   const start = performance.now();
-  const inFlight: Promise<void>[] = [];
-  let settled = 0;
+  const inFlight = new Set<Promise<void>>();
   for (let i = 0; i < count; i++) {
     const due = start + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     // At most 8 inserts in flight: a writer the database cannot keep up with must not
     // queue ahead of the watchers' reads on the pool, which would measure the queue.
-    if (inFlight.length - settled >= 8) await inFlight[settled];
+    while (inFlight.size >= 8) await Promise.race(inFlight);
     const doc = { ...makeDoc(i), id: `paced-${i}` };
-    inFlight.push(
-      store.insert(docs, doc).then(() => {
-        acked.set(doc.id, performance.now());
-        settled++;
-      }),
-    );
+    const insert = store.insert(docs, doc).then(() => {
+      acked.set(doc.id, performance.now());
+      inFlight.delete(insert);
+    });
+    inFlight.add(insert);
   }
   await Promise.all(inFlight);
   const deadline = performance.now() + 10_000;

@@ -105,6 +105,17 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
       CONSTRAINT revisions_key PRIMARY KEY (tenant, collection, id, revision),
       CONSTRAINT revisions_token UNIQUE (token, tenant)
     );`,
+  // 6: the feed's indexes answer only statements that bound seq. Before a table's first
+  // ANALYZE, PostgreSQL costs a lookup by (tenant, collection, id) the same through the
+  // key and through (tenant, collection, seq), and took the latter, reading the whole
+  // collection on every write. A partial index is a candidate only for statements that
+  // imply its predicate, and every feed read compares seq.
+  (s) => `
+    DROP INDEX ${s}.documents_tenant_seq;
+    CREATE INDEX documents_tenant_seq ON ${s}.documents (tenant, seq) WHERE seq IS NOT NULL;
+    DROP INDEX ${s}.documents_tenant_collection_seq;
+    CREATE INDEX documents_tenant_collection_seq ON ${s}.documents (tenant, collection, seq)
+      WHERE seq IS NOT NULL;`,
 ];
 
 /** The schema version this code writes and reads. */
