@@ -132,7 +132,7 @@ async function pacedDelays(
  * exactly once, in rising seq.
  */
 export async function watchProof(target: Target, watchersCount: number, changes: number) {
-  const store = target.openStore('watch-proof', 16);
+  const store = target.openStore('watch_proof', 16);
   try {
     const docs = store.collection<BenchDoc>('docs');
     await store.insert(docs, makeDoc(-1));
