@@ -42,7 +42,8 @@ export interface QueryOptions {
 /** A validated query and the fingerprint its cursors are bound to. */
 export interface PreparedQuery {
   readonly query: NormalizedQuery;
-  readonly fingerprint: string;
+  /** The fingerprint, made when asked: only a page with more after it needs one. */
+  fingerprint(): string;
 }
 
 /**
@@ -61,8 +62,10 @@ export function prepareQuery(
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) {
     throw new InvalidArgumentError(`limit is an integer from 1 to ${MAX_QUERY_LIMIT}`);
   }
-  const fingerprint = queryFingerprint(collection, normalized, sort);
+  const fingerprint = () => queryFingerprint(collection, normalized, sort);
   const after =
-    options.after === undefined ? undefined : decodeCursor(options.after, fingerprint, sort.length);
+    options.after === undefined
+      ? undefined
+      : decodeCursor(options.after, fingerprint(), sort.length);
   return { query: { filter: normalized, sort, after, limit }, fingerprint };
 }

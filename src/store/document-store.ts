@@ -849,6 +849,7 @@ function declaredOf(shared: Shared, names: readonly string[]): Collection<object
 
 function declare<T extends object>(shared: Shared, candidate: Collection<T>): Collection<T> {
   const existing = shared.collections.get(candidate.name);
+  if (existing === candidate) return candidate;
   if (!existing) {
     shared.collections.set(candidate.name, candidate as Collection<object>);
     return candidate;

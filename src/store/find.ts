@@ -79,7 +79,7 @@ export async function findStored(
   const last = found.at(-1);
   if (rows.length <= query.limit || !last) return { found, next: null };
   const values = sortValuesOf(JSON.parse(last.body), query.sort);
-  return { found, next: encodeCursor(fingerprint, { values, id: last.id }) };
+  return { found, next: encodeCursor(fingerprint(), { values, id: last.id }) };
 }
 
 /**
