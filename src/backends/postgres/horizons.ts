@@ -24,12 +24,20 @@ interface Candidate {
 const MAX_CANDIDATES = 64;
 
 /**
- * How long a reading waits for the writers in flight when it asked, reading the lock
- * table again every `RECHECK_MS`. Past it, the horizon is the last one reached: the page is
- * shorter, never wrong, and the writes it leaves out come with a later page.
+ * How long a reading waits for the writers in flight when it asked. Past it, the horizon
+ * is the last one reached: the page is shorter, never wrong, and the writes it leaves out
+ * come with a later page.
  */
 const WAIT_MS = 200;
-const RECHECK_MS = 2;
+
+/**
+ * The pauses between readings of the lock table while it waits: the first short, as most
+ * writes commit within a few ms, then doubling, so a long transaction (a large
+ * `insertMany()`) costs each process about ten readings, not a hundred: reading the lock
+ * table briefly takes every lock-manager partition.
+ */
+const FIRST_RECHECK_MS = 1;
+const MAX_RECHECK_MS = 50;
 
 /**
  * The feeds' horizons as one process reads them. Each reading gives a candidate: the
@@ -60,8 +68,12 @@ export class Horizons {
       let reading = await this.#query(feed);
       const wanted = BigInt(reading.value);
       this.#settle(feed, wanted, new Set(reading.holders));
-      while (this.#reached[feed] < wanted && Date.now() < deadline) {
-        await sleep(RECHECK_MS);
+      for (
+        let pause = FIRST_RECHECK_MS;
+        this.#reached[feed] < wanted && Date.now() < deadline;
+        pause = Math.min(pause * 2, MAX_RECHECK_MS)
+      ) {
+        await sleep(Math.min(pause, Math.max(1, deadline - Date.now())));
         reading = await this.#query(feed);
         this.#settle(feed, BigInt(reading.value), new Set(reading.holders));
       }
