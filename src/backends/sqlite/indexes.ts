@@ -8,7 +8,7 @@ import {
   servingIndex,
   sqlString,
 } from '../kit/indexes.js';
-import { numberKey, numberKeyExpression } from './number-order.js';
+import { numberKey, numberKeySql } from './number-order.js';
 
 // The documents table (see statements.ts).
 const TABLE = 'noclobber_documents';
@@ -16,8 +16,9 @@ const TABLE = 'noclobber_documents';
 /**
  * SQLite's indexed expressions, NULL for values of any other type: strings as
  * `json_extract` gives them (binary order is code point order), booleans as 0 and 1, and
- * numbers as the exact text key of their JSON text (`numberKeyExpression`), which orders
- * and compares them as `compareNumberSql` does, where SQLite's own doubles may not.
+ * numbers as the exact text key of their JSON text (`numberKeySql`, a function the
+ * backend registers on its connection), which orders and compares them as
+ * `compareNumberSql` does, where SQLite's own doubles may not.
  */
 export const sqliteIndexes: IndexDialect = {
   expression(path, type, column) {
@@ -36,7 +37,7 @@ export const sqliteIndexes: IndexDialect = {
   column: 'body',
 };
 
-// Each indexed expression, written once: a number's is long, and queries name it often.
+// Each indexed expression, written once: queries name them often.
 const expressions = new Map<string, string>();
 
 function expressionOf(path: readonly string[], type: IndexValueType, column: string): string {
@@ -45,7 +46,7 @@ function expressionOf(path: readonly string[], type: IndexValueType, column: str
     case 'string':
       return `(CASE WHEN json_type(${column}, ${at}) = 'text' THEN json_extract(${column}, ${at}) END)`;
     case 'number':
-      return `(CASE WHEN json_type(${column}, ${at}) IN ('integer', 'real') THEN ${numberKeyExpression(`(${column} -> ${at})`)} END)`;
+      return `(CASE WHEN json_type(${column}, ${at}) IN ('integer', 'real') THEN ${numberKeySql(`(${column} -> ${at})`)} END)`;
     default:
       return `(CASE json_type(${column}, ${at}) WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)`;
   }
@@ -69,32 +70,40 @@ export const collectionPredicate = (collection: string): string =>
 
 // One index over live documents of one collection, per tenant; a non-unique one ends with
 // the id, the tie-breaker of every query's order, so it serves a sort and a limit whole.
+// Written as sqlite_master keeps it (no IF NOT EXISTS), so the two compare as text.
 function createIndex(collection: string, index: IndexSpec): string {
   const keys = index.fields.map((f) => sqliteIndexes.expression(f.path, f.type, 'body'));
   const columns = ['tenant', ...keys, ...(index.unique ? [] : ['id'])];
-  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${index.name}
+  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${index.name}
     ON ${TABLE} (${columns.join(', ')}) WHERE ${collectionPredicate(collection)}`;
 }
 
 /**
- * Makes the indexes of a collection exactly `indexes`: creates the missing ones and drops
- * those noclobber made for it that are no longer declared, in one `BEGIN IMMEDIATE`
- * transaction, so connections that start at once do it one after the other.
+ * Makes the indexes of a collection exactly `indexes`: creates the missing ones, drops
+ * those noclobber made for it that are no longer declared, and builds again those whose
+ * definition differs from what this release writes (a name says the fields, not how their
+ * values are keyed: an older release kept a number's key as a long SQL expression), in one
+ * `BEGIN IMMEDIATE` transaction, so connections that start at once do it one after the other.
  */
 export function ensureIndexes(db: Database, collection: string, indexes: readonly IndexSpec[]) {
   const prefix = indexPrefix(collection);
   db.transaction(() => {
-    const present = db
+    const rows = db
       .prepare(
-        `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '${TABLE}'
+        `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = '${TABLE}'
           AND (name LIKE ? ESCAPE '!' OR name LIKE ? ESCAPE '!')`,
       )
-      .pluck()
-      .all(`nc!_ix!_${prefix}%`, `nc!_ux!_${prefix}%`) as string[];
+      .raw()
+      .all(`nc!_ix!_${prefix}%`, `nc!_ux!_${prefix}%`) as [string, string | null][];
+    const present = new Map(rows);
     const wanted = new Set(indexes.map((index) => index.name));
-    for (const name of present) if (!wanted.has(name)) db.exec(`DROP INDEX IF EXISTS ${name}`);
+    for (const [name] of rows) if (!wanted.has(name)) db.exec(`DROP INDEX ${name}`);
     for (const index of indexes) {
-      if (!present.includes(index.name)) db.exec(createIndex(collection, index));
+      const create = createIndex(collection, index);
+      const stored = present.get(index.name);
+      if (stored === create) continue;
+      if (stored !== undefined) db.exec(`DROP INDEX ${index.name}`);
+      db.exec(create);
     }
   }).immediate();
 }

@@ -56,49 +56,67 @@ export function compareNumberSql(text: string, value: number, bind: Bind): strin
     FROM (${decimalSql(text)}))`;
 }
 
-// Each digit's complement as a letter ('0' → 'j' … '9' → 'a'): a negative number's digits
-// order the other way round, and '~' after them sorts above every letter.
-const complementSql = (digits: string) =>
-  [...'0123456789'].reduce(
-    (sql, digit) => `replace(${sql}, '${digit}', '${String.fromCharCode(106 - Number(digit))}')`,
-    digits,
-  );
-const COMPLEMENT = complementSql('d');
+/** The deterministic SQL function `registerNumberKeyFunction` adds (see `numberKeyOfText`). */
+export const NUMBER_KEY_FUNCTION = 'noclobber_number_key';
 
 /**
  * An SQLite text expression that orders (by binary comparison) as the numbers whose JSON
- * text `text` is: 'N' for negatives, 'O' for zero, 'P' for positives, then the exponent
- * (biased to six digits, inverted for negatives) and the digits (complemented for
- * negatives, then '~'). Exact where comparing SQLite's doubles is not (see above), and
- * the same order as `compareNumberSql`. `text` must be a JSON number's text.
+ * text `text` is (see `numberKeyOfText`). Exact where comparing SQLite's doubles is not
+ * (see above), and the same order as `compareNumberSql`. One call of a deterministic
+ * function, so an index can keep it and a query names it in the same words.
  */
-export function numberKeySql(text: string): string {
-  return `(SELECT CASE WHEN d = '' THEN 'O'
-      WHEN n = 1 THEN 'P' || printf('%06d', e + 500000) || d
-      ELSE 'N' || printf('%06d', 500000 - e) || ${COMPLEMENT} || '~' END
-    FROM (${decimalSql(text)}))`;
+export const numberKeySql = (text: string): string => `${NUMBER_KEY_FUNCTION}(${text})`;
+
+// `printf('%06d', n)`: six characters at least, the sign counted among them.
+const sixDigits = (n: number) =>
+  n < 0 ? `-${String(-n).padStart(5, '0')}` : String(n).padStart(6, '0');
+
+/**
+ * The key of the number whose JSON text is `text`: 'N' for negatives, 'O' for zero, 'P'
+ * for positives, then the exponent (biased to six digits, inverted for negatives) and the
+ * digits (each complemented, '0' → 'j' … '9' → 'a', for negatives, whose digits order the
+ * other way round, then '~', which sorts above every letter). Read from the text as a
+ * decimal, never through a double, so it is exact for any text a JSON number may have.
+ */
+export function numberKeyOfText(text: string): string {
+  const a = text.replace(/^-+/, '');
+  const p = a.search(/e/i);
+  const m = p < 0 ? a : a.slice(0, p);
+  // As SQL's CAST to INTEGER: the leading signed digits, 0 where there are none.
+  const x = p < 0 ? 0 : Number(/^\s*[+-]?\d+/.exec(a.slice(p + 1))?.[0] ?? 0);
+  const g = m.replaceAll('.', '');
+  const point = m.indexOf('.');
+  const significant = g.replace(/^0+/, '');
+  const d = significant.replace(/0+$/, '');
+  if (d === '') return 'O';
+  const e = x + (point < 0 ? m.length : point) - (g.length - significant.length);
+  if (!text.startsWith('-')) return `P${sixDigits(e + 500000)}${d}`;
+  let complement = '';
+  for (let i = 0; i < d.length; i++) complement += String.fromCharCode(154 - d.charCodeAt(i));
+  return `N${sixDigits(500000 - e)}${complement}~`;
+}
+
+/** What `registerNumberKeyFunction` needs of a connection (better-sqlite3's `Database`). */
+export interface NumberKeyRegistry {
+  function(
+    name: string,
+    options: { deterministic: boolean },
+    implementation: (text: unknown) => string | null,
+  ): unknown;
 }
 
 /**
- * `numberKeySql` as one expression with no subquery (each step written out where it is
- * used), so that an index can keep it: SQLite indexes deterministic expressions of a row,
- * never subqueries. The same key, character for character.
+ * Adds `NUMBER_KEY_FUNCTION` to a connection. Declared number indexes keep its result, so
+ * every connection that writes documents of such a collection, or reads through its
+ * index, needs it; NULL in gives NULL out.
  */
-export function numberKeyExpression(text: string): string {
-  const a = `ltrim(${text}, '-')`;
-  const p = `instr(lower(${a}), 'e')`;
-  const m = `(CASE WHEN ${p} > 0 THEN substr(${a}, 1, ${p} - 1) ELSE ${a} END)`;
-  const x = `(CASE WHEN ${p} > 0 THEN CAST(substr(${a}, ${p} + 1) AS INTEGER) ELSE 0 END)`;
-  const g = `replace(${m}, '.', '')`;
-  const il = `(CASE WHEN instr(${m}, '.') > 0 THEN instr(${m}, '.') - 1 ELSE length(${m}) END)`;
-  const e = `(${x} + ${il} - (length(${g}) - length(ltrim(${g}, '0'))))`;
-  const d = `rtrim(ltrim(${g}, '0'), '0')`;
-  return `(CASE WHEN ${d} = '' THEN 'O'
-      WHEN substr(${text}, 1, 1) <> '-' THEN 'P' || printf('%06d', ${e} + 500000) || ${d}
-      ELSE 'N' || printf('%06d', 500000 - ${e}) || ${complementSql(d)} || '~' END)`;
+export function registerNumberKeyFunction(database: NumberKeyRegistry): void {
+  database.function(NUMBER_KEY_FUNCTION, { deterministic: true }, (text) =>
+    typeof text === 'string' ? numberKeyOfText(text) : null,
+  );
 }
 
-/** The key `numberKeySql` gives the JSON text of `value`, computed here. */
+/** The key `numberKeyOfText` gives the JSON text of `value`, computed from its parts. */
 export function numberKey(value: number): string {
   const { sign, exponent, digits } = decimalParts(value);
   if (sign === 0) return 'O';

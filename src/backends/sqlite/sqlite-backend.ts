@@ -40,6 +40,7 @@ import { Sqlite } from './driver.js';
 import { checkFilename } from './filename.js';
 import { registerHistoryFunction, withHistory } from './history.js';
 import { ensureIndexes } from './indexes.js';
+import { registerNumberKeyFunction } from './number-order.js';
 import { compileOperations, registerOperationFunctions } from './ops.js';
 import { countStatement, findStatement } from './query.js';
 import { migrate } from './schema.js';
@@ -130,6 +131,7 @@ export class SqliteBackend implements Backend {
     this.#busyTimeout = Math.max(0, Math.trunc(options.busyTimeout ?? 5000));
     registerOperationFunctions(this.#db);
     registerHistoryFunction(this.#db);
+    registerNumberKeyFunction(this.#db);
     this.#db.pragma(`busy_timeout = ${this.#busyTimeout}`);
   }
 

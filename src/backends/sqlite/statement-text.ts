@@ -2,8 +2,8 @@ import type { IndexDialect } from '../kit/indexes.js';
 import { sqliteIndexes } from './indexes.js';
 
 /**
- * Query text with short stand-ins for index expressions. A number's index key is a long
- * expression (see number-order.ts) that a range query with a sort names up to five times:
+ * Query text with short stand-ins for index expressions. An index expression is long (a
+ * typed extraction of a JSON path) and a range query with a sort names it up to five times:
  * building that text on every call and hashing it to find the prepared statement cost more
  * than running the statement. So a query is first written with one token per expression
  * (a control character no collection name, path or bound value can put in the text), and
