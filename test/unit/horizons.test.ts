@@ -17,7 +17,18 @@ function statements() {
 const read = (value: number, ...holders: string[]): HorizonReading => ({
   value: String(value),
   holders,
+  run: 'first',
 });
+
+// Horizons whose first reading reached `value`, with no writer in flight.
+async function reachedAt(value: number) {
+  const { calls, query } = statements();
+  const horizons = new Horizons(query);
+  const first = horizons.get('seq');
+  calls[0]?.(read(value));
+  expect(await first).toBe(BigInt(value));
+  return { calls, horizons };
+}
 
 // Lets the horizon's rechecks (a few ms apart) send their next statement.
 async function nextCall(calls: unknown[], count: number): Promise<void> {
@@ -42,11 +53,7 @@ it('readers arriving during a reading share the next one, which starts after the
 });
 
 it('a value is reached only once none of the writers listed with it holds the gate', async () => {
-  const { calls, query } = statements();
-  const horizons = new Horizons(query);
-  const first = horizons.get('seq');
-  calls[0]?.(read(3));
-  expect(await first).toBe(3n);
+  const { calls, horizons } = await reachedAt(3);
   const waiting = horizons.get('seq');
   calls[1]?.(read(10, 'a', 'b'));
   // Writer a still holds the gate, a newer writer c too: 10 is not reached yet.
@@ -105,4 +112,24 @@ it('feeds are separate, and a failed reading fails its readers and not the next'
   await nextCall(calls, 3);
   calls[2]?.(read(11));
   expect(await waiting).toBe(11n);
+});
+
+it('after a crash of the server, nothing reached or listed before it counts', async () => {
+  const { calls, horizons } = await reachedAt(7);
+  const waiting = horizons.get('seq');
+  let done = false;
+  void waiting.then(() => {
+    done = true;
+  });
+  calls[1]?.(read(9, 'a'));
+  // The crash ended writer a; its numbers 8 and 9 go out again, to writer b in flight.
+  for (let answered = 2; !done; await new Promise((r) => setTimeout(r, 1))) {
+    if (calls.length > answered) calls[answered++]?.({ value: '9', holders: ['b'], run: 'second' });
+  }
+  expect(await waiting).toBe(0n);
+  const sent = calls.length;
+  const after = horizons.get('seq');
+  await nextCall(calls, sent + 1);
+  calls.at(-1)?.({ value: '10', holders: [], run: 'second' });
+  expect(await after).toBe(10n);
 });

@@ -41,6 +41,8 @@ export const UNREADABLE = 'noclobber: reading the feed needs SELECT or USAGE on 
  * back (a transaction's locks go after its commit is visible). The reader waits for no
  * one: it reads the lock table, which takes no lock a writer queues behind. The subquery
  * reads the value of the row it belongs to, so the lock table is read after the value.
+ * `run` names the server's run: crash recovery discards the statistics, and with them
+ * sets this time of their last reset, which nothing else changes but an administrator.
  */
 export const horizon = (feed: Feed) => (s: string) =>
   `
@@ -51,7 +53,8 @@ SELECT h.value::text AS value,
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
       AND l.classid::bigint = (${key(s, feed)}::bigint >> 32) & 4294967295
       AND l.objid::bigint = ${key(s, feed)}::bigint & 4294967295
-  ) AS holders
+  ) AS holders,
+  pg_stat_get_bgwriter_stat_reset_time()::text AS run
 FROM (
   SELECT CASE WHEN has_sequence_privilege('${s}.${feed}', 'SELECT, USAGE')
     THEN coalesce(pg_sequence_last_value('${s}.${feed}'), 0)

@@ -8,6 +8,11 @@ export interface HorizonReading {
   readonly value: string;
   /** The transactions that held the gate after the value was read. */
   readonly holders: readonly string[];
+  /**
+   * The server's run it was read in: changed by crash recovery, after which the sequence
+   * may hand out again numbers it had handed out to writers the crash ended.
+   */
+  readonly run: string;
 }
 
 /** A value that is safe once none of its holders holds the gate. */
@@ -45,12 +50,14 @@ const MAX_RECHECK_MS = 50;
  * candidate none of whose writers holds the gate at a later reading, so it trails the
  * writes by about one write transaction, and no writer ever waits for a reader. Readers
  * share readings (see `Coalesced`): one in flight per feed, and a reader waits at most
- * for the next, which starts after it asked. The horizon never goes back.
+ * for the next, which starts after it asked. The horizon never goes back, but after a
+ * crash of the server (see `run`).
  */
 export class Horizons {
   readonly #query: (feed: Feed) => Promise<HorizonReading>;
   readonly #reached: Record<Feed, bigint> = { seq: 0n, event_position: 0n };
   readonly #candidates: Record<Feed, Candidate[]> = { seq: [], event_position: [] };
+  readonly #runs: Record<Feed, string | undefined> = { seq: undefined, event_position: undefined };
   readonly #reads = new Coalesced<Feed, bigint>();
 
   /** `query` runs one horizon statement. */
@@ -67,7 +74,7 @@ export class Horizons {
       const deadline = Date.now() + WAIT_MS;
       let reading = await this.#query(feed);
       const wanted = BigInt(reading.value);
-      this.#settle(feed, wanted, new Set(reading.holders));
+      this.#settle(feed, reading);
       for (
         let pause = FIRST_RECHECK_MS;
         this.#reached[feed] < wanted && Date.now() < deadline;
@@ -75,15 +82,26 @@ export class Horizons {
       ) {
         await sleep(Math.min(pause, Math.max(1, deadline - Date.now())));
         reading = await this.#query(feed);
-        this.#settle(feed, BigInt(reading.value), new Set(reading.holders));
+        this.#settle(feed, reading);
       }
       return this.#reached[feed];
     });
   }
 
   // Candidates whose writers have all gone are reached; the new reading joins the rest,
-  // or is reached at once when no writer held the gate.
-  #settle(feed: Feed, value: bigint, holders: ReadonlySet<string>): void {
+  // or is reached at once when no writer held the gate. After a crash of the server,
+  // what was reached or listed before it counts for nothing: the numbers past its last
+  // flushed WAL go out again, and transaction ids are reused.
+  #settle(feed: Feed, reading: HorizonReading): void {
+    const value = BigInt(reading.value);
+    const holders = new Set(reading.holders);
+    if (reading.run !== this.#runs[feed]) {
+      if (this.#runs[feed] !== undefined) {
+        this.#reached[feed] = 0n;
+        this.#candidates[feed] = [];
+      }
+      this.#runs[feed] = reading.run;
+    }
     let reached = this.#reached[feed];
     const waiting: Candidate[] = [];
     for (const candidate of this.#candidates[feed]) {
