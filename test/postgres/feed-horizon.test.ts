@@ -34,10 +34,24 @@ describe('the feed horizon on PostgreSQL, with a writer in flight', () => {
       const drawn = Number(rows[0]?.seq);
       await store.insert(docs, { id: 'after' });
       const reading = store.changes({ since: 0 });
-      // Writers go on while the reader waits for the one in flight.
-      const started = Date.now();
-      for (let i = 0; i < 5; i++) await store.insert(docs, { id: `meanwhile-${i}` });
-      expect(Date.now() - started).toBeLessThan(150);
+      // Writers go on while the reader waits for the one in flight: no one ever waits for
+      // the gate (a reader taking it exclusively would, and writers behind it).
+      let writing = true;
+      const writes = (async () => {
+        for (let i = 0; i < 5; i++) await store.insert(docs, { id: `meanwhile-${i}` });
+      })().finally(() => {
+        writing = false;
+      });
+      let queued = 0;
+      while (writing) {
+        const { rows: waits } = await held.query<{ n: string }>(
+          `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+             AND objid::bigint = hashtext('"${schema}".seq')::bigint & 4294967295`,
+        );
+        queued += Number(waits[0]?.n);
+      }
+      await writes;
+      expect(queued).toBe(0);
       const page = await reading;
       expect(page.changes.map((c) => c.id)).toEqual(['before']);
       expect(page.changes.every((c) => c.metadata.seq < drawn)).toBe(true);
