@@ -1,3 +1,20 @@
+/** Options of `Coalesced`. */
+export interface CoalescedOptions {
+  /**
+   * Start each read at the end of the current turn of the event loop (`setImmediate`)
+   * instead of at once, and let every caller that arrives before then share it. Callers
+   * woken together (watchers of one commit) then ask for the same thing in one read; a
+   * read not yet sent sees everything its callers saw committed. Default false.
+   */
+  readonly gather?: boolean;
+}
+
+// A read of one key: `sent` once it has started, after which no caller may join it.
+interface Flight<V> {
+  readonly promise: Promise<V>;
+  sent: boolean;
+}
+
 /**
  * One read shared by the callers that ask for it at the same time, per key. A caller that
  * arrives while a read of its key is in flight waits for the next read, which starts once
@@ -6,20 +23,26 @@
  * however many callers there are.
  */
 export class Coalesced<K, V> {
-  readonly #current = new Map<K, Promise<V>>();
+  readonly #current = new Map<K, Flight<V>>();
   readonly #next = new Map<K, Promise<V>>();
+  readonly #gather: boolean;
+
+  constructor(options: CoalescedOptions = {}) {
+    this.#gather = options.gather ?? false;
+  }
 
   /** The result of a run of `read` for `key` that started no earlier than this call. */
   get(key: K, read: () => Promise<V>): Promise<V> {
     const current = this.#current.get(key);
     if (current === undefined) return this.#start(key, read);
+    if (!current.sent) return current.promise;
     let next = this.#next.get(key);
     if (next === undefined) {
-      next = current
+      next = current.promise
         .catch(() => undefined)
         .then(() => {
           this.#next.delete(key);
-          return this.#start(key, read);
+          return this.get(key, read);
         });
       this.#next.set(key, next);
     }
@@ -27,10 +50,19 @@ export class Coalesced<K, V> {
   }
 
   #start(key: K, read: () => Promise<V>): Promise<V> {
-    const flight = read().finally(() => {
-      if (this.#current.get(key) === flight) this.#current.delete(key);
+    const flight: { promise?: Promise<V>; sent: boolean } = { sent: !this.#gather };
+    const send = () => {
+      flight.sent = true;
+      return read();
+    };
+    const started = this.#gather
+      ? new Promise<void>((resolve) => setImmediate(resolve)).then(send)
+      : send();
+    const promise = started.finally(() => {
+      if (this.#current.get(key)?.promise === promise) this.#current.delete(key);
     });
-    this.#current.set(key, flight);
-    return flight;
+    flight.promise = promise;
+    this.#current.set(key, flight as Flight<V>);
+    return promise;
   }
 }

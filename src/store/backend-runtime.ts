@@ -66,7 +66,7 @@ export class BackendRuntime implements Backend {
   readonly #retry: TransientRetry;
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #unique: UniqueIndexes = new Map();
-  readonly #changes = new Coalesced<string, StoredChange[]>();
+  readonly #changes = new Coalesced<string, StoredChange[]>({ gather: true });
   #closing = false;
   /**
    * Notified after every commit and append through this runtime, and by the backend's
@@ -136,7 +136,9 @@ export class BackendRuntime implements Backend {
     filter?: ChangesFilter,
   ): Promise<StoredChange[]> {
     // Watchers of one store follow the feed in step: woken by one commit, they ask for the
-    // same page at once, and one read answers them all.
+    // same page in the same turn of the event loop, and one read answers them all. Were the
+    // first of them to read alone, the rest would read a later page and from then on stand
+    // at other positions, each reading the feed for itself.
     const key = JSON.stringify([tenant, since, limit, filter?.collection, filter?.maxBytes]);
     return this.#reading(() =>
       this.#changes.get(key, () => this.#backend.changes(tenant, since, limit, filter)),

@@ -26,7 +26,17 @@ describeConformance('watch()', (fixture) => {
     const items = store.collection<Item>('items');
     await store.insert(items, { id: 'a', n: 1 });
     await store.insert(items, { id: 'b', n: 2 });
-    const watching = collect(store, {}, (seen) => seen.length === 4);
+    // The writes come once the watcher has replayed the feed: one that started reading
+    // after them would see each document once, in its latest state.
+    let replayed: () => void = () => {};
+    const replay = new Promise<void>((resolve) => {
+      replayed = resolve;
+    });
+    const watching = collect(store, {}, (seen) => {
+      if (seen.length === 2) replayed();
+      return seen.length === 4;
+    });
+    await replay;
     await store.update(items, 'a', (doc) => {
       doc.n = 10;
     });

@@ -56,3 +56,25 @@ describe('Coalesced', () => {
     expect(await next).toBe(2);
   });
 });
+
+describe('Coalesced gathering the callers of one turn', () => {
+  it('sends one read for every caller that arrives before it is sent, and a later one for the rest', async () => {
+    const coalesced = new Coalesced<string, number>({ gather: true });
+    const r = reads();
+    // Callers of one turn of the event loop, as watchers woken by one commit are.
+    const together = Array.from({ length: 10 }, () => coalesced.get('k', r.read));
+    expect(r.started()).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(r.started()).toBe(1);
+    // Once the read is sent, a caller waits for the next, which may see later commits.
+    const after = coalesced.get('k', r.read);
+    await r.release();
+    expect(await Promise.all(together)).toEqual(Array.from({ length: 10 }, () => 1));
+    // The next read is sent a turn after the first one ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(r.started()).toBe(2);
+    await r.release();
+    expect(await after).toBe(2);
+    expect(r.started()).toBe(2);
+  });
+});
