@@ -9,12 +9,6 @@ export interface CoalescedOptions {
   readonly gather?: boolean;
 }
 
-// A read of one key: `sent` once it has started, after which no caller may join it.
-interface Flight<V> {
-  readonly promise: Promise<V>;
-  sent: boolean;
-}
-
 /**
  * One read shared by the callers that ask for it at the same time, per key. A caller that
  * arrives while a read of its key is in flight waits for the next read, which starts once
@@ -23,8 +17,10 @@ interface Flight<V> {
  * however many callers there are.
  */
 export class Coalesced<K, V> {
-  readonly #current = new Map<K, Flight<V>>();
+  readonly #current = new Map<K, Promise<V>>();
   readonly #next = new Map<K, Promise<V>>();
+  /** With `gather`, the reads not yet sent, which callers may still join. */
+  readonly #gathering = new Map<K, Promise<V>>();
   readonly #gather: boolean;
 
   constructor(options: CoalescedOptions = {}) {
@@ -33,12 +29,13 @@ export class Coalesced<K, V> {
 
   /** The result of a run of `read` for `key` that started no earlier than this call. */
   get(key: K, read: () => Promise<V>): Promise<V> {
+    const gathering = this.#gathering.get(key);
+    if (gathering !== undefined) return gathering;
     const current = this.#current.get(key);
     if (current === undefined) return this.#start(key, read);
-    if (!current.sent) return current.promise;
     let next = this.#next.get(key);
     if (next === undefined) {
-      next = current.promise
+      next = current
         .catch(() => undefined)
         .then(() => {
           this.#next.delete(key);
@@ -50,19 +47,20 @@ export class Coalesced<K, V> {
   }
 
   #start(key: K, read: () => Promise<V>): Promise<V> {
-    const flight: { promise?: Promise<V>; sent: boolean } = { sent: !this.#gather };
-    const send = () => {
-      flight.sent = true;
-      return read();
-    };
-    const started = this.#gather
-      ? new Promise<void>((resolve) => setImmediate(resolve)).then(send)
-      : send();
-    const promise = started.finally(() => {
-      if (this.#current.get(key)?.promise === promise) this.#current.delete(key);
+    if (!this.#gather) return this.#send(key, read);
+    const gathered = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.#gathering.delete(key);
+      return this.#send(key, read);
     });
-    flight.promise = promise;
-    this.#current.set(key, flight as Flight<V>);
-    return promise;
+    this.#gathering.set(key, gathered);
+    return gathered;
+  }
+
+  #send(key: K, read: () => Promise<V>): Promise<V> {
+    const flight = read().finally(() => {
+      if (this.#current.get(key) === flight) this.#current.delete(key);
+    });
+    this.#current.set(key, flight);
+    return flight;
   }
 }

@@ -116,11 +116,7 @@ export function registerNumberKeyFunction(database: NumberKeyRegistry): void {
   );
 }
 
-/** The key `numberKeyOfText` gives the JSON text of `value`, computed from its parts. */
+/** The key `numberKeyOfText` gives the JSON text of `value`, as documents are stored. */
 export function numberKey(value: number): string {
-  const { sign, exponent, digits } = decimalParts(value);
-  if (sign === 0) return 'O';
-  if (sign > 0) return `P${String(exponent + 500000).padStart(6, '0')}${digits}`;
-  const complement = [...digits].map((c) => String.fromCharCode(106 - Number(c))).join('');
-  return `N${String(500000 - exponent).padStart(6, '0')}${complement}~`;
+  return numberKeyOfText(JSON.stringify(value));
 }
