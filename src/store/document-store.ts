@@ -148,6 +148,8 @@ interface Shared {
   readonly collections: Map<string, Collection<object>>;
   readonly runtime: Runtime;
   migration: Promise<void> | undefined;
+  // Set once the migration succeeded: a call then need not wait on it.
+  migrated: boolean;
   readonly indexing: Indexing;
   closed: boolean;
 }
@@ -256,6 +258,7 @@ export class DocumentStoreBase extends Queries {
       collections: new Map(),
       runtime: runtimeOf(options),
       migration: undefined,
+      migrated: false,
       indexing: new Indexing(),
       closed: false,
     };
@@ -826,21 +829,28 @@ export class DocumentStoreBase extends Queries {
       },
       ready: (names) => {
         if (shared.closed) return Promise.reject(new StoreClosedError());
+        const declared = declaredOf(shared, names);
+        if (shared.migrated && shared.indexing.isReady(declared)) return READY;
         // A failed migration is not cached, so the next call tries again.
         shared.migration ??= shared.backend.migrate().then(
-          () => shared.pruner.start(shared.backend, () => shared.collections.values()),
+          () => {
+            shared.migrated = true;
+            shared.pruner.start(shared.backend, () => shared.collections.values());
+          },
           (error: unknown) => {
             shared.migration = undefined;
             throw error;
           },
         );
         return shared.migration.then(() =>
-          shared.indexing.ready(shared.backend, declaredOf(shared, names), () => shared.closed),
+          shared.indexing.ready(shared.backend, declared, () => shared.closed),
         );
       },
     };
   }
 }
+
+const READY: Promise<void> = Promise.resolve();
 
 // The declared collections among `names`; a name no store declared has no indexes to wait for.
 function declaredOf(shared: Shared, names: readonly string[]): Collection<object>[] {

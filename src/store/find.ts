@@ -115,9 +115,11 @@ export abstract class Queries {
     const context = this.queryContext();
     const c = context.resolve(collection) as Collection<object>;
     const page = await findStored(context, c, filter, options);
-    const documents = (await Promise.all(
-      page.found.map((found) => this.adopt(c, found)),
-    )) as (T | null)[];
+    const adopted = page.found.map((found) => this.adopt(c, found));
+    // Most collections adopt at once; waiting on each document cost more than reading it.
+    const documents = (
+      adopted.some((d) => d instanceof Promise) ? await Promise.all(adopted) : adopted
+    ) as (T | null)[];
     return { documents: documents.filter((d): d is T => d !== null), next: page.next };
   }
 

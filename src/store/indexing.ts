@@ -24,6 +24,8 @@ export class Indexing {
   // other processes (their index lock), and several at once would take the pool from the
   // calls that touch none of their collections. They would queue for that lock anyway.
   #last: Promise<unknown> = Promise.resolve();
+  // The collections whose step succeeded: calls that touch only these need not wait.
+  readonly #done = new Set<string>();
 
   /**
    * Resolves once every collection in `collections` has its indexes. Once `closed()` says
@@ -48,7 +50,8 @@ export class Indexing {
             ? Promise.reject(new StoreClosedError())
             : backend.ensureIndexes(c.name, c.indexes),
         );
-        this.#last = started.catch(() => {});
+        started.then(() => this.#done.add(c.name), noop);
+        this.#last = started.catch(noop);
         started.catch((error: unknown) => {
           const forget = () => {
             if (this.#steps.get(c.name) === started) this.#steps.delete(c.name);
@@ -64,8 +67,16 @@ export class Indexing {
     return Promise.all(steps).then(() => undefined);
   }
 
+  /** Whether every collection in `collections` has its indexes already. */
+  isReady(collections: Iterable<Collection<object>>): boolean {
+    for (const c of collections) if (c.managesIndexes && !this.#done.has(c.name)) return false;
+    return true;
+  }
+
   /** Resolves once no index work is under way (whether it succeeded or not). */
   async idle(): Promise<void> {
     await Promise.allSettled([...this.#steps.values()]);
   }
 }
+
+const noop = () => {};

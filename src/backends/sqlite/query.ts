@@ -8,7 +8,7 @@ import {
 } from '../kit/query-sql.js';
 import { field, sqlite } from './condition.js';
 import { collectionPredicate, indexedBy } from './indexes.js';
-import { readLimitText } from './limit.js';
+import { limitText } from './limit.js';
 import { numberKeySql } from './number-order.js';
 import { expandTokens, tokenIndexes } from './statement-text.js';
 
@@ -87,7 +87,7 @@ export function findStatement(
   const bind = binder(params);
   const { where, orderBy } = compileQuerySql(query, dialectFor(indexes, query.filter), bind);
   const text = `SELECT id, body, revision, token, seq, last_modified, last_modified_by
-    ${LIVE(collection, indexes, query.filter)} AND ${where} ORDER BY ${orderBy} LIMIT ${readLimitText(query.limit)}`;
+    ${LIVE(collection, indexes, query.filter)} AND ${where} ORDER BY ${orderBy} LIMIT ${limitText(query.limit)}`;
   return { text: expandTokens(text), params };
 }
 

@@ -44,6 +44,7 @@ import { registerNumberKeyFunction } from './number-order.js';
 import { compileOperations, registerOperationFunctions } from './ops.js';
 import { countStatement, findStatement } from './query.js';
 import { migrate } from './schema.js';
+import { StatementCache } from './statement-cache.js';
 import * as sql from './statements.js';
 import * as streams from './streams.js';
 
@@ -91,8 +92,9 @@ type LiveRow = [
   lastModifiedBy: string | null,
 ];
 
-// The largest number of distinct condition statements kept prepared at once.
-const CONDITION_CACHE_SIZE = 128;
+// The most statements whose text is built per call (conditions, queries) kept prepared,
+// of each kind (rows as objects, rows as arrays).
+const BUILT_STATEMENTS_KEPT = 128;
 
 /**
  * noclobber on SQLite through better-sqlite3: WAL, one file per store, every batch in one
@@ -106,7 +108,9 @@ export class SqliteBackend implements Backend {
   readonly #indexes = new Map<string, readonly IndexSpec[]>();
   readonly #ownsDatabase: boolean;
   readonly #busyTimeout: number;
-  readonly #statements = new Map<string, Statement>();
+  readonly #statements: StatementCache;
+  // Queries' statements, returning arrays (see `LiveRow`).
+  readonly #queries: StatementCache;
   // The fixed statements, prepared once: writes by shape (see #writeStatement), reads in
   // `raw()` mode. Kept apart from #statements, whose condition statements come and go.
   readonly #fixed = new Map<string, Statement>();
@@ -128,6 +132,8 @@ export class SqliteBackend implements Backend {
       // a write call per page it saved, over half of each statement's time.
       this.#db.pragma('temp_store = MEMORY');
     }
+    this.#statements = new StatementCache(this.#db, BUILT_STATEMENTS_KEPT);
+    this.#queries = new StatementCache(this.#db, BUILT_STATEMENTS_KEPT, true);
     this.#busyTimeout = Math.max(0, Math.trunc(options.busyTimeout ?? 5000));
     registerOperationFunctions(this.#db);
     registerHistoryFunction(this.#db);
@@ -291,14 +297,7 @@ export class SqliteBackend implements Backend {
     const found = new Map<string, StoredDocument>();
     for (const row of rows as (LiveRow | undefined)[]) {
       if (!row) continue;
-      const metadata = {
-        revision: row[2],
-        token: row[3],
-        seq: row[4],
-        lastModified: row[5],
-        lastModifiedBy: row[6],
-      };
-      found.set(row[0], { body: row[1], metadata });
+      found.set(row[0], { body: row[1], metadata: liveMetadata(row) });
     }
     return found;
   }
@@ -448,9 +447,8 @@ export class SqliteBackend implements Backend {
   async find(tenant: string, collection: string, query: NormalizedQuery): Promise<FoundDocument[]> {
     const indexes = this.#indexes.get(collection);
     const { text, params } = findStatement(tenant, collection, query, indexes);
-    // The statement's LIMIT is rounded up (see `readLimitText`): the page is its first rows.
-    const rows = (this.#statement(text).all(params) as DocumentRow[]).slice(0, query.limit);
-    return rows.map((row) => ({ id: row.id, body: row.body, metadata: toMetadata(row) }));
+    const rows = this.#queries.get(text).all(params) as LiveRow[];
+    return rows.map((row) => ({ id: row[0], body: row[1], metadata: liveMetadata(row) }));
   }
 
   async ensureIndexes(collection: string, indexes: readonly IndexSpec[]): Promise<void> {
@@ -511,6 +509,7 @@ export class SqliteBackend implements Backend {
 
   async close(): Promise<void> {
     this.#statements.clear();
+    this.#queries.clear();
     this.#fixed.clear();
     if (this.#ownsDatabase && this.#db.open) this.#db.close();
   }
@@ -619,13 +618,7 @@ export class SqliteBackend implements Backend {
   }
 
   #statement(text: string): Statement {
-    let statement = this.#statements.get(text);
-    if (!statement) {
-      if (this.#statements.size >= CONDITION_CACHE_SIZE) this.#statements.clear();
-      statement = this.#db.prepare(text);
-      this.#statements.set(text, statement);
-    }
-    return statement;
+    return this.#statements.get(text);
   }
 }
 
@@ -683,6 +676,16 @@ function busyError(error: unknown): TransientError | undefined {
     ambiguous: false,
     cause: error,
   });
+}
+
+function liveMetadata(row: LiveRow): DocumentMetadata {
+  return {
+    revision: row[2],
+    token: row[3],
+    seq: row[4],
+    lastModified: row[5],
+    lastModifiedBy: row[6],
+  };
 }
 
 function toMetadata(row: sql.MetadataRow): DocumentMetadata {
