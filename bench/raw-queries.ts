@@ -59,7 +59,8 @@ export function rawQueriesSqlite(filename: string): RawQueries {
   const parse = (rows: unknown[]) =>
     (rows as { body: string }[]).map((r) => JSON.parse(r.body) as QueryDoc);
   let byCode: BetterSqlite3.Statement | undefined;
-  let range: BetterSqlite3.Statement | undefined;
+  let range: ((limit: number) => BetterSqlite3.Statement) | undefined;
+  const ranges = new Map<number, BetterSqlite3.Statement>();
   let bump: BetterSqlite3.Statement | undefined;
   return {
     async insertAll(docs) {
@@ -72,10 +73,23 @@ export function rawQueriesSqlite(filename: string): RawQueries {
         CREATE INDEX IF NOT EXISTS raw_query_total ON raw_query_docs (json_extract(body, '$.total'));
         CREATE INDEX IF NOT EXISTS raw_query_group ON raw_query_docs (json_extract(body, '$.group'));
         ANALYZE;`);
-      byCode = db.prepare("SELECT body FROM raw_query_docs WHERE json_extract(body, '$.code') = ?");
-      range = db.prepare(
-        "SELECT body FROM raw_query_docs WHERE json_extract(body, '$.total') >= ? AND json_extract(body, '$.total') < ? ORDER BY json_extract(body, '$.total'), id LIMIT ?",
+      // Each value is read through `(SELECT ?)`: compared bare with an indexed expression, a
+      // bound value makes SQLite (built with STAT4) plan the statement again on every call
+      // once the table has statistics, which took longer than the lookup itself.
+      byCode = db.prepare(
+        "SELECT body FROM raw_query_docs WHERE json_extract(body, '$.code') = (SELECT ?)",
       );
+      // The limit is written into the text, one statement per limit, for the same reason.
+      range = (limit) => {
+        let statement = ranges.get(limit);
+        if (!statement) {
+          statement = db.prepare(
+            `SELECT body FROM raw_query_docs WHERE json_extract(body, '$.total') >= (SELECT ?) AND json_extract(body, '$.total') < (SELECT ?) ORDER BY json_extract(body, '$.total'), id LIMIT ${Math.trunc(limit)}`,
+          );
+          ranges.set(limit, statement);
+        }
+        return statement;
+      };
       bump = db.prepare(
         "UPDATE raw_query_docs SET body = json_set(body, '$.n', json_extract(body, '$.n') + 1), version = version + 1 WHERE json_extract(body, '$.group') = ?",
       );
@@ -84,7 +98,8 @@ export function rawQueriesSqlite(filename: string): RawQueries {
       return parse((byCode as BetterSqlite3.Statement).all(code));
     },
     async totalRange(min, max, limit) {
-      return parse((range as BetterSqlite3.Statement).all(min, max, limit));
+      if (!range) throw new Error('createIndexes() first');
+      return parse(range(limit).all(min, max));
     },
     async bumpGroup(group) {
       return (bump as BetterSqlite3.Statement).run(group).changes;
