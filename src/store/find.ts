@@ -70,7 +70,8 @@ export async function findStored(
   filter: unknown,
   options: QueryOptions | undefined,
 ): Promise<StoredPage> {
-  const { query, fingerprint } = await prepared(context, c, filter, options);
+  const { query, fingerprint } = prepareQuery(c.name, filter, options);
+  await context.ready([c.name]);
   const rows = await context.backend.find(context.scope.tenant, c.name, {
     ...query,
     limit: query.limit + 1,
