@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Write } from '../../src/backends/kit/backend.js';
 import { insertChunks, isInsertBatch } from '../../src/backends/kit/insert-batch.js';
 
+const bodyOf = (write: Write) => write.body;
+
 const insert = (id: string, fields: Partial<Write> = {}): Write => ({
   tenant: 't',
   collection: 'c',
@@ -29,17 +31,15 @@ describe('bulk insert batches', () => {
   it('are cut into chunks bounded in rows and in characters, in order, losing none', () => {
     const writes = Array.from({ length: 25 }, (_, i) => insert(`k${String(i).padStart(2, '0')}`));
     const length = writes[0]?.body?.length ?? 0;
-    const byRows = insertChunks(writes, 10, Number.MAX_SAFE_INTEGER);
+    const byRows = insertChunks(writes, 10, Number.MAX_SAFE_INTEGER, bodyOf);
     expect(byRows.map((c) => c.length)).toEqual([10, 10, 5]);
-    const byChars = insertChunks(writes, 100, length * 4);
+    const byChars = insertChunks(writes, 100, length * 4, bodyOf);
     expect(byChars.map((c) => c.length)).toEqual([4, 4, 4, 4, 4, 4, 1]);
     for (const chunks of [byRows, byChars]) expect(chunks.flat()).toEqual(writes);
     // A document larger than the bound goes alone, never dropped.
     const huge = insert('huge', { body: 'x'.repeat(length * 10) });
-    expect(insertChunks([writes[0] as Write, huge, writes[1] as Write], 100, length * 4)).toEqual([
-      [writes[0]],
-      [huge],
-      [writes[1]],
-    ]);
+    expect(
+      insertChunks([writes[0] as Write, huge, writes[1] as Write], 100, length * 4, bodyOf),
+    ).toEqual([[writes[0]], [huge], [writes[1]]]);
   });
 });

@@ -29,22 +29,27 @@ export function isInsertBatch(writes: readonly Write[]): boolean {
 }
 
 /**
- * An insert batch cut into consecutive chunks of at most `rows` writes and, past its first
- * write, at most `chars` characters of JSON text: what one statement of a bulk insert
- * sends, so a large call never builds one unbounded message.
+ * An insert batch cut into consecutive chunks of at most `rows` items and, past its first
+ * item, at most `chars` characters of JSON text (`textOf` an item: its write's body): what
+ * one statement of a bulk insert sends, so a large call never builds one unbounded message.
  */
-export function insertChunks(writes: readonly Write[], rows: number, chars: number): Write[][] {
-  const chunks: Write[][] = [];
-  let chunk: Write[] = [];
+export function insertChunks<T>(
+  items: readonly T[],
+  rows: number,
+  chars: number,
+  textOf: (item: T) => string | undefined,
+): T[][] {
+  const chunks: T[][] = [];
+  let chunk: T[] = [];
   let size = 0;
-  for (const write of writes) {
-    const length = write.body?.length ?? 0;
+  for (const item of items) {
+    const length = textOf(item)?.length ?? 0;
     if (chunk.length > 0 && (chunk.length >= rows || size + length > chars)) {
       chunks.push(chunk);
       chunk = [];
       size = 0;
     }
-    chunk.push(write);
+    chunk.push(item);
     size += length;
   }
   if (chunk.length > 0) chunks.push(chunk);

@@ -39,7 +39,14 @@ import { transientOf } from './errors.js';
 import { type Feed, horizon } from './gate.js';
 import { type HorizonReading, Horizons } from './horizons.js';
 import { ensureIndexes } from './indexes.js';
-import { type ChunkQuery, insertMany, liveAmong, runInsertMany } from './insert-many.js';
+import {
+  type ChunkQuery,
+  drawSeqs,
+  insertFresh,
+  insertMany,
+  liveAmong,
+  runInsertMany,
+} from './insert-many.js';
 import { type MetadataRow, toMetadata } from './metadata-row.js';
 import { compileOperations } from './ops.js';
 import type { PostgresPool, PostgresPoolConfig } from './pool.js';
@@ -231,16 +238,20 @@ export class PostgresBackend implements Backend {
 
   /**
    * A batch of inserts (see `Backend.insertMany`): one transaction on one connection, one
-   * statement per chunk of up to 5,000 documents (see `insertMany`), committed only when
-   * every document landed.
+   * statement per chunk of up to 5,000 documents in key order (see `runInsertMany`),
+   * committed only when every document landed.
    */
   async insertMany(writes: readonly Write[]): Promise<WriteOutcome[]> {
     if (writes.length === 0) return [];
-    const insertText = this.#sql('insertMany', insertMany);
-    const liveText = this.#sql('liveAmong', liveAmong);
+    const texts = {
+      seqs: this.#sql('drawSeqs', drawSeqs),
+      fresh: this.#sql('insertFresh', insertFresh),
+      checked: this.#sql('insertMany', insertMany),
+      live: this.#sql('liveAmong', liveAmong),
+    };
     return this.#transaction(async (client, committing) => {
       const query: ChunkQuery = (text, values) => this.#query(text, values, false, client);
-      const outcomes = await runInsertMany(writes, query, insertText, liveText);
+      const outcomes = await runInsertMany(writes, query, texts);
       const commit = !outcomes.some(isFailure);
       if (commit) committing();
       return { commit, value: outcomes };
