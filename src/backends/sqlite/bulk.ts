@@ -1,5 +1,11 @@
 import type { Statement } from 'better-sqlite3';
-import { BULK_CALL_ID, type BulkOutcome, type BulkWrite, type BulkWritten } from '../kit/bulk.js';
+import {
+  BULK_CALL_ID,
+  type BulkOutcome,
+  type BulkWrite,
+  type BulkWritten,
+  bulkRowToken,
+} from '../kit/bulk.js';
 import type { IndexSpec } from '../kit/indexes.js';
 import { compileCondition } from './condition.js';
 import { collectionPredicate, indexedBy } from './indexes.js';
@@ -19,6 +25,11 @@ const COUNTER = `${WRITE_LOG} WHERE token = '~' AND tenant = ''`;
  * order), the write log's triggers recording each. An apply whose operations do not fit a
  * row writes that row's body NULL: the caller sees it in what the statement returns and
  * rolls the transaction back.
+ *
+ * The subquery names the rows and their order only; each new body is computed in the SET
+ * from the row the UPDATE holds (the same row: the transaction holds the write lock), so
+ * the materialized subquery keeps ids, not up to `limit` new bodies. Each row returns its
+ * seq, from which the caller knows `n` and so its token.
  */
 function updateText(
   bulk: BulkWrite,
@@ -28,20 +39,19 @@ function updateText(
 ): string {
   const apply = bulk.op === 'apply';
   return `UPDATE noclobber_documents AS d SET
-    ${apply ? 'body = m.applied,' : 'body = NULL, deleted = 1,'}
+    ${apply ? `body = ${applied},` : 'body = NULL, deleted = 1,'}
     revision = d.revision + 1, token = @token || '.' || m.n, seq = @base + m.n,
     last_modified = ${NOW}, last_modified_by = @actor
   FROM (
-    SELECT id, applied, row_number() OVER (ORDER BY id) AS n
+    SELECT id, row_number() OVER (ORDER BY id) AS n
     FROM (
-      SELECT id, ${apply ? applied : 'NULL'} AS applied
-      FROM noclobber_documents${indexedBy(indexes, bulk.filter)}
+      SELECT id FROM noclobber_documents${indexedBy(indexes, bulk.filter)}
       WHERE tenant = @tenant AND ${collectionPredicate(bulk.collection)} AND ${where}
       ORDER BY id LIMIT ${limitText(bulk.limit)}
     )
   ) AS m
   WHERE d.tenant = @tenant AND d.collection = @collection AND d.id = m.id
-  RETURNING id, revision, token, seq, last_modified,
+  RETURNING id, revision, seq, last_modified,
     ${apply ? 'body IS NULL, length(CAST(body AS BLOB))' : '0, 0'}`;
 }
 
@@ -54,7 +64,6 @@ const LOG_CALL = `INSERT INTO ${WRITE_LOG} (tenant, token, collection, id, revis
 type Returned = [
   id: string,
   revision: number,
-  token: string,
   seq: number,
   lastModified: number,
   unfit: number,
@@ -98,14 +107,14 @@ export function bulkWrite(
   const rows = prepare(updateText(bulk, where, applied, indexes))
     .raw(true)
     .all({ ...params, ...key, base, actor: bulk.actor }) as Returned[];
-  rows.sort((a, b) => a[3] - b[3]);
+  rows.sort((a, b) => a[2] - b[2]);
   const maxBytes = bulk.maxBytes ?? Number.POSITIVE_INFINITY;
-  const unfit = rows.find((row) => row[5] === 1 || (row[6] ?? 0) > maxBytes);
+  const unfit = rows.find((row) => row[4] === 1 || (row[5] ?? 0) > maxBytes);
   if (unfit) {
     throw new BulkRolledBack(
-      unfit[5] === 1
+      unfit[4] === 1
         ? { status: 'unfit', id: unfit[0], reason: 'type' }
-        : { status: 'unfit', id: unfit[0], reason: 'size', bytes: unfit[6] ?? 0 },
+        : { status: 'unfit', id: unfit[0], reason: 'size', bytes: unfit[5] ?? 0 },
     );
   }
   const top = base + rows.length;
@@ -115,9 +124,9 @@ export function bulkWrite(
     id: row[0],
     metadata: {
       revision: row[1],
-      token: row[2],
-      seq: row[3],
-      lastModified: row[4],
+      token: bulkRowToken(bulk.token, row[2] - base),
+      seq: row[2],
+      lastModified: row[3],
       lastModifiedBy: bulk.actor,
     },
   }));
