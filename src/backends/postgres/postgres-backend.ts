@@ -50,7 +50,8 @@ import {
 import { type MetadataRow, toMetadata } from './metadata-row.js';
 import { compileOperations } from './ops.js';
 import type { PostgresPool, PostgresPoolConfig } from './pool.js';
-import { countStatement, type FoundTuple, findStatement } from './query.js';
+import { countStatement, type FoundTuple, findStatement, metadataOf } from './query.js';
+import { QueryShapes } from './query-shapes.js';
 import { migrate } from './schema.js';
 import * as sql from './statements.js';
 import * as streams from './streams.js';
@@ -117,6 +118,7 @@ export class PostgresBackend implements Backend {
   // The indexes each collection declared (see `ensureIndexes`), which queries are written for.
   readonly #indexes = new Map<string, readonly IndexSpec[]>();
   readonly #prepared = new Map<string, string>();
+  readonly #shapes = new QueryShapes();
   readonly #horizons = new Horizons((feed) => this.#horizonQuery(feed));
   /** LISTEN/NOTIFY wake-ups of watchers, with `notify: true`. */
   readonly wakeups: PostgresWakeups | undefined;
@@ -180,20 +182,12 @@ export class PostgresBackend implements Backend {
 
   async find(tenant: string, collection: string, query: NormalizedQuery): Promise<FoundDocument[]> {
     const indexes = this.#indexes.get(collection);
-    const { text, values } = findStatement(this.#quoted, tenant, collection, query, indexes);
+    const { text, values } = this.#shapes.statement(tenant, collection, indexes, query, (q) =>
+      findStatement(this.#quoted, tenant, collection, q, indexes),
+    );
     const shaped = this.#shaped('find', text);
     const rows = await this.#query<FoundTuple>(shaped, values, false, this.#pool, true);
-    return rows.map(([id, body, revision, token, seq, lastModified, lastModifiedBy]) => ({
-      id,
-      body,
-      metadata: {
-        revision: Number(revision),
-        token,
-        seq: Number(seq),
-        lastModified: Number(lastModified),
-        lastModifiedBy,
-      },
-    }));
+    return rows.map(([id, body, token, meta]) => ({ id, body, metadata: metadataOf(token, meta) }));
   }
 
   async ensureIndexes(collection: string, indexes: readonly IndexSpec[]): Promise<void> {
@@ -508,11 +502,10 @@ export class PostgresBackend implements Backend {
     // The fixed statements are prepared once per connection: planning the batch
     // statement costs more than running it. Condition statements vary, so are not.
     const name = this.#prepared.get(text);
-    const config: pg.QueryConfig = name ? { name, text, values } : { text, values };
     try {
       const sent = arrays
-        ? on.query({ ...config, rowMode: 'array' } as pg.QueryArrayConfig)
-        : on.query<R>(config);
+        ? on.query({ name, text, values, rowMode: 'array' } as pg.QueryArrayConfig)
+        : on.query<R>({ name, text, values });
       return (await sent).rows as R[];
     } catch (error) {
       throw writeErrorOf(error) ?? transientOf(error, writes) ?? error;

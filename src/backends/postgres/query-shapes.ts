@@ -1,0 +1,145 @@
+import type { NormalizedCondition, Scalar } from '../kit/checks.js';
+import type { NormalizedQuery } from '../kit/query-sql.js';
+import type { QueryStatement } from './query.js';
+
+// Where each bound value of a shape's statement comes from, after the tenant ($1): the
+// query's value at that place in `leavesOf` order (a number), or a value the shape itself
+// fixes, such as a path segment (`{ fixed }`).
+type Source = number | { readonly fixed: unknown };
+
+interface Template {
+  readonly text: string;
+  readonly sources: readonly Source[];
+}
+
+// Shapes kept per list of indexes, at most; past it the map starts over.
+const MAX_SHAPES = 256;
+const NO_INDEXES: readonly unknown[] = [];
+
+/**
+ * The statements of queries by their shape: a query of a shape met before takes that
+ * shape's text and only binds its own values, rather than being compiled again (most of
+ * a short query's own time), and its text is the same string each time. A shape is the
+ * query with its strings and numbers (and the limit) left out; booleans and nulls are
+ * part of it, as the SQL may write them into the text. A shape is kept only when a second
+ * compile, with every string and number replaced, gives the same text and binds those
+ * replacements where the first bound the query's values: else it is compiled every time.
+ * Queries continuing after a cursor are always compiled.
+ */
+export class QueryShapes {
+  readonly #byIndexes = new WeakMap<object, Map<string, Template | null>>();
+
+  /** The statement of `query`, as `compile` writes it, binding `tenant` as $1. */
+  statement(
+    tenant: string,
+    collection: string,
+    indexes: readonly unknown[] | undefined,
+    query: NormalizedQuery,
+    compile: (query: NormalizedQuery) => QueryStatement,
+  ): QueryStatement {
+    if (query.after !== undefined) return compile(query);
+    const leaves: (string | number)[] = [];
+    const key = `${collection}\0${shapeOf(query.filter, leaves)}\0${JSON.stringify(query.sort)}`;
+    leaves.push(query.limit);
+    let shapes = this.#byIndexes.get(indexes ?? NO_INDEXES);
+    if (!shapes || shapes.size >= MAX_SHAPES) {
+      shapes = new Map();
+      this.#byIndexes.set(indexes ?? NO_INDEXES, shapes);
+    }
+    const known = shapes.get(key);
+    if (known) return { text: known.text, values: bound(tenant, known.sources, leaves) };
+    const statement = compile(query);
+    if (known === undefined) shapes.set(key, templateOf(query, leaves, statement, compile));
+    return statement;
+  }
+}
+
+const bound = (tenant: string, sources: readonly Source[], leaves: readonly unknown[]) => {
+  const values: unknown[] = [tenant];
+  for (const source of sources) {
+    values.push(typeof source === 'number' ? leaves[source] : source.fixed);
+  }
+  return values;
+};
+
+// The template of a shape, or null when the text or the values do not follow the shape.
+function templateOf(
+  query: NormalizedQuery,
+  leaves: readonly (string | number)[],
+  statement: QueryStatement,
+  compile: (query: NormalizedQuery) => QueryStatement,
+): Template | null {
+  const stand = (i: number) => (typeof leaves[i] === 'string' ? `\u0000nc:${i}` : -1e-9 - i);
+  let next = 0;
+  const filter = query.filter && replaced(query.filter, () => stand(next++));
+  const other = compile({ ...query, filter, limit: stand(next) as number });
+  if (other.text !== statement.text || other.values.length !== statement.values.length) {
+    return null;
+  }
+  const sources = other.values.slice(1).map((value): Source => {
+    const i = leaves.findIndex((_, k) => Object.is(stand(k), value));
+    return i >= 0 ? i : { fixed: value };
+  });
+  const again = bound(statement.values[0] as string, sources, leaves);
+  return again.every((value, i) => sameValue(value, statement.values[i]))
+    ? { text: statement.text, sources }
+    : null;
+}
+
+const sameValue = (a: unknown, b: unknown): boolean =>
+  Object.is(a, b) ||
+  (Array.isArray(a) &&
+    Array.isArray(b) &&
+    a.length === b.length &&
+    a.every((item, i) => Object.is(item, b[i])));
+
+// The shape of a filter as text, its strings and numbers pushed to `leaves` in order.
+function shapeOf(node: NormalizedCondition | null, leaves: (string | number)[]): string {
+  if (node === null) return '*';
+  switch (node.op) {
+    case 'and':
+    case 'or':
+      return `${node.op}(${node.items.map((item) => shapeOf(item, leaves)).join(',')})`;
+    case 'not':
+      return `not(${shapeOf(node.item, leaves)})`;
+    case 'in':
+    case 'nin':
+      return `${node.op}${JSON.stringify(node.path)}[${node.values.map((v) => leaf(v, leaves)).join('')}]`;
+    case 'exists':
+      return `exists${JSON.stringify(node.path)}${node.value}`;
+    default:
+      return `${node.op}${JSON.stringify(node.path)}${leaf(node.value, leaves)}`;
+  }
+}
+
+// A value's mark in a shape: a string or number is a leaf, a boolean or null is itself.
+function leaf(value: Scalar, leaves: (string | number)[]): string {
+  if (typeof value === 'string' || typeof value === 'number') {
+    leaves.push(value);
+    return typeof value === 'string' ? 's' : 'n';
+  }
+  return value === null ? 'z' : value ? 't' : 'f';
+}
+
+// The filter with each string and number replaced by `stand()`, in `shapeOf` order.
+function replaced(node: NormalizedCondition, stand: () => string | number): NormalizedCondition {
+  const swap = (value: Scalar) =>
+    typeof value === 'string' || typeof value === 'number' ? stand() : value;
+  switch (node.op) {
+    case 'and':
+    case 'or':
+      return { op: node.op, items: node.items.map((item) => replaced(item, stand)) };
+    case 'not':
+      return { op: 'not', item: replaced(node.item, stand) };
+    case 'in':
+    case 'nin':
+      return { op: node.op, path: node.path, values: node.values.map(swap) };
+    case 'exists':
+      return node;
+    case 'eq':
+    case 'ne':
+      return { op: node.op, path: node.path, value: swap(node.value) };
+    default:
+      return { op: node.op, path: node.path, value: swap(node.value) as string | number };
+  }
+}

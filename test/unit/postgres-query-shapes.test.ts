@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { findStatement, metadataOf } from '../../src/backends/postgres/query.js';
+import { QueryShapes } from '../../src/backends/postgres/query-shapes.js';
+import { normalizeIndexes } from '../../src/query/indexes.js';
+import { prepareQuery, type QueryOptions } from '../../src/query/query.js';
+
+const indexes = normalizeIndexes('docs', [
+  { field: 'code' },
+  { field: 'total', type: 'number' },
+  { field: 'flag', type: 'boolean' },
+]);
+
+// Pairs of queries of one shape, but for their values: the second takes the first's template.
+const pairs: [unknown, unknown, QueryOptions?][] = [
+  [{ code: 'C-1' }, { code: 'C-2' }],
+  [{ total: { $gte: 1, $lt: 5 } }, { total: { $gte: 10.5, $lt: 11 } }, { sort: ['total'] }],
+  // The value equals the path segment, which an unindexed path binds too.
+  [{ status: 'status' }, { status: 'open' }],
+  [{ status: 'open' }, { status: 'status' }],
+  [
+    { 'a.0.b': 'x', n: { $in: [1, 'two', 3] } },
+    { 'a.0.b': 'y', n: { $in: [4, 'five', 6] } },
+  ],
+  [
+    { $or: [{ code: 'a' }, { $not: { total: { $gt: 3 } } }], note: { $exists: true } },
+    { $or: [{ code: 'b' }, { $not: { total: { $gt: -3 } } }], note: { $exists: true } },
+    { sort: ['-total', 'code'], limit: 7 },
+  ],
+  // A number spelled as the stand-in numbers take while a shape is learned.
+  [
+    { status: 'x', n: -1e-9 },
+    { status: 'y', n: 2 },
+  ],
+  [
+    { flag: true, total: { $ne: 2 } },
+    { flag: true, total: { $ne: 3 } },
+  ],
+  [{}, {}, { limit: 3 }],
+];
+
+const statementOf = (shapes: QueryShapes, filter: unknown, options?: QueryOptions) => {
+  const { query } = prepareQuery('docs', filter, options);
+  const compile = (q: typeof query) => findStatement('"s"', 'tenant', 'docs', q, indexes);
+  return {
+    cached: shapes.statement('tenant', 'docs', indexes, query, compile),
+    fresh: compile(query),
+  };
+};
+
+describe('PostgreSQL statements by query shape', () => {
+  it('bind each query its own values into the text its shape was compiled to', () => {
+    for (const [first, second, options] of pairs) {
+      const shapes = new QueryShapes();
+      const a = statementOf(shapes, first, options);
+      const b = statementOf(shapes, second, options);
+      expect(a.cached).toEqual(a.fresh);
+      expect(b.cached).toEqual(b.fresh);
+    }
+  });
+
+  it('hand a shape met before the same text, compiled once', () => {
+    const shapes = new QueryShapes();
+    let compiled = 0;
+    const texts = new Set<string>();
+    for (const code of ['C-1', 'C-2', 'C-3', 'C-4']) {
+      const { query } = prepareQuery('docs', { code });
+      const statement = shapes.statement('t', 'docs', indexes, query, (q) => {
+        compiled++;
+        return findStatement('"s"', 't', 'docs', q, indexes);
+      });
+      texts.add(statement.text);
+      expect(statement.values).toEqual(['t', code, 100]);
+    }
+    // The first query compiles its own and a stand-in's, to learn the shape; no other does.
+    expect(compiled).toBe(2);
+    expect(texts.size).toBe(1);
+  });
+
+  it('tell booleans apart, which the text of an indexed test writes in', () => {
+    const shapes = new QueryShapes();
+    const t = statementOf(shapes, { flag: true });
+    const f = statementOf(shapes, { flag: false });
+    expect(t.cached).toEqual(t.fresh);
+    expect(f.cached).toEqual(f.fresh);
+    expect(t.cached.text).not.toBe(f.cached.text);
+  });
+});
+
+describe('PostgreSQL found metadata', () => {
+  it('reads the numbers and the actor, null, empty or with spaces', () => {
+    const base = { revision: 3, token: 'tok', seq: 41, lastModified: 1_700_000_000_000 };
+    expect(metadataOf('tok', '3 41 1700000000000')).toEqual({ ...base, lastModifiedBy: null });
+    expect(metadataOf('tok', '3 41 1700000000000 ')).toEqual({ ...base, lastModifiedBy: '' });
+    expect(metadataOf('tok', '3 41 1700000000000 a b  c')).toEqual({
+      ...base,
+      lastModifiedBy: 'a b  c',
+    });
+  });
+});
