@@ -79,6 +79,50 @@ const sixDigits = (n: number) =>
  * decimal, never through a double, so it is exact for any text a JSON number may have.
  */
 export function numberKeyOfText(text: string): string {
+  return strictNumberKey(text) ?? looseNumberKey(text);
+}
+
+// '0' … '9', by char code.
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+// The key of text in JSON's own number form (`-?int(.frac)?([eE][+-]?digits)?`), the text
+// SQLite gives for a stored number, read in one pass: a write keeps this key for each
+// number index of each document it writes. Undefined for any other text.
+function strictNumberKey(text: string): string | undefined {
+  const end = text.length;
+  let i = text.charCodeAt(0) === 45 ? 1 : 0;
+  const intStart = i;
+  while (i < end && isDigit(text.charCodeAt(i))) i++;
+  const intEnd = i;
+  if (intEnd === intStart) return undefined;
+  let fracStart = i;
+  if (text.charCodeAt(i) === 46) {
+    fracStart = ++i;
+    while (i < end && isDigit(text.charCodeAt(i))) i++;
+    if (i === fracStart) return undefined;
+  }
+  const fracEnd = i;
+  let x = 0;
+  if (i < end) {
+    if ((text.charCodeAt(i) | 32) !== 101) return undefined;
+    const sign = text.charCodeAt(++i);
+    if (sign === 43 || sign === 45) i++;
+    const digits = i;
+    while (i < end && isDigit(text.charCodeAt(i))) i++;
+    if (i === digits || i !== end) return undefined;
+    x = Number(text.slice(digits, end)) * (sign === 45 ? -1 : 1);
+  }
+  const g = text.slice(intStart, intEnd) + text.slice(fracStart, fracEnd);
+  let lead = 0;
+  while (lead < g.length && g.charCodeAt(lead) === 48) lead++;
+  let trail = g.length;
+  while (trail > lead && g.charCodeAt(trail - 1) === 48) trail--;
+  if (trail === lead) return 'O';
+  return keyOf(intStart === 1, x + (intEnd - intStart) - lead, g.slice(lead, trail));
+}
+
+// The key of any other text, read as SQL's string functions read it (see `decimalSql`).
+function looseNumberKey(text: string): string {
   const a = text.replace(/^-+/, '');
   const p = a.search(/e/i);
   const m = p < 0 ? a : a.slice(0, p);
@@ -90,7 +134,12 @@ export function numberKeyOfText(text: string): string {
   const d = significant.replace(/0+$/, '');
   if (d === '') return 'O';
   const e = x + (point < 0 ? m.length : point) - (g.length - significant.length);
-  if (!text.startsWith('-')) return `P${sixDigits(e + 500000)}${d}`;
+  return keyOf(text.startsWith('-'), e, d);
+}
+
+// The key of a nonzero decimal: its sign, exponent `e` and digits `d` (no zero at either end).
+function keyOf(negative: boolean, e: number, d: string): string {
+  if (!negative) return `P${sixDigits(e + 500000)}${d}`;
   let complement = '';
   for (let i = 0; i < d.length; i++) complement += String.fromCharCode(154 - d.charCodeAt(i));
   return `N${sixDigits(500000 - e)}${complement}~`;

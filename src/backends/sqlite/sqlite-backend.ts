@@ -40,6 +40,7 @@ import { Sqlite } from './driver.js';
 import { checkFilename } from './filename.js';
 import { registerHistoryFunction, withHistory } from './history.js';
 import { ensureIndexes } from './indexes.js';
+import { insertAll } from './insert-many.js';
 import { registerNumberKeyFunction } from './number-order.js';
 import { compileOperations, registerOperationFunctions } from './ops.js';
 import { countStatement, findStatement } from './query.js';
@@ -338,10 +339,10 @@ export class SqliteBackend implements Backend {
 
   /**
    * A batch of inserts (see `Backend.insertMany`) in its own `BEGIN IMMEDIATE` transaction:
-   * the insert's one prepared statement run for each document (its triggers record the
-   * write log or revision and move the counter on), with none of a batch's per-write
-   * dispatch. Once a document meets a live one nothing more is written: the later keys
-   * are only read, so every duplicate is reported, and the transaction rolls back.
+   * multi-row inserts (see `insertAll`; their triggers record the write log or revision and
+   * move the counter on), with none of a batch's per-write dispatch. Once a document meets
+   * a live one nothing more is written, every duplicate is reported, and the transaction
+   * rolls back.
    */
   async insertMany(writes: readonly Write[]): Promise<WriteOutcome[]> {
     if (writes.length === 0) return [];
@@ -357,28 +358,20 @@ export class SqliteBackend implements Backend {
   }
 
   #insertAll(writes: readonly Write[]): WriteOutcome[] {
-    const insert = this.#writeStatement('put', { kind: 'mustNotExist' });
-    const outcomes: WriteOutcome[] = [];
-    let missed = false;
-    for (const write of writes) {
-      const key = { tenant: write.tenant, collection: write.collection, id: write.id };
-      if (!missed) {
-        const params = { ...key, body: write.body ?? null, token: write.token, actor: write.actor };
-        const [row] = withHistory(write, () => insert.all(params)) as sql.LandedRow[];
-        if (row) {
-          outcomes.push(landedOf(write, row));
-          continue;
-        }
-        missed = true;
-      }
-      const stored = this.#statement(sql.current).get(key) as
-        | (sql.MetadataRow & { deleted: number })
-        | undefined;
-      const live = stored !== undefined && stored.deleted === 0;
-      outcomes.push(live ? { status: 'duplicate', actual: toMetadata(stored) } : ROLLED_BACK);
-    }
-    if (!missed) return outcomes;
-    throw new RolledBack(outcomes.map((o) => (o.status === 'ok' ? ROLLED_BACK : o)));
+    const { outcomes, landed } = insertAll((text) => this.#statement(text), writes);
+    if (landed) return outcomes as WriteOutcome[];
+    // The keys that did not land are read: each is a duplicate of the live row it met.
+    throw new RolledBack(
+      writes.map((write, i) => {
+        if (outcomes[i] !== undefined) return ROLLED_BACK;
+        const key = { tenant: write.tenant, collection: write.collection, id: write.id };
+        const stored = this.#statement(sql.current).get(key) as
+          | (sql.MetadataRow & { deleted: number })
+          | undefined;
+        const live = stored !== undefined && stored.deleted === 0;
+        return live ? { status: 'duplicate', actual: toMetadata(stored) } : ROLLED_BACK;
+      }),
+    );
   }
 
   /** A conditional bulk write in its own `BEGIN IMMEDIATE` transaction (see `bulkWrite`). */
