@@ -10,7 +10,7 @@ const LOAD_CHUNK = 20_000;
 /**
  * Loads documents `0 … count - 1` (see `makeQueryDoc`) into the store through
  * `insertMany()` calls of `LOAD_CHUNK` documents (one transaction each, written set-wise:
- * one statement per 5,000 on PostgreSQL, one prepared insert per document on SQLite), in
+ * one statement per 5,000 on PostgreSQL, multi-row inserts of up to 256 on SQLite), in
  * which every document gets its revision, token, seq and write-log record as any insert
  * does. Two calls are under way at once, so one is planned while the other is written.
  * `analyze` runs once the load is done; and into the hand-written table. Returns each

@@ -385,7 +385,7 @@ export class DocumentStoreBase extends Queries {
    * record or revision row, a changes-feed entry, its declared and unique index entries),
    * and the version field of each entity is set. The documents are written in one
    * transaction, set-wise: on PostgreSQL one statement per chunk of up to 5,000 documents,
-   * on SQLite one prepared insert run for each (see docs/store.md, "Inserting many").
+   * on SQLite multi-row inserts of up to 256 (see docs/store.md, "Inserting many").
    * Nothing is written when any fails: `DuplicateDocumentError` for one id already taken
    * (`BatchWriteError` listing each when several are), `UniqueConstraintError`,
    * `ValidationError` (before anything is sent), `InvalidArgumentError` for an id given
