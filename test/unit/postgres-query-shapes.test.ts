@@ -76,6 +76,26 @@ describe('PostgreSQL statements by query shape', () => {
     expect(texts.size).toBe(1);
   });
 
+  it('never hand one shape the statement of another', () => {
+    const shapes = new QueryShapes();
+    const cases: [unknown, QueryOptions?][] = [
+      [{}, { sort: ['a.b'] }],
+      [{}, { sort: ['a', 'b'] }],
+      [{}, { sort: ['-a', 'b'] }],
+      [{ 'a.b': 's' }],
+      [{ a: 's' }],
+      [{ a: 1 }],
+      [{ a: { $in: ['x', 1] } }],
+      [{ a: { $in: [1, 'x'] } }],
+      [{ a: 1, b: 1 }],
+      [{ $or: [{ a: 1 }, { b: 1 }] }],
+    ];
+    for (const [filter, options] of cases) {
+      const { cached, fresh } = statementOf(shapes, filter, options);
+      expect(cached).toEqual(fresh);
+    }
+  });
+
   it('tell booleans apart, which the text of an indexed test writes in', () => {
     const shapes = new QueryShapes();
     const t = statementOf(shapes, { flag: true });

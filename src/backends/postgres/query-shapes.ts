@@ -3,8 +3,8 @@ import type { NormalizedQuery } from '../kit/query-sql.js';
 import type { QueryStatement } from './query.js';
 
 // Where each bound value of a shape's statement comes from, after the tenant ($1): the
-// query's value at that place in `leavesOf` order (a number), or a value the shape itself
-// fixes, such as a path segment (`{ fixed }`).
+// query's value at that place in `shapeOf` order, the limit last (a number), or a value
+// the shape itself fixes, such as a path segment (`{ fixed }`).
 type Source = number | { readonly fixed: unknown };
 
 interface Template {
@@ -39,7 +39,7 @@ export class QueryShapes {
   ): QueryStatement {
     if (query.after !== undefined) return compile(query);
     const leaves: (string | number)[] = [];
-    const key = `${collection}\0${shapeOf(query.filter, leaves)}\0${JSON.stringify(query.sort)}`;
+    const key = `${collection}\0${shapeOf(query.filter, leaves)}\0${query.sort.map(sortMark).join('')}`;
     leaves.push(query.limit);
     let shapes = this.#byIndexes.get(indexes ?? NO_INDEXES);
     if (!shapes || shapes.size >= MAX_SHAPES) {
@@ -69,6 +69,8 @@ function templateOf(
   statement: QueryStatement,
   compile: (query: NormalizedQuery) => QueryStatement,
 ): Template | null {
+  // No validated path or string value holds a NUL, so no fixed value is taken for a
+  // string's stand-in; the check of `again` below catches any other mix-up.
   const stand = (i: number) => (typeof leaves[i] === 'string' ? `\u0000nc:${i}` : -1e-9 - i);
   let next = 0;
   const filter = query.filter && replaced(query.filter, () => stand(next++));
@@ -93,6 +95,13 @@ const sameValue = (a: unknown, b: unknown): boolean =>
     a.length === b.length &&
     a.every((item, i) => Object.is(item, b[i])));
 
+// A path as a shape writes it: validated segments are never empty and hold no dot and no
+// quote, so the quoted, dot-joined segments name one path only (JSON.stringify cost more).
+const pathMark = (path: readonly string[]) => `"${path.join('.')}"`;
+
+const sortMark = (key: NormalizedQuery['sort'][number]) =>
+  `${key.descending ? '-' : '+'}${pathMark(key.path)}`;
+
 // The shape of a filter as text, its strings and numbers pushed to `leaves` in order.
 function shapeOf(node: NormalizedCondition | null, leaves: (string | number)[]): string {
   if (node === null) return '*';
@@ -104,11 +113,11 @@ function shapeOf(node: NormalizedCondition | null, leaves: (string | number)[]):
       return `not(${shapeOf(node.item, leaves)})`;
     case 'in':
     case 'nin':
-      return `${node.op}${JSON.stringify(node.path)}[${node.values.map((v) => leaf(v, leaves)).join('')}]`;
+      return `${node.op}${pathMark(node.path)}[${node.values.map((v) => leaf(v, leaves)).join('')}]`;
     case 'exists':
-      return `exists${JSON.stringify(node.path)}${node.value}`;
+      return `exists${pathMark(node.path)}${node.value}`;
     default:
-      return `${node.op}${JSON.stringify(node.path)}${leaf(node.value, leaves)}`;
+      return `${node.op}${pathMark(node.path)}${leaf(node.value, leaves)}`;
   }
 }
 
