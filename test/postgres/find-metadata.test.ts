@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { PostgresBackend } from '../../src/backends/postgres/index.js';
+import { DocumentStore } from '../../src/index.js';
+
+describe('find() on PostgreSQL', () => {
+  const schema = `nc_test_${randomBytes(5).toString('hex')}`;
+  const url = () => inject('postgresUrl');
+
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: url() });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  });
+
+  it('reads the metadata a read by id does, whatever the actor: none, empty, with spaces', async () => {
+    const backend = new PostgresBackend({ connectionString: url(), schema });
+    const store = new DocumentStore({ backend });
+    try {
+      const docs = store.collection<{ id: string; n: number }>('docs');
+      const actors = [undefined, '', ' two  spaces ', '7 8 9'];
+      for (const [n, actor] of actors.entries()) {
+        await store.insert(docs, { id: `d${n}`, n }, actor === undefined ? {} : { actor });
+      }
+      // A second revision, so revision and seq differ from each other.
+      await store.update(docs, 'd1', (doc) => {
+        doc.n += 10;
+      });
+      const ids = actors.map((_, n) => `d${n}`);
+      const read = await backend.read('default', 'docs', ids);
+      const found = await backend.find('default', 'docs', {
+        filter: null,
+        sort: [],
+        after: undefined,
+        limit: 10,
+      });
+      expect(found.map((f) => f.id)).toEqual(ids);
+      for (const f of found) {
+        expect(f.metadata).toEqual(read.get(f.id)?.metadata);
+        expect(JSON.parse(f.body)).toEqual(JSON.parse(read.get(f.id)?.body as string));
+      }
+      expect(found.map((f) => f.metadata.lastModifiedBy).slice(2)).toEqual([
+        ' two  spaces ',
+        '7 8 9',
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});
