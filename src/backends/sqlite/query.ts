@@ -86,8 +86,13 @@ export function findStatement(
   const params: Record<string, string | number> = { tenant };
   const bind = binder(params);
   const { where, orderBy } = compileQuerySql(query, dialectFor(indexes, query.filter), bind);
+  // The limit is read through `(SELECT ?)`, as values are: bound bare SQLite would plan
+  // the statement again on every call, and written into the text each limit would be a
+  // statement of its own, so a caller walking through the limits would have every query
+  // prepared again and push everyone's statements out of the cache.
+  const limit = bind(Number(limitText(query.limit)));
   const text = `SELECT id, body, revision, token, seq, last_modified, last_modified_by
-    ${LIVE(collection, indexes, query.filter)} AND ${where} ORDER BY ${orderBy} LIMIT ${limitText(query.limit)}`;
+    ${LIVE(collection, indexes, query.filter)} AND ${where} ORDER BY ${orderBy} LIMIT ${limit}`;
   return { text: expandTokens(text), params };
 }
 
