@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { limitText } from '../../src/backends/sqlite/limit.js';
-import { findStatement } from '../../src/backends/sqlite/query.js';
+import { limitOf, limitText } from '../../src/backends/sqlite/limit.js';
+import { findStatement, namedParams } from '../../src/backends/sqlite/query.js';
 import { StatementCache } from '../../src/backends/sqlite/statement-cache.js';
 import { prepareQuery } from '../../src/query/query.js';
 
@@ -10,16 +10,19 @@ describe('SQLite read limits', () => {
     const texts = new Set<string>();
     for (const limit of [1, 2, 51, 101, 1001]) {
       const { query } = prepareQuery('docs', { status: 'open' }, { limit: Math.min(limit, 1000) });
-      const { text, params } = findStatement('t', 'docs', { ...query, limit });
+      const { text, values } = findStatement('t', 'docs', { ...query, limit });
       texts.add(text);
       const name = /LIMIT \(SELECT @(\w+)\)$/.exec(text)?.[1];
-      expect(name && params[name]).toBe(limit);
+      expect(name && namedParams(values)[name]).toBe(limit);
     }
     expect(texts.size).toBe(1);
   });
 
   it('refuses anything but a non-negative whole number', () => {
-    for (const bad of [-1, 1.5, Number.NaN, 2 ** 60]) expect(() => limitText(bad)).toThrow();
+    for (const bad of [-1, 1.5, Number.NaN, 2 ** 60]) {
+      expect(() => limitText(bad)).toThrow();
+      expect(() => limitOf(bad)).toThrow();
+    }
   });
 });
 

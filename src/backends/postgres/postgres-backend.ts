@@ -30,6 +30,7 @@ import {
 } from '../kit/backend.js';
 import type { BulkOutcome, BulkWrite } from '../kit/bulk.js';
 import { duplicatesError, type IndexSpec, UniqueViolation, uniqueIndexIn } from '../kit/indexes.js';
+import { QueryShapes } from '../kit/query-shapes.js';
 import type { NormalizedQuery } from '../kit/query-sql.js';
 import { type BulkRow, bulkOutcomeOf, bulkStatement } from './bulk.js';
 import { compileCondition } from './condition.js';
@@ -51,7 +52,6 @@ import { type MetadataRow, toMetadata } from './metadata-row.js';
 import { compileOperations } from './ops.js';
 import type { PostgresPool, PostgresPoolConfig } from './pool.js';
 import { countStatement, type FoundTuple, findStatement, metadataOf } from './query.js';
-import { QueryShapes } from './query-shapes.js';
 import { migrate } from './schema.js';
 import * as sql from './statements.js';
 import * as streams from './streams.js';

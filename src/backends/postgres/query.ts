@@ -1,6 +1,7 @@
 import type { DocumentMetadata } from '../../core/metadata.js';
 import type { Bind } from '../kit/condition-sql.js';
 import { type IndexSpec, withIndexes } from '../kit/indexes.js';
+import type { QueryStatement } from '../kit/query-shapes.js';
 import {
   compileFilterSql,
   compileQuerySql,
@@ -32,12 +33,6 @@ const dialect: QueryDialect = {
   id: 'c.id COLLATE "C"',
   true: 'true',
 };
-
-/** A statement's text and its positional values. */
-export interface QueryStatement {
-  readonly text: string;
-  readonly values: unknown[];
-}
 
 // Binds values as $1, $2, … after `values`' first entry (the tenant).
 function binder(values: unknown[]): Bind {

@@ -8,7 +8,7 @@ import {
   servingIndex,
   sqlString,
 } from '../kit/indexes.js';
-import { numberKey, numberKeySql } from './number-order.js';
+import { numberKeySql } from './number-order.js';
 
 // The documents table (see statements.ts).
 const TABLE = 'noclobber_documents';
@@ -32,7 +32,10 @@ export const sqliteIndexes: IndexDialect = {
   },
   operand(value, type, bind) {
     if (type === 'boolean') return value ? '1' : '0';
-    return type === 'string' ? bind(value as string) : bind(numberKey(value as number));
+    // A number's key is made by the statement from the bound number: bound as a key made
+    // here, every number would bind a value derived from it, and a query's statement
+    // could not be kept for its shape (see `QueryShapes`).
+    return type === 'string' ? bind(value as string) : numberKeySql(bind(value as number));
   },
   column: 'body',
 };

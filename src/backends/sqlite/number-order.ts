@@ -157,12 +157,16 @@ export interface NumberKeyRegistry {
 /**
  * Adds `NUMBER_KEY_FUNCTION` to a connection. Declared number indexes keep its result, so
  * every connection that writes documents of such a collection, or reads through its
- * index, needs it; NULL in gives NULL out.
+ * index, needs it. It takes a JSON number's text (a stored value) or a bound number (an
+ * operand: the key is made in the statement, so its text and values stay those of the
+ * query, see `sqliteIndexes`); NULL in gives NULL out.
  */
 export function registerNumberKeyFunction(database: NumberKeyRegistry): void {
-  database.function(NUMBER_KEY_FUNCTION, { deterministic: true }, (text) =>
-    typeof text === 'string' ? numberKeyOfText(text) : null,
-  );
+  database.function(NUMBER_KEY_FUNCTION, { deterministic: true }, (value) => {
+    if (typeof value === 'string') return numberKeyOfText(value);
+    if (typeof value === 'number') return numberKey(value);
+    return typeof value === 'bigint' ? numberKeyOfText(String(value)) : null;
+  });
 }
 
 /** The key `numberKeyOfText` gives the JSON text of `value`, as documents are stored. */

@@ -1,5 +1,6 @@
 import type { Bind } from '../kit/condition-sql.js';
 import { type IndexSpec, withIndexes } from '../kit/indexes.js';
+import type { QueryStatement } from '../kit/query-shapes.js';
 import {
   compileFilterSql,
   compileQuerySql,
@@ -8,7 +9,7 @@ import {
 } from '../kit/query-sql.js';
 import { field, sqlite } from './condition.js';
 import { collectionPredicate, indexedBy } from './indexes.js';
-import { limitText } from './limit.js';
+import { limitOf } from './limit.js';
 import { numberKeySql } from './number-order.js';
 import { expandTokens, tokenIndexes } from './statement-text.js';
 
@@ -33,26 +34,30 @@ const dialect: QueryDialect = {
   true: '1',
 };
 
-/** SQL text plus its named parameters (names made here, never taken from callers). */
-export interface QueryStatement {
-  readonly text: string;
-  readonly params: Record<string, string | number>;
-}
-
 // Each value is read through a scalar subquery, `(SELECT @q1)`, not named bare: with
 // statistics (after an ANALYZE) SQLite reads a bare parameter compared with an index
 // column while planning, and then plans the statement again whenever a value is bound to
 // it, on every call. The subquery is run once per call, and the index serves the test as
-// it serves a parameter.
-const parameter = (name: string) => `(SELECT @${name})`;
+// it serves a parameter. Value i of a statement is named `q<i>`, the tenant `q0`.
+const parameter = (i: number) => `(SELECT @q${i})`;
 
-function binder(params: Record<string, string | number>): Bind {
-  let next = Object.keys(params).length;
+function binder(values: unknown[]): Bind {
   return (value) => {
-    const name = `q${next++}`;
-    params[name] = value as string | number;
-    return parameter(name);
+    values.push(value);
+    return parameter(values.length - 1);
   };
+}
+
+const names: string[] = [];
+
+/** A statement's values as the named parameters its text reads (see `parameter`). */
+export function namedParams(values: readonly unknown[]): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (let i = 0; i < values.length; i++) {
+    names[i] ??= `q${i}`;
+    params[names[i] as string] = values[i];
+  }
+  return params;
 }
 
 // The documents table (see statements.ts).
@@ -67,7 +72,7 @@ const LIVE = (
   indexes: readonly IndexSpec[],
   filter: NormalizedQuery['filter'],
 ) =>
-  `FROM ${TABLE}${indexedBy(indexes, filter)} WHERE tenant = ${parameter('tenant')} AND ${collectionPredicate(collection)}`;
+  `FROM ${TABLE}${indexedBy(indexes, filter)} WHERE tenant = ${parameter(0)} AND ${collectionPredicate(collection)}`;
 
 /**
  * The dialect of queries on a collection with `indexes` declared, for `filter`: index
@@ -83,17 +88,17 @@ export function findStatement(
   query: NormalizedQuery,
   indexes: readonly IndexSpec[] = [],
 ): QueryStatement {
-  const params: Record<string, string | number> = { tenant };
-  const bind = binder(params);
+  const values: unknown[] = [tenant];
+  const bind = binder(values);
   const { where, orderBy } = compileQuerySql(query, dialectFor(indexes, query.filter), bind);
   // The limit is read through `(SELECT ?)`, as values are: bound bare SQLite would plan
   // the statement again on every call, and written into the text each limit would be a
   // statement of its own, so a caller walking through the limits would have every query
   // prepared again and push everyone's statements out of the cache.
-  const limit = bind(Number(limitText(query.limit)));
+  const limit = bind(limitOf(query.limit));
   const text = `SELECT id, body, revision, token, seq, last_modified, last_modified_by
     ${LIVE(collection, indexes, query.filter)} AND ${where} ORDER BY ${orderBy} LIMIT ${limit}`;
-  return { text: expandTokens(text), params };
+  return { text: expandTokens(text), values };
 }
 
 /** The count of a filter's documents. */
@@ -103,8 +108,8 @@ export function countStatement(
   filter: NormalizedQuery['filter'],
   indexes: readonly IndexSpec[] = [],
 ): QueryStatement {
-  const params: Record<string, string | number> = { tenant };
-  const where = compileFilterSql(filter, dialectFor(indexes, filter), binder(params));
+  const values: unknown[] = [tenant];
+  const where = compileFilterSql(filter, dialectFor(indexes, filter), binder(values));
   const text = `SELECT count(*) AS n ${LIVE(collection, indexes, filter)} AND ${where}`;
-  return { text: expandTokens(text), params };
+  return { text: expandTokens(text), values };
 }

@@ -31,6 +31,7 @@ import {
 import type { BulkOutcome, BulkWrite } from '../kit/bulk.js';
 import type { NormalizedCheck } from '../kit/checks.js';
 import { duplicatesError, type IndexSpec, UniqueViolation, uniqueIndexIn } from '../kit/indexes.js';
+import { QueryShapes } from '../kit/query-shapes.js';
 import type { NormalizedQuery } from '../kit/query-sql.js';
 import { BulkRolledBack, bulkWrite } from './bulk.js';
 import { CommitGroup } from './commit-group.js';
@@ -43,7 +44,7 @@ import { ensureIndexes } from './indexes.js';
 import { insertAll } from './insert-many.js';
 import { registerNumberKeyFunction } from './number-order.js';
 import { compileOperations, registerOperationFunctions } from './ops.js';
-import { countStatement, findStatement } from './query.js';
+import { countStatement, findStatement, namedParams } from './query.js';
 import { migrate } from './schema.js';
 import { StatementCache } from './statement-cache.js';
 import * as sql from './statements.js';
@@ -112,6 +113,7 @@ export class SqliteBackend implements Backend {
   readonly #statements: StatementCache;
   // Queries' statements, returning arrays (see `LiveRow`).
   readonly #queries: StatementCache;
+  readonly #shapes = new QueryShapes();
   // The fixed statements, prepared once: writes by shape (see #writeStatement), reads in
   // `raw()` mode. Kept apart from #statements, whose condition statements come and go.
   readonly #fixed = new Map<string, Statement>();
@@ -439,8 +441,10 @@ export class SqliteBackend implements Backend {
 
   async find(tenant: string, collection: string, query: NormalizedQuery): Promise<FoundDocument[]> {
     const indexes = this.#indexes.get(collection);
-    const { text, params } = findStatement(tenant, collection, query, indexes);
-    const rows = this.#queries.get(text).all(params) as LiveRow[];
+    const { text, values } = this.#shapes.statement(tenant, collection, indexes, query, (q) =>
+      findStatement(tenant, collection, q, indexes),
+    );
+    const rows = this.#queries.get(text).all(namedParams(values)) as LiveRow[];
     return rows.map((row) => ({ id: row[0], body: row[1], metadata: liveMetadata(row) }));
   }
 
@@ -455,8 +459,8 @@ export class SqliteBackend implements Backend {
 
   async explain(tenant: string, collection: string, query: NormalizedQuery): Promise<string> {
     const indexes = this.#indexes.get(collection);
-    const { text, params } = findStatement(tenant, collection, query, indexes);
-    const rows = this.#db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(params);
+    const { text, values } = findStatement(tenant, collection, query, indexes);
+    const rows = this.#db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(namedParams(values));
     return (rows as { detail: string }[]).map((row) => row.detail).join('\n');
   }
 
@@ -466,8 +470,8 @@ export class SqliteBackend implements Backend {
     filter: NormalizedQuery['filter'],
   ): Promise<number> {
     const indexes = this.#indexes.get(collection);
-    const { text, params } = countStatement(tenant, collection, filter, indexes);
-    return (this.#statement(text).get(params) as { n: number }).n;
+    const { text, values } = countStatement(tenant, collection, filter, indexes);
+    return (this.#statement(text).get(namedParams(values)) as { n: number }).n;
   }
 
   async changes(

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { findStatement, metadataOf } from '../../src/backends/postgres/query.js';
-import { QueryShapes } from '../../src/backends/postgres/query-shapes.js';
+import { QueryShapes, type QueryStatement } from '../../src/backends/kit/query-shapes.js';
+import type { NormalizedQuery } from '../../src/backends/kit/query-sql.js';
+import { findStatement as postgresFind } from '../../src/backends/postgres/query.js';
+import { findStatement as sqliteFind } from '../../src/backends/sqlite/query.js';
 import { normalizeIndexes } from '../../src/query/indexes.js';
 import { prepareQuery, type QueryOptions } from '../../src/query/query.js';
 
@@ -38,16 +40,23 @@ const pairs: [unknown, unknown, QueryOptions?][] = [
   [{}, {}, { limit: 3 }],
 ];
 
-const statementOf = (shapes: QueryShapes, filter: unknown, options?: QueryOptions) => {
-  const { query } = prepareQuery('docs', filter, options);
-  const compile = (q: typeof query) => findStatement('"s"', 'tenant', 'docs', q, indexes);
-  return {
-    cached: shapes.statement('tenant', 'docs', indexes, query, compile),
-    fresh: compile(query),
-  };
-};
+type Compile = (tenant: string, query: NormalizedQuery) => QueryStatement;
 
-describe('PostgreSQL statements by query shape', () => {
+const dialects: [string, Compile][] = [
+  ['PostgreSQL', (tenant, q) => postgresFind('"s"', tenant, 'docs', q, indexes)],
+  ['SQLite', (tenant, q) => sqliteFind(tenant, 'docs', q, indexes)],
+];
+
+describe.each(dialects)('%s statements by query shape', (_, compileFor) => {
+  const statementOf = (shapes: QueryShapes, filter: unknown, options?: QueryOptions) => {
+    const { query } = prepareQuery('docs', filter, options);
+    const compile = (q: NormalizedQuery) => compileFor('tenant', q);
+    return {
+      cached: shapes.statement('tenant', 'docs', indexes, query, compile),
+      fresh: compile(query),
+    };
+  };
+
   it('bind each query its own values into the text its shape was compiled to', () => {
     for (const [first, second, options] of pairs) {
       const shapes = new QueryShapes();
@@ -66,7 +75,7 @@ describe('PostgreSQL statements by query shape', () => {
       const { query } = prepareQuery('docs', { code });
       const statement = shapes.statement('t', 'docs', indexes, query, (q) => {
         compiled++;
-        return findStatement('"s"', 't', 'docs', q, indexes);
+        return compileFor('t', q);
       });
       texts.add(statement.text);
       expect(statement.values).toEqual(['t', code, 100]);
@@ -74,6 +83,29 @@ describe('PostgreSQL statements by query shape', () => {
     // The first query compiles its own and a stand-in's, to learn the shape; no other does.
     expect(compiled).toBe(2);
     expect(texts.size).toBe(1);
+  });
+
+  it('keep the shape of a range over a number index, its bounds bound as they are', () => {
+    const shapes = new QueryShapes();
+    let compiled = 0;
+    for (const [min, max, limit] of [
+      [1, 5, 50],
+      [-2.5, 1e300, 7],
+      [0, 0.1, 1000],
+    ] as const) {
+      const { query } = prepareQuery(
+        'docs',
+        { total: { $gte: min, $lt: max } },
+        { sort: ['total'], limit },
+      );
+      const statement = shapes.statement('t', 'docs', indexes, query, (q) => {
+        compiled++;
+        return compileFor('t', q);
+      });
+      expect(statement).toEqual(compileFor('t', query));
+      expect(statement.values).toEqual(['t', min, max, limit]);
+    }
+    expect(compiled).toBe(2);
   });
 
   it('never hand one shape the statement of another', () => {
@@ -103,17 +135,5 @@ describe('PostgreSQL statements by query shape', () => {
     expect(t.cached).toEqual(t.fresh);
     expect(f.cached).toEqual(f.fresh);
     expect(t.cached.text).not.toBe(f.cached.text);
-  });
-});
-
-describe('PostgreSQL found metadata', () => {
-  it('reads the numbers and the actor, null, empty or with spaces', () => {
-    const base = { revision: 3, token: 'tok', seq: 41, lastModified: 1_700_000_000_000 };
-    expect(metadataOf('tok', '3 41 1700000000000')).toEqual({ ...base, lastModifiedBy: null });
-    expect(metadataOf('tok', '3 41 1700000000000 ')).toEqual({ ...base, lastModifiedBy: '' });
-    expect(metadataOf('tok', '3 41 1700000000000 a b  c')).toEqual({
-      ...base,
-      lastModifiedBy: 'a b  c',
-    });
   });
 });

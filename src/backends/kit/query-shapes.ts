@@ -1,8 +1,13 @@
-import type { NormalizedCondition, Scalar } from '../kit/checks.js';
-import type { NormalizedQuery } from '../kit/query-sql.js';
-import type { QueryStatement } from './query.js';
+import type { NormalizedCondition, Scalar } from './checks.js';
+import type { NormalizedQuery } from './query-sql.js';
 
-// Where each bound value of a shape's statement comes from, after the tenant ($1): the
+/** A query's statement: its text and the values it binds, in order, the tenant first. */
+export interface QueryStatement {
+  readonly text: string;
+  readonly values: unknown[];
+}
+
+// Where each bound value of a shape's statement comes from, after the tenant: the
 // query's value at that place in `shapeOf` order, the limit last (a number), or a value
 // the shape itself fixes, such as a path segment (`{ fixed }`).
 type Source = number | { readonly fixed: unknown };
@@ -24,12 +29,15 @@ const NO_INDEXES: readonly unknown[] = [];
  * part of it, as the SQL may write them into the text. A shape is kept only when a second
  * compile, with every string and number replaced, gives the same text and binds those
  * replacements where the first bound the query's values: else it is compiled every time.
- * Queries continuing after a cursor are always compiled.
+ * Queries continuing after a cursor are always compiled. A value the compiler derives from
+ * a query's value (rather than binding it as it is) has no place in a template, so a shape
+ * whose statement binds one is compiled every time: such a compiler derives it in SQL when
+ * the statement is worth keeping.
  */
 export class QueryShapes {
   readonly #byIndexes = new WeakMap<object, Map<string, Template | null>>();
 
-  /** The statement of `query`, as `compile` writes it, binding `tenant` as $1. */
+  /** The statement of `query`, as `compile` writes it, binding `tenant` first. */
   statement(
     tenant: string,
     collection: string,
@@ -74,11 +82,14 @@ function templateOf(
   const stand = (i: number) => (typeof leaves[i] === 'string' ? `\u0000nc:${i}` : -1e-9 - i);
   let next = 0;
   const filter = query.filter && replaced(query.filter, () => stand(next++));
-  const other = compile({ ...query, filter, limit: stand(next) as number });
+  // The limit's stand-in is a valid limit, as a compiler may check it.
+  const limit = Number.MAX_SAFE_INTEGER - next;
+  const other = compile({ ...query, filter, limit });
   if (other.text !== statement.text || other.values.length !== statement.values.length) {
     return null;
   }
   const sources = other.values.slice(1).map((value): Source => {
+    if (value === limit) return leaves.length - 1;
     const i = leaves.findIndex((_, k) => Object.is(stand(k), value));
     return i >= 0 ? i : { fixed: value };
   });
