@@ -1,29 +1,22 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PostgresBackend } from '../../src/backends/postgres/index.js';
 import { DocumentStore } from '../../src/index.js';
+import { testSchema } from '../support/postgres-schema.js';
 
 describe('the feed horizon on PostgreSQL, with a writer in flight', () => {
-  const schema = `nc_test_${randomBytes(5).toString('hex')}`;
-  const url = () => inject('postgresUrl');
-  afterAll(async () => {
-    const client = new pg.Client({ connectionString: url() });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-  });
+  const { url, schema } = testSchema();
 
   it('a reader never passes a number drawn and not committed, and writers never wait for it', async () => {
     const store = new DocumentStore({
-      backend: new PostgresBackend({ connectionString: url(), schema }),
+      backend: new PostgresBackend({ connectionString: url, schema }),
     });
     const docs = store.collection<{ id: string }>('docs');
     await store.insert(docs, { id: 'before' });
     expect((await store.changes({ since: 0 })).changes).toHaveLength(1);
     // A writer in another connection draws the next number under the gate, as writes do,
     // and holds it uncommitted.
-    const held = new pg.Client({ connectionString: url() });
+    const held = new pg.Client({ connectionString: url });
     await held.connect();
     try {
       await held.query('BEGIN');
@@ -70,11 +63,11 @@ describe('the feed horizon on PostgreSQL, with a writer in flight', () => {
 
   it('a writer committing while the reader waits is in its page', async () => {
     const store = new DocumentStore({
-      backend: new PostgresBackend({ connectionString: url(), schema: `${schema}` }),
+      backend: new PostgresBackend({ connectionString: url, schema: `${schema}` }),
     });
     const docs = store.collection<{ id: string }>('later');
     await store.changes();
-    const held = new pg.Client({ connectionString: url() });
+    const held = new pg.Client({ connectionString: url });
     await held.connect();
     try {
       await held.query('BEGIN');

@@ -1,22 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PostgresBackend } from '../../src/backends/postgres/index.js';
 import { DocumentStore } from '../../src/index.js';
+import { testSchema } from '../support/postgres-schema.js';
 
 describe('find() on PostgreSQL', () => {
-  const schema = `nc_test_${randomBytes(5).toString('hex')}`;
-  const url = () => inject('postgresUrl');
-
-  afterAll(async () => {
-    const client = new pg.Client({ connectionString: url() });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-  });
+  const { url, schema } = testSchema();
 
   it('reads the metadata a read by id does, whatever the actor: none, empty, with spaces', async () => {
-    const backend = new PostgresBackend({ connectionString: url(), schema });
+    const backend = new PostgresBackend({ connectionString: url, schema });
     const store = new DocumentStore({ backend });
     try {
       const docs = store.collection<{ id: string; n: number }>('docs');

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Write, WriteOutcome } from '../../src/backends/kit/backend.js';
 import { PostgresBackend } from '../../src/backends/postgres/index.js';
 import { INSERT_CHUNK_ROWS } from '../../src/backends/postgres/insert-many.js';
+import { testSchema } from '../support/postgres-schema.js';
 
-const schema = `nc_test_${randomBytes(5).toString('hex')}`;
-const url = () => inject('postgresUrl');
+const { url, schema } = testSchema();
 
 const idOf = (i: number) => `r-${String(i).padStart(6, '0')}`;
 
@@ -27,17 +27,10 @@ const WAITING = `SELECT count(*)::int AS n FROM pg_stat_activity, pg_stat_clear_
   WHERE datname = current_database() AND wait_event_type = 'Lock'`;
 
 describe('bulk inserts on PostgreSQL', () => {
-  afterAll(async () => {
-    const client = new pg.Client({ connectionString: url() });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-  });
-
   it('two calls over the same ids in opposite orders, each past its first chunk, never deadlock', async () => {
-    const backend = new PostgresBackend({ connectionString: url(), schema, max: 4 });
+    const backend = new PostgresBackend({ connectionString: url, schema, max: 4 });
     await backend.migrate();
-    const holder = new pg.Client({ connectionString: url() });
+    const holder = new pg.Client({ connectionString: url });
     await holder.connect();
     try {
       // More than two chunks; a third transaction holds a key both calls meet in their
