@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import {
   BULK_CALL_ID,
   type BulkOutcome,
@@ -11,6 +10,7 @@ import { compileCondition } from './condition.js';
 import { collectionPredicate, indexedBy } from './indexes.js';
 import { limitText } from './limit.js';
 import { compileOperations } from './ops.js';
+import type { StatementOf } from './statement-cache.js';
 import { NOW, WRITE_LOG } from './statements.js';
 
 type Params = Record<string, string | number | null>;
@@ -85,7 +85,7 @@ export class BulkRolledBack extends Error {
  */
 export function bulkWrite(
   bulk: BulkWrite,
-  prepare: (text: string) => Statement,
+  prepare: StatementOf,
   indexes: readonly IndexSpec[] = [],
 ): BulkOutcome {
   const params: Params = {};
@@ -104,9 +104,12 @@ export function bulkWrite(
   }
   const base = (prepare(READ_COUNTER).get() as { seq: number }).seq;
   const key = { tenant: bulk.tenant, collection: bulk.collection, token: bulk.token };
-  const rows = prepare(updateText(bulk, where, applied, indexes))
-    .raw(true)
-    .all({ ...params, ...key, base, actor: bulk.actor }) as Returned[];
+  const rows = prepare(updateText(bulk, where, applied, indexes), true).all({
+    ...params,
+    ...key,
+    base,
+    actor: bulk.actor,
+  }) as Returned[];
   rows.sort((a, b) => a[2] - b[2]);
   const maxBytes = bulk.maxBytes ?? Number.POSITIVE_INFINITY;
   const unfit = rows.find((row) => row[4] === 1 || (row[5] ?? 0) > maxBytes);

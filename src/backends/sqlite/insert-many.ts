@@ -1,14 +1,7 @@
 import type { Write, WriteOutcome } from '../kit/backend.js';
 import { withHistory } from './history.js';
+import type { StatementOf } from './statement-cache.js';
 import * as sql from './statements.js';
-
-/** What `insertAll` needs of the backend: its cached prepared statement of a text. */
-export type StatementOf = (text: string) => {
-  all(...params: unknown[]): unknown[];
-  get(...params: unknown[]): unknown;
-  run(...params: unknown[]): unknown;
-  raw(toggle?: boolean): unknown;
-};
 
 // The page cache of the connection while a bulk insert runs, in KiB. Each row lands at
 // another place of each number index, so with SQLite's default cache (2 MiB) a large
@@ -82,8 +75,7 @@ function insertRows(
   let from = 0;
   while (from < writes.length) {
     const rows = runLength(writes, from);
-    const insert = statement(insertText(rows));
-    insert.raw(true);
+    const insert = statement(insertText(rows), true);
     const params: unknown[] = [];
     for (let i = from; i < from + rows; i++)
       params.push(...rowParams(writes[i] as Write, base + i));

@@ -111,8 +111,9 @@ export class SqliteBackend implements Backend {
   readonly #ownsDatabase: boolean;
   readonly #busyTimeout: number;
   readonly #statements: StatementCache;
-  // Queries' statements, returning arrays (see `LiveRow`).
-  readonly #queries: StatementCache;
+  // Statements built per call that return arrays: queries (see `LiveRow`), conditional
+  // writes and bulk inserts.
+  readonly #arrays: StatementCache;
   readonly #shapes = new QueryShapes();
   // The fixed statements, prepared once: writes by shape (see #writeStatement), reads in
   // `raw()` mode. Kept apart from #statements, whose condition statements come and go.
@@ -136,7 +137,7 @@ export class SqliteBackend implements Backend {
       this.#db.pragma('temp_store = MEMORY');
     }
     this.#statements = new StatementCache(this.#db, BUILT_STATEMENTS_KEPT);
-    this.#queries = new StatementCache(this.#db, BUILT_STATEMENTS_KEPT, true);
+    this.#arrays = new StatementCache(this.#db, BUILT_STATEMENTS_KEPT, true);
     this.#busyTimeout = Math.max(0, Math.trunc(options.busyTimeout ?? 5000));
     registerOperationFunctions(this.#db);
     registerHistoryFunction(this.#db);
@@ -360,7 +361,7 @@ export class SqliteBackend implements Backend {
   }
 
   #insertAll(writes: readonly Write[]): WriteOutcome[] {
-    const { outcomes, landed } = insertAll((text) => this.#statement(text), writes);
+    const { outcomes, landed } = insertAll((text, arrays) => this.#statement(text, arrays), writes);
     if (landed) return outcomes as WriteOutcome[];
     // The keys that did not land are read: each is a duplicate of the live row it met.
     throw new RolledBack(
@@ -379,7 +380,11 @@ export class SqliteBackend implements Backend {
   /** A conditional bulk write in its own `BEGIN IMMEDIATE` transaction (see `bulkWrite`). */
   async writeWhere(bulk: BulkWrite): Promise<BulkOutcome> {
     this.#bulk ??= this.#db.transaction((b: BulkWrite) =>
-      bulkWrite(b, (text) => this.#statement(text), this.#indexes.get(b.collection)),
+      bulkWrite(
+        b,
+        (text, arrays) => this.#statement(text, arrays),
+        this.#indexes.get(b.collection),
+      ),
     ).immediate;
     try {
       // With history, each document's UPDATE records its revision (the schema's triggers).
@@ -444,7 +449,7 @@ export class SqliteBackend implements Backend {
     const { text, values } = this.#shapes.statement(tenant, collection, indexes, query, (q) =>
       findStatement(tenant, collection, q, indexes),
     );
-    const rows = this.#queries.get(text).all(namedParams(values)) as LiveRow[];
+    const rows = this.#arrays.get(text).all(namedParams(values)) as LiveRow[];
     return rows.map((row) => ({ id: row[0], body: row[1], metadata: liveMetadata(row) }));
   }
 
@@ -506,7 +511,7 @@ export class SqliteBackend implements Backend {
 
   async close(): Promise<void> {
     this.#statements.clear();
-    this.#queries.clear();
+    this.#arrays.clear();
     this.#fixed.clear();
     if (this.#ownsDatabase && this.#db.open) this.#db.close();
   }
@@ -574,7 +579,7 @@ export class SqliteBackend implements Backend {
     if (write.op === 'apply') {
       const { guard, applied, params: more } = this.#applyParts(write);
       Object.assign(params, more, { maxBytes: write.maxBytes ?? Number.MAX_SAFE_INTEGER });
-      const statement = this.#statement(sql.apply(guard, applied)).raw(true);
+      const statement = this.#statement(sql.apply(guard, applied), true);
       const [row] = withHistory(write, () => statement.all(params)) as [...sql.LandedRow, string][];
       return row && { ...landedOf(write, [row[0], row[1], row[2]]), body: row[3] };
     }
@@ -582,8 +587,7 @@ export class SqliteBackend implements Backend {
       const compiled = compileCondition(check.condition);
       Object.assign(params, compiled.params);
       const text = sql.update(compiled.sql, write.op === 'delete');
-      statement = this.#statement(text);
-      statement.raw(true);
+      statement = this.#statement(text, true);
     } else {
       statement = this.#writeStatement(write.op, check);
     }
@@ -614,8 +618,8 @@ export class SqliteBackend implements Backend {
     return statement;
   }
 
-  #statement(text: string): Statement {
-    return this.#statements.get(text);
+  #statement(text: string, arrays = false): Statement {
+    return (arrays ? this.#arrays : this.#statements).get(text);
   }
 }
 

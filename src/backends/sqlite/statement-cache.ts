@@ -41,3 +41,9 @@ export class StatementCache {
     this.#statements.clear();
   }
 }
+
+/**
+ * The cached prepared statement of a text, its rows as objects or, with `arrays`, as
+ * arrays. The two kinds are kept apart, as `raw()` changes a statement for every caller.
+ */
+export type StatementOf = (text: string, arrays?: boolean) => Statement;
