@@ -85,6 +85,7 @@ export {
   runMigrationSync,
   type VersionRow,
 } from './migrate.js';
+export { QueryShapes, type QueryStatement } from './query-shapes.js';
 export {
   type CursorPosition,
   compareBySort,
