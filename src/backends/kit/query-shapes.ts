@@ -78,8 +78,15 @@ function templateOf(
   compile: (query: NormalizedQuery) => QueryStatement,
 ): Template | null {
   // No validated path or string value holds a NUL, so no fixed value is taken for a
-  // string's stand-in; the check of `again` below catches any other mix-up.
-  const stand = (i: number) => (typeof leaves[i] === 'string' ? `\u0000nc:${i}` : -1e-9 - i);
+  // string's stand-in; the check of `again` below catches any other mix-up. A number's
+  // stand-in has the other sign: equal to the query's own number, a value the compiler
+  // derives from it (SQLite's sign, exponent and digits) would be the same in both
+  // compiles, taken as fixed, and bound for every later query of the shape.
+  const stand = (i: number) => {
+    const value = leaves[i];
+    if (typeof value === 'string') return `\u0000nc:${i}`;
+    return (value as number) < 0 ? 1e-9 + i : -1e-9 - i;
+  };
   let next = 0;
   const filter = query.filter && replaced(query.filter, () => stand(next++));
   // The limit's stand-in is a valid limit, as a compiler may check it.
