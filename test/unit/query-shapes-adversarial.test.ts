@@ -114,28 +114,3 @@ const query = fc.tuple(
     limit: fc.integer({ min: 1, max: 1000 }),
   }),
 );
-
-describe('learning the shape of a long $in list', () => {
-  // Fastest of a few rounds, in µs, so a busy machine inflates neither side much.
-  const fastest = (run: () => void) => {
-    let best = Number.POSITIVE_INFINITY;
-    for (let round = 0; round < 5; round++) {
-      const start = performance.now();
-      for (let i = 0; i < 40; i++) run();
-      best = Math.min(best, (performance.now() - start) / 40);
-    }
-    return best;
-  };
-
-  it('costs a few compiles, not one search of the values per value bound', () => {
-    const codes = Array.from({ length: 256 }, (_, k) => `code-${k}`);
-    const { query } = prepareQuery('docs', { code: { $in: codes } });
-    const compile = (q: NormalizedQuery) => sqliteFind('t', 'docs', q, indexes);
-    const compiled = fastest(() => compile(query));
-    const learned = fastest(() =>
-      new QueryShapes().statement('t', 'docs', indexes, query, compile),
-    );
-    // Two compiles and a pass over the values; searching the values for each one was 15×.
-    expect(learned / compiled).toBeLessThan(8);
-  });
-});
