@@ -9,6 +9,7 @@ import {
   sqlString,
 } from '../kit/indexes.js';
 import { numberKeySql } from './number-order.js';
+import { prepareStatement } from './statement-cache.js';
 
 // The documents table (see statements.ts).
 const TABLE = 'noclobber_documents';
@@ -91,11 +92,11 @@ function createIndex(collection: string, index: IndexSpec): string {
 export function ensureIndexes(db: Database, collection: string, indexes: readonly IndexSpec[]) {
   const prefix = indexPrefix(collection);
   db.transaction(() => {
-    const rows = db
-      .prepare(
-        `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = '${TABLE}'
+    const rows = prepareStatement(
+      db,
+      `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = '${TABLE}'
           AND (name LIKE ? ESCAPE '!' OR name LIKE ? ESCAPE '!')`,
-      )
+    )
       .raw()
       .all(`nc!_ix!_${prefix}%`, `nc!_ux!_${prefix}%`) as [string, string | null][];
     const present = new Map(rows);

@@ -149,7 +149,7 @@ function keyOf(negative: boolean, e: number, d: string): string {
 export interface NumberKeyRegistry {
   function(
     name: string,
-    options: { deterministic: boolean },
+    options: { deterministic: boolean; safeIntegers?: boolean },
     implementation: (text: unknown) => string | null,
   ): unknown;
 }
@@ -162,7 +162,7 @@ export interface NumberKeyRegistry {
  * query, see `sqliteIndexes`); NULL in gives NULL out.
  */
 export function registerNumberKeyFunction(database: NumberKeyRegistry): void {
-  database.function(NUMBER_KEY_FUNCTION, { deterministic: true }, (value) => {
+  database.function(NUMBER_KEY_FUNCTION, { deterministic: true, safeIntegers: false }, (value) => {
     if (typeof value === 'string') return numberKeyOfText(value);
     if (typeof value === 'number') return numberKey(value);
     return typeof value === 'bigint' ? numberKeyOfText(String(value)) : null;

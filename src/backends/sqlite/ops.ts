@@ -75,7 +75,7 @@ export function addToSet(items: unknown, values: unknown): string | null {
 export interface FunctionRegistry {
   function(
     name: string,
-    options: { deterministic: boolean },
+    options: { deterministic: boolean; safeIntegers?: boolean },
     implementation: (...args: unknown[]) => unknown,
   ): unknown;
   table(
@@ -90,10 +90,12 @@ export interface FunctionRegistry {
 
 /** Adds the functions compiled operations call (`ARITHMETIC_FUNCTION` and kin) to a connection. */
 export function registerOperationFunctions(database: FunctionRegistry): void {
-  database.function(ARITHMETIC_FUNCTION, { deterministic: true }, (op, stored, operand) =>
+  // Integers arrive as numbers even on a connection that reads them as `bigint`.
+  const options = { deterministic: true, safeIntegers: false };
+  database.function(ARITHMETIC_FUNCTION, options, (op, stored, operand) =>
     arithmetic(op, stored, operand),
   );
-  database.function(ADD_TO_SET_FUNCTION, { deterministic: true }, addToSet);
+  database.function(ADD_TO_SET_FUNCTION, options, addToSet);
   database.table(ITEMS_FUNCTION, {
     columns: ['k', 'item'],
     parameters: ['items'],

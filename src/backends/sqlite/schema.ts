@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { runMigrationSync, type VersionRow } from '../kit/migrate.js';
 import { HISTORY_FUNCTION, PARENTS_FUNCTION } from './history.js';
+import { prepareStatement } from './statement-cache.js';
 
 // The trigger that records a document write: in the write log, or with `history` as a
 // revision row (for the statements `noclobber_history()` marks), and moves the counter on.
@@ -162,7 +163,7 @@ export function migrate(db: Database): void {
     db
       .transaction(() =>
         body(({ sql, read }) => {
-          if (read) return db.prepare(sql).all() as VersionRow[];
+          if (read) return prepareStatement(db, sql).all() as VersionRow[];
           db.exec(sql);
           return [];
         }),

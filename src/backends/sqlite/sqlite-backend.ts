@@ -46,7 +46,7 @@ import { registerNumberKeyFunction } from './number-order.js';
 import { compileOperations, registerOperationFunctions } from './ops.js';
 import { countStatement, findStatement, namedParams } from './query.js';
 import { migrate } from './schema.js';
-import { StatementCache } from './statement-cache.js';
+import { prepareStatement, StatementCache } from './statement-cache.js';
 import * as sql from './statements.js';
 import * as streams from './streams.js';
 
@@ -465,7 +465,7 @@ export class SqliteBackend implements Backend {
   async explain(tenant: string, collection: string, query: NormalizedQuery): Promise<string> {
     const indexes = this.#indexes.get(collection);
     const { text, values } = findStatement(tenant, collection, query, indexes);
-    const rows = this.#db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(namedParams(values));
+    const rows = prepareStatement(this.#db, `EXPLAIN QUERY PLAN ${text}`).all(namedParams(values));
     return (rows as { detail: string }[]).map((row) => row.detail).join('\n');
   }
 
@@ -602,7 +602,7 @@ export class SqliteBackend implements Backend {
     const shape = `${op}:${check.kind}:${check.kind === 'version' ? check.versionKind : ''}`;
     let statement = this.#fixed.get(shape);
     if (!statement) {
-      statement = this.#db.prepare(writeText(op, check)).raw(true);
+      statement = prepareStatement(this.#db, writeText(op, check)).raw(true);
       this.#fixed.set(shape, statement);
     }
     return statement;
@@ -612,7 +612,7 @@ export class SqliteBackend implements Backend {
   #raw(text: string): Statement {
     let statement = this.#fixed.get(text);
     if (!statement) {
-      statement = this.#db.prepare(text).raw(true);
+      statement = prepareStatement(this.#db, text).raw(true);
       this.#fixed.set(text, statement);
     }
     return statement;

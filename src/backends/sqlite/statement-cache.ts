@@ -1,6 +1,15 @@
 import type { Database, Statement } from 'better-sqlite3';
 
 /**
+ * Prepares `text` with integers read as numbers, whatever the connection's default: an
+ * application may hand the backend a connection that reads them as `bigint`
+ * (`defaultSafeIntegers`), and the store's numbers (revisions, seqs, times) are numbers.
+ */
+export function prepareStatement(db: Database, text: string): Statement {
+  return db.prepare(text).safeIntegers(false);
+}
+
+/**
  * Prepared statements by text, the least recently used dropped once `size` are kept.
  * Statements whose text is built per call (conditions, queries) come and go; one caller's
  * stream of distinct texts must not push out the statements everyone else reuses, so a
@@ -25,7 +34,7 @@ export class StatementCache {
     if (statement) {
       this.#statements.delete(text);
     } else {
-      statement = this.#db.prepare(text);
+      statement = prepareStatement(this.#db, text);
       if (this.#raw) statement.raw(true);
       if (this.#statements.size >= this.#size) {
         const oldest = this.#statements.keys().next();
