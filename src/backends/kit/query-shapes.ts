@@ -20,6 +20,8 @@ interface Template {
 // Shapes kept per list of indexes, at most; past it the map starts over.
 const MAX_SHAPES = 256;
 const NO_INDEXES: readonly unknown[] = [];
+// A shape met once, not learned yet.
+const SEEN = 0;
 
 /**
  * The statements of queries by their shape: a query of a shape met before takes that
@@ -29,13 +31,15 @@ const NO_INDEXES: readonly unknown[] = [];
  * part of it, as the SQL may write them into the text. A shape is kept only when a second
  * compile, with every string and number replaced, gives the same text and binds those
  * replacements where the first bound the query's values: else it is compiled every time.
- * Queries continuing after a cursor are always compiled. A value the compiler derives from
+ * A shape is learned when it is met the second time, so a query of a shape met once costs
+ * one compile, as it did without this cache. Queries continuing after a cursor are always
+ * compiled. A value the compiler derives from
  * a query's value (rather than binding it as it is) has no place in a template, so a shape
  * whose statement binds one is compiled every time: such a compiler derives it in SQL when
  * the statement is worth keeping.
  */
 export class QueryShapes {
-  readonly #byIndexes = new WeakMap<object, Map<string, Template | null>>();
+  readonly #byIndexes = new WeakMap<object, Map<string, Template | null | typeof SEEN>>();
 
   /** The statement of `query`, as `compile` writes it, binding `tenant` first. */
   statement(
@@ -55,9 +59,12 @@ export class QueryShapes {
       this.#byIndexes.set(indexes ?? NO_INDEXES, shapes);
     }
     const known = shapes.get(key);
-    if (known) return { text: known.text, values: bound(tenant, known.sources, leaves) };
+    if (typeof known === 'object' && known !== null) {
+      return { text: known.text, values: bound(tenant, known.sources, leaves) };
+    }
     const statement = compile(query);
-    if (known === undefined) shapes.set(key, templateOf(query, leaves, statement, compile));
+    if (known === undefined) shapes.set(key, SEEN);
+    else if (known === SEEN) shapes.set(key, templateOf(query, leaves, statement, compile));
     return statement;
   }
 }
