@@ -18,9 +18,17 @@ export interface TestSchema {
 export function testSchema(): TestSchema {
   const url = inject('postgresUrl');
   const schema = `nc_test_${randomBytes(5).toString('hex')}`;
-  afterAll(async () => {
-    const pool = new pg.Pool({ connectionString: url, max: 1 });
-    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => pool.end());
-  });
+  afterAll(() => dropSchema(url, schema));
   return { url, schema };
+}
+
+/** Drops `schema` and everything in it, if it is there. */
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { inject } from 'vitest';
 import { PostgresBackend } from '../../../../src/backends/postgres/index.js';
 import type { BackendEntry } from '../../backends.js';
 import { closedPort } from '../../closed-port.js';
+import { dropSchema } from '../../postgres-schema.js';
 import { startPostgres } from '../../postgres-server.js';
 import { postgresAudit } from './audit.js';
 import { postgresProbe } from './condition-probe.js';
@@ -65,13 +65,3 @@ export const postgres: BackendEntry<PostgresConfig> = {
   benchTarget: async ({ url }) => (await import('./harness.js')).postgresBenchTarget(url),
   stressTarget: async (setup) => (await import('./harness.js')).postgresStressTarget(setup),
 };
-
-async function dropSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-}
