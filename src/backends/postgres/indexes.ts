@@ -131,24 +131,22 @@ async function ensureStatistics(
   );
   const [{ version, names, used } = { version: 0, names: [], used: [] }] = rows;
   if (version < EXPRESSION_STATISTICS) return;
-  const kept = new Set(used.map(statisticsName));
-  for (const name of names) {
-    if (!kept.has(name)) await client.query(`DROP STATISTICS IF EXISTS ${s}.${name}`);
-  }
-  const made = new Set(names);
-  for (const index of indexes) {
-    const name = statisticsName(index.name);
-    if (!made.has(name)) await client.query(createStatistics(s, index));
-    made.add(name);
-  }
+  // Every statistics object an index of the schema uses is kept; those of `indexes` are
+  // made when missing (another collection's are made by its own declaration).
+  const makers = new Map(
+    indexes.map((index) => [statisticsName(index.name), () => createStatistics(s, index)]),
+  );
+  const wanted = new Map(used.map(statisticsName).map((name) => [name, makers.get(name)]));
+  await reconcile(client, names, wanted, (name) => `DROP STATISTICS IF EXISTS ${s}.${name}`);
 }
 
 // Drops the objects of `present` that `wanted` does not name (`drop` writes the
-// statement), then makes those it names that are not present (by their CREATE statement).
+// statement), then makes those it names that are not present, by their CREATE statement
+// where `wanted` gives one.
 async function reconcile(
   client: pg.PoolClient,
   present: readonly string[],
-  wanted: ReadonlyMap<string, () => string>,
+  wanted: ReadonlyMap<string, (() => string) | undefined>,
   drop: (name: string) => string,
 ): Promise<void> {
   for (const name of present) {
@@ -156,6 +154,6 @@ async function reconcile(
   }
   const made = new Set(present);
   for (const [name, create] of wanted) {
-    if (!made.has(name)) await client.query(create());
+    if (create && !made.has(name)) await client.query(create());
   }
 }

@@ -263,13 +263,7 @@ export class SqliteBackend implements Backend {
 
   // Event reads return 64-bit integers as bigints, so positions never lose precision.
   #events(text: string): Statement {
-    const key = `events:${text}`;
-    let statement = this.#fixed.get(key);
-    if (!statement) {
-      statement = this.#db.prepare(text).safeIntegers(true);
-      this.#fixed.set(key, statement);
-    }
-    return statement;
+    return this.#fixedStatement(`events:${text}`, () => this.#db.prepare(text).safeIntegers(true));
   }
 
   // WAL lets readers run beside the one writer (on ':memory:' the mode stays 'memory').
@@ -600,20 +594,22 @@ export class SqliteBackend implements Backend {
   // check kind, version kind), so a write neither builds SQL text nor hashes it.
   #writeStatement(op: Write['op'], check: Exclude<NormalizedCheck, { kind: 'condition' }>) {
     const shape = `${op}:${check.kind}:${check.kind === 'version' ? check.versionKind : ''}`;
-    let statement = this.#fixed.get(shape);
-    if (!statement) {
-      statement = prepareStatement(this.#db, writeText(op, check)).raw(true);
-      this.#fixed.set(shape, statement);
-    }
-    return statement;
+    return this.#fixedStatement(shape, () =>
+      prepareStatement(this.#db, writeText(op, check)).raw(true),
+    );
   }
 
   // A fixed read, prepared once and returning arrays.
   #raw(text: string): Statement {
-    let statement = this.#fixed.get(text);
+    return this.#fixedStatement(text, () => prepareStatement(this.#db, text).raw(true));
+  }
+
+  // The fixed statement kept under `key`, prepared by `prepare` the first time.
+  #fixedStatement(key: string, prepare: () => Statement): Statement {
+    let statement = this.#fixed.get(key);
     if (!statement) {
-      statement = prepareStatement(this.#db, text).raw(true);
-      this.#fixed.set(text, statement);
+      statement = prepare();
+      this.#fixed.set(key, statement);
     }
     return statement;
   }
