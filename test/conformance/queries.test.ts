@@ -195,8 +195,11 @@ describeConformance('queries', (fixture) => {
     await store.insert(mine, { id: 'b', kind: 'x' });
     await other.insert(theirs, { id: 'c', kind: 'x' });
     await store.delete(mine, 'b');
-    expect(ids(await store.find(mine, { kind: 'x' }))).toEqual(['a']);
-    expect(ids(await other.find(theirs, { kind: 'x' }))).toEqual(['c']);
+    // Taken in turns, so a statement kept for the query's shape serves both tenants.
+    for (let round = 0; round < 3; round++) {
+      expect(ids(await store.find(mine, { kind: 'x' }))).toEqual(['a']);
+      expect(ids(await other.find(theirs, { kind: 'x' }))).toEqual(['c']);
+    }
     expect(await store.count(mine)).toBe(1);
     expect(await other.exists(theirs, { id: 'a' })).toBe(false);
     expect(await store.findOne(mine, { id: 'b' })).toBeNull();
