@@ -108,7 +108,8 @@ function normalizeField(path: string[], test: unknown): NormalizedCondition[] {
         if (!Array.isArray(operand) || operand.length > MAX_NODES) {
           throw new InvalidConditionError(`${op} takes an array of at most ${MAX_NODES} scalars`);
         }
-        tests.push({ op: op === '$in' ? 'in' : 'nin', path, values: operand.map(scalar) });
+        // Array.from visits holes, which map skips: a hole is refused like undefined.
+        tests.push({ op: op === '$in' ? 'in' : 'nin', path, values: Array.from(operand, scalar) });
         break;
       case '$exists':
         if (typeof operand !== 'boolean')

@@ -49,9 +49,15 @@ function decodeValue(item: unknown): unknown {
   if (item.length === 2 && rank === 4 && typeof value === 'number' && Number.isFinite(value)) {
     return value;
   }
-  if (item.length === 2 && rank === 5 && typeof value === 'string') return value;
+  if (item.length === 2 && rank === 5 && typeof value === 'string' && storable(value)) {
+    return value;
+  }
   return undefined;
 }
+
+// What no document can hold (a NUL, a lone surrogate) is no position: PostgreSQL refuses
+// it even as a parameter, and the seal alone does not keep a made-up cursor out.
+const storable = (text: string) => !text.includes('\u0000') && text.isWellFormed();
 
 // Binds a cursor to its query: a cursor from another query, or altered, fails this check.
 const seal = (fingerprint: string, payload: string) =>
@@ -95,7 +101,12 @@ export function decodeCursor(cursor: unknown, fingerprint: string, keys: number)
   }
   const [values, id] = Array.isArray(parsed) ? (parsed as unknown[]) : [];
   const decoded = Array.isArray(values) ? values.map(decodeValue) : [];
-  if (typeof id !== 'string' || decoded.length !== keys || decoded.includes(undefined)) {
+  if (
+    typeof id !== 'string' ||
+    !storable(id) ||
+    decoded.length !== keys ||
+    decoded.includes(undefined)
+  ) {
     throw new InvalidCursorError('This cursor does not hold a position of this query');
   }
   return { values: decoded, id };

@@ -9,7 +9,9 @@ import {
   InvalidCursorError,
   type Scalar,
 } from '../../src/index.js';
+import { encodeCursor } from '../../src/query/cursor.js';
 import { evaluateQuery } from '../../src/query/evaluate.js';
+import { prepareQuery } from '../../src/query/query.js';
 import { normalizeSort } from '../../src/query/sort.js';
 import { describeConformance } from './fixture.js';
 
@@ -246,6 +248,35 @@ describeConformance('queries', (fixture) => {
       'd02',
     ]);
     expect(await store.count(c)).toBe(4);
+  });
+
+  it('refuses an $in with holes, and a resealed cursor holding what no document can, as typed errors', async () => {
+    const { store } = fixture();
+    const { c } = await seed(store, 'unstorable', [1, 2, 3]);
+    // The seal is a check, not a secret: anyone can seal a position of their own making.
+    const sealed = (values: unknown[], id: string) =>
+      encodeCursor(prepareQuery(c.name, {}, { sort: 'v' }).fingerprint(), { values, id });
+    const refusals: [() => Promise<unknown>, new (...args: never[]) => Error][] = [
+      // biome-ignore lint/suspicious/noSparseArray: a hole is the input under test
+      [() => store.find(c, { v: { $in: [, 1] } as Condition }), InvalidConditionError],
+      // biome-ignore lint/suspicious/noSparseArray: a hole is the input under test
+      [() => store.count(c, { v: { $nin: [1, ,] } as Condition }), InvalidConditionError],
+      [
+        () => store.find(c, {}, { sort: 'v', after: sealed(['a\u0000'], 'd00') }),
+        InvalidCursorError,
+      ],
+      [
+        () => store.find(c, {}, { sort: 'v', after: sealed(['\ud800'], 'd00') }),
+        InvalidCursorError,
+      ],
+      [() => store.find(c, {}, { sort: 'v', after: sealed([1], 'd\u0000') }), InvalidCursorError],
+      [() => store.find(c, {}, { sort: 'v', after: sealed([1], '\udfff') }), InvalidCursorError],
+    ];
+    for (const [call, type] of refusals) await expect(call()).rejects.toBeInstanceOf(type);
+    expect(ids(await store.find(c, {}, { sort: 'v', after: sealed([1], 'd00') }))).toEqual([
+      'd01',
+      'd02',
+    ]);
   });
 
   it('a session tracks what it finds: the same object as a load, saved with the version it read', async () => {
