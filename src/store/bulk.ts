@@ -1,7 +1,12 @@
 import type { BulkOutcome, BulkWrite } from '../backends/kit/bulk.js';
 import { normalizeOperations } from '../concurrency/operations.js';
-import { InvalidArgumentError, InvalidDocumentError, OperationTypeError } from '../core/errors.js';
-import { optionsObject } from '../core/json.js';
+import {
+  InvalidArgumentError,
+  InvalidConditionError,
+  InvalidDocumentError,
+  OperationTypeError,
+} from '../core/errors.js';
+import { isPlainObject, optionsObject } from '../core/json.js';
 import type { DocumentMetadata, Version } from '../core/metadata.js';
 import { newToken } from '../core/token.js';
 import { normalizeFilter } from '../query/filter.js';
@@ -47,6 +52,26 @@ export type BulkChange =
   | { readonly op: 'delete' };
 
 /**
+ * A bulk write's filter as given, refused when it would be taken for every document
+ * without saying so: a forgotten filter, or one whose every test is `undefined` (`{ owner:
+ * input.owner }` with no owner). A query may read everything so; a write of everything is
+ * asked for by `{}` alone.
+ */
+function explicitFilter(filter: unknown, call: string): unknown {
+  if (
+    filter === undefined ||
+    (isPlainObject(filter) &&
+      Object.keys(filter).length > 0 &&
+      Object.values(filter).every((value) => value === undefined))
+  ) {
+    throw new InvalidConditionError(
+      `${call} takes a filter whose tests have values; {} writes every document`,
+    );
+  }
+  return filter;
+}
+
+/**
  * The bulk write `updateWhere()` or `deleteWhere()` sends for collection `c` in `scope`
  * (tenant and actor): filter, change and limit validated, nothing sent. Throws the typed
  * error of the first thing wrong.
@@ -69,7 +94,7 @@ export function planBulk(
     tenant: scope.tenant,
     collection: c.name,
     op: change.op,
-    filter: normalizeFilter(filter),
+    filter: normalizeFilter(explicitFilter(filter, call)),
     limit,
     token: newToken(),
     actor: scope.actor,

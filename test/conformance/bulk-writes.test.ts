@@ -205,6 +205,24 @@ describeConformance('updateWhere and deleteWhere', (fixture) => {
     expect(await other.count(items(other), {})).toBe(2);
   });
 
+  it('a forgotten filter, or one whose every test is undefined, is refused, never taken for every document', async () => {
+    const { store } = fixture();
+    await seed(store, 3);
+    const session = store.openSession();
+    const owner: string | undefined = undefined;
+    const refused: (() => Promise<unknown>)[] = [
+      () => store.deleteWhere(items(store), undefined as never),
+      () => store.updateWhere(items(store), undefined as never, { $set: { kind: 'b' } }),
+      () => store.deleteWhere(items(store), { kind: owner }),
+      () => store.updateWhere(items(store), { kind: owner }, { $set: { kind: 'b' } }),
+      () => session.deleteWhere(items(store), { kind: owner }),
+    ];
+    for (const call of refused) await expect(call()).rejects.toBeInstanceOf(InvalidConditionError);
+    expect(await store.count(items(store), { kind: 'a' })).toBe(3);
+    const everything = await store.deleteWhere(items(store), {});
+    expect(everything.written.map((w) => w.id)).toEqual(['i0', 'i1', 'i2']);
+  });
+
   it('all or nothing: operations that do not fit one document write none', async () => {
     const { store } = fixture();
     await seed(store, 3);
