@@ -45,7 +45,10 @@ function listValue(raw: string): Scalar[] {
  * `limit=` and `after=`. Throws `InvalidConditionError` or `InvalidArgumentError` (400).
  */
 export function parseListQuery(params: URLSearchParams): ListQuery {
-  const fields: Record<string, Record<string, unknown>> = {};
+  // A field's tests are looked up in a Map: a plain object would hand `__proto__` or
+  // `toString` back as Object.prototype or its methods, and the tests would be written on
+  // them, for every object in the process.
+  const fields = new Map<string, Record<string, unknown>>();
   const seen = new Set<string>();
   for (const [key, raw] of params) {
     if (RESERVED.has(key)) {
@@ -60,13 +63,14 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
       throw new InvalidConditionError(`${field} ${op} is given twice`);
     }
     seen.add(`${field}\u0000${op}`);
-    const tests = fields[field] ?? {};
-    fields[field] = tests;
+    const tests = fields.get(field) ?? {};
+    fields.set(field, tests);
     if (op === '$in' || op === '$nin') tests[op] = listValue(raw);
     else if (op === '$exists') tests[op] = raw === 'true' ? true : raw === 'false' ? false : raw;
     else tests[op] = queryValue(raw);
   }
-  const filter = combine(fields as Condition, params.get('filter'));
+  // fromEntries defines each key as an own property, `__proto__` included.
+  const filter = combine(Object.fromEntries(fields) as Condition, params.get('filter'));
   const sort = params.get('sort');
   const limit = params.get('limit');
   const after = params.get('after');
