@@ -130,7 +130,12 @@ export abstract class Queries {
     filter: NoInfer<Filter<T>>,
     options: Pick<FindOptions<NoInfer<T>>, 'sort'> = {},
   ): Promise<T | null> {
-    const page = await this.find(collection, filter, { ...options, limit: 1 });
+    // A session leaves out what it deleted, so a page of one may come back empty with more
+    // after it: go on to the first document it keeps (one read per document passed over).
+    let page = await this.find(collection, filter, { ...options, limit: 1 });
+    while (page.documents.length === 0 && page.next !== null) {
+      page = await this.find(collection, filter, { ...options, limit: 1, after: page.next });
+    }
     return page.documents[0] ?? null;
   }
 

@@ -299,6 +299,10 @@ describeConformance('queries', (fixture) => {
     session.delete(c, 'd02');
     expect(ids(await session.find(c, {}, { sort: 'v' }))).toEqual(['missing', 'd00', 'd01']);
     expect(await session.count(c, { v: { $gte: 1 } })).toBe(3);
+    // findOne passes over it to the first match the session has not deleted.
+    session.delete(c, 'd00');
+    expect((await session.findOne(c, { v: { $gte: 1 } }, { sort: 'v' }))?.id).toBe('d01');
+    expect(await session.findOne(c, { v: { $in: [1, 3] } })).toBeNull();
     const reader = store.querySession();
     expect(ids(await reader.find(c, { v: { $gte: 2 } }, { sort: '-v' }))).toEqual(['d01', 'd02']);
     expect(await reader.exists(c, { v: 3 })).toBe(true);
