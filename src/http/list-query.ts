@@ -40,11 +40,20 @@ function listValue(raw: string): Scalar[] {
 }
 
 /**
- * Parses a list request's query string: `field=value` and `field[$op]=value` tests (all
- * must hold), `filter=` a JSON condition (combined with them by `$and`), `sort=-total,id`,
- * `limit=` and `after=`. Throws `InvalidConditionError` or `InvalidArgumentError` (400).
+ * Parses a list request's query string (`URL.search`, still percent-encoded):
+ * `field=value` and `field[$op]=value` tests (all must hold), `filter=` a JSON condition
+ * (combined with them by `$and`), `sort=-total,id`, `limit=` and `after=`. Throws
+ * `InvalidConditionError` or `InvalidArgumentError` (400).
  */
-export function parseListQuery(params: URLSearchParams): ListQuery {
+export function parseListQuery(search: string): ListQuery {
+  // URLSearchParams decodes what is not UTF-8 (`%E9`, an encoded surrogate) as U+FFFD and
+  // keeps a bare `%` as text: the query would test for values the client never wrote.
+  try {
+    decodeURIComponent(search);
+  } catch {
+    throw new InvalidArgumentError('The query string is not valid percent-encoding of UTF-8');
+  }
+  const params = new URLSearchParams(search);
   // A field's tests are looked up in a Map: a plain object would hand `__proto__` or
   // `toString` back as Object.prototype or its methods, and the tests would be written on
   // them, for every object in the process.

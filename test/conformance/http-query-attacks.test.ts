@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { ADAPTERS } from '../support/http-server.js';
 import { describeConformance } from './fixture.js';
-import { useServers } from './http-support.js';
+import { expectProblem, useServers } from './http-support.js';
 
 const serve = useServers();
 
@@ -49,6 +49,30 @@ describeConformance('http list queries under attack', (fixture) => {
           delete (target as unknown as Record<string, unknown>)[name];
         }
       }
+    }
+  });
+
+  it('a query string that is not percent-encoded UTF-8 is 400, never a search for U+FFFD or a literal %', async () => {
+    const { json } = await serve(fixture(), 'node', { collections: 'any' });
+    for (const [id, s] of [
+      ['n-1', '\uFFFD'],
+      ['n-2', '\uFFFD\uFFFD\uFFFD'],
+      ['n-3', '%'],
+      ['n-4', 'é'],
+    ] as const) {
+      expect((await json('PUT', `/notes/${id}`, { s })).status).toBe(201);
+    }
+    for (const adapter of ADAPTERS) {
+      const { call } = await serve(fixture(), adapter, { collections: 'any' });
+      // A lone byte of a sequence, an encoded surrogate, a cut sequence, a bare %.
+      for (const query of ['s=%E9', 's=%ED%A0%80', 's=%C3&x=%A9', 's=%', 's=%2', 's%FF=1']) {
+        const body = await expectProblem(await call(`/notes?${query}`), 400, 'invalid-argument');
+        expect(body.detail, `${adapter} ${query}`).toMatch(/percent-encod/);
+      }
+      const found = await call('/notes?s=%C3%A9');
+      expect(((await found.json()) as ListBody).items.map((item) => item.id)).toEqual(['n-4']);
+      const literal = await call('/notes?s=%25');
+      expect(((await literal.json()) as ListBody).items.map((item) => item.id)).toEqual(['n-3']);
     }
   });
 });

@@ -11,7 +11,7 @@ import { parseListQuery } from '../list-query.js';
  * (default 100, at most 1,000); a malformed query is 400 and reads nothing.
  */
 export async function list(ctx: Context): Promise<Response> {
-  const { filter, options } = parseListQuery(new URL(ctx.request.url).searchParams);
+  const { filter, options } = parseListQuery(new URL(ctx.request.url).search);
   let page: StoredPage;
   if (ctx.empty) {
     prepareQuery(ctx.c.name, filter, options);
