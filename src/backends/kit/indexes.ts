@@ -9,7 +9,7 @@ import { UniqueConstraintError } from '../../core/errors.js';
 import type { IndexSpec, IndexSpecField, IndexValueType } from '../../query/indexes.js';
 import type { NormalizedCondition, Scalar } from './checks.js';
 import type { Bind, ConditionDialect } from './condition-sql.js';
-import type { QueryDialect } from './query-sql.js';
+import type { QueryDialect, SortKey } from './query-sql.js';
 
 export type { IndexSpec, IndexSpecField, IndexValueType } from '../../query/indexes.js';
 export { indexPrefix } from '../../query/indexes.js';
@@ -161,6 +161,71 @@ export function withIndexes<D extends ConditionDialect>(
     return index.expression(path, type, index.column);
   };
   return indexed;
+}
+
+const RANGES: readonly string[] = ['gt', 'gte', 'lt', 'lte'];
+
+// Whether `test` compares `field` with a value of its indexed type by one of `ops`.
+const tests = (test: NormalizedCondition, field: IndexSpecField, ops: readonly string[]) =>
+  'path' in test &&
+  ops.includes(test.op) &&
+  samePath(test.path, field.path) &&
+  valuesOf(test).every((value) => valueType(value) === field.type);
+
+// Whether `index` alone yields the documents `tests` match in the order of `sort` then
+// the id: equality on its leading fields, then ranges on at most the next one; every test
+// of one of these kinds; the sort (ascending) on those fields, the ranged one last of them,
+// with no index field left between it and the id the index ends with.
+function yieldsInOrder(
+  index: IndexSpec,
+  conjuncts: readonly NormalizedCondition[],
+  sort: readonly SortKey[],
+): boolean {
+  const { fields } = index;
+  let equal = 0;
+  const isEqual = (field: IndexSpecField) => conjuncts.some((t) => tests(t, field, ['eq']));
+  while (equal < fields.length && isEqual(fields[equal] as IndexSpecField)) equal++;
+  // A unique index has no id after its fields: one document at most, in any order.
+  if (index.unique) return equal === fields.length && conjuncts.every((t) => t.op === 'eq');
+  // The next field, when some test ranges over it (which also makes its sort the index's).
+  const next = fields[equal];
+  const ranged = next && conjuncts.some((t) => tests(t, next, RANGES)) ? next : undefined;
+  const served = (t: NormalizedCondition) =>
+    fields.slice(0, equal).some((f) => tests(t, f, ['eq'])) ||
+    (ranged !== undefined && tests(t, ranged, RANGES));
+  if (!conjuncts.every(served)) return false;
+  // A key on a field of one value orders nothing.
+  const constant = (key: SortKey) => fields.slice(0, equal).some((f) => samePath(f.path, key.path));
+  const rest = sort.filter((key) => !constant(key));
+  if (ranged === undefined) return equal === fields.length && rest.length === 0;
+  // The ranged field must be the index's last (the id comes next) and the sort's last key.
+  const [last, ...more] = rest;
+  return (
+    equal === fields.length - 1 &&
+    more.length === 0 &&
+    last !== undefined &&
+    !last.descending &&
+    samePath(last.path, ranged.path)
+  );
+}
+
+/**
+ * Whether a query's page is read off one declared index in its order whatever its values:
+ * its filter's top-level tests are all equalities on the index's leading fields (with
+ * values of their types) and ranges on the next, and its sort is the index's order after
+ * them (see `yieldsInOrder`), or it has neither filter nor sort (the table's key, by id).
+ * The best plan for such a query does not depend on its values, so a database that keeps
+ * one plan for a statement can keep it for this one (see the PostgreSQL `findStatement`).
+ */
+export function servesWhole(
+  indexes: readonly IndexSpec[],
+  filter: NormalizedCondition | null,
+  sort: readonly SortKey[],
+): boolean {
+  const all = conjuncts(filter);
+  if (all.length === 0 && sort.length === 0) return true;
+  if (!all.every((test) => test.op === 'eq' || RANGES.includes(test.op))) return false;
+  return indexes.some((index) => yieldsInOrder(index, all, sort));
 }
 
 /** SQL text of a string literal: single quotes doubled. */

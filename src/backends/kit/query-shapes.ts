@@ -40,6 +40,16 @@ const SEEN = 0;
  */
 export class QueryShapes {
   readonly #byIndexes = new WeakMap<object, Map<string, Template | null | typeof SEEN>>();
+  readonly #limitInShape: boolean;
+
+  /**
+   * `limitInShape`: the limit is part of a shape rather than a value, for a compiler that
+   * may write it into the text (PostgreSQL keeps one plan for a statement only when its
+   * limit is known, see its `findStatement`); then each limit a caller uses is a shape.
+   */
+  constructor(options: { readonly limitInShape?: boolean } = {}) {
+    this.#limitInShape = options.limitInShape ?? false;
+  }
 
   /** The statement of `query`, as `compile` writes it, binding `tenant` first. */
   statement(
@@ -51,8 +61,9 @@ export class QueryShapes {
   ): QueryStatement {
     if (query.after !== undefined) return compile(query);
     const leaves: (string | number)[] = [];
-    const key = `${collection}\0${shapeOf(query.filter, leaves)}\0${query.sort.map(sortMark).join('')}`;
-    leaves.push(query.limit);
+    let key = `${collection}\0${shapeOf(query.filter, leaves)}\0${query.sort.map(sortMark).join('')}`;
+    if (this.#limitInShape) key += `\0${query.limit}`;
+    else leaves.push(query.limit);
     let shapes = this.#byIndexes.get(indexes ?? NO_INDEXES);
     if (!shapes || shapes.size >= MAX_SHAPES) {
       shapes = new Map();
@@ -64,7 +75,9 @@ export class QueryShapes {
     }
     const statement = compile(query);
     if (known === undefined) shapes.set(key, SEEN);
-    else if (known === SEEN) shapes.set(key, templateOf(query, leaves, statement, compile));
+    else if (known === SEEN) {
+      shapes.set(key, templateOf(query, leaves, statement, compile, this.#limitInShape));
+    }
     return statement;
   }
 }
@@ -83,6 +96,7 @@ function templateOf(
   leaves: readonly (string | number)[],
   statement: QueryStatement,
   compile: (query: NormalizedQuery) => QueryStatement,
+  limitInShape: boolean,
 ): Template | null {
   // No validated path or string value holds a NUL, so no fixed value is taken for a
   // string's stand-in; the check of `again` below catches any other mix-up. A number's
@@ -105,14 +119,15 @@ function templateOf(
       leafOf.set(value, next++);
       return value;
     });
-  // The limit's stand-in is a valid limit, as a compiler may check it.
-  const limit = Number.MAX_SAFE_INTEGER - next;
+  // The limit's stand-in is a valid limit, as a compiler may check it; a limit that is
+  // part of the shape is its own, and bound (if at all) as a fixed value.
+  const limit = limitInShape ? query.limit : Number.MAX_SAFE_INTEGER - next;
   const other = compile({ ...query, filter, limit });
   if (other.text !== statement.text || other.values.length !== statement.values.length) {
     return null;
   }
   const sources = other.values.slice(1).map((value): Source => {
-    if (value === limit) return leaves.length - 1;
+    if (value === limit && !limitInShape) return leaves.length - 1;
     return leafOf.get(value) ?? { fixed: value };
   });
   const again = bound(statement.values[0] as string, sources, leaves);

@@ -118,7 +118,8 @@ export class PostgresBackend implements Backend {
   // The indexes each collection declared (see `ensureIndexes`), which queries are written for.
   readonly #indexes = new Map<string, readonly IndexSpec[]>();
   readonly #prepared = new Map<string, string>();
-  readonly #shapes = new QueryShapes();
+  // The limit is part of a shape: a find statement may write it (see `findStatement`).
+  readonly #shapes = new QueryShapes({ limitInShape: true });
   readonly #horizons = new Horizons((feed) => this.#horizonQuery(feed));
   /** LISTEN/NOTIFY wake-ups of watchers, with `notify: true`. */
   readonly wakeups: PostgresWakeups | undefined;
