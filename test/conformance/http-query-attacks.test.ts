@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { ADAPTERS } from '../support/http-server.js';
+import { order } from '../support/model.js';
 import { describeConformance } from './fixture.js';
 import { expectProblem, useServers } from './http-support.js';
 
@@ -73,6 +74,32 @@ describeConformance('http list queries under attack', (fixture) => {
       expect(((await found.json()) as ListBody).items.map((item) => item.id)).toEqual(['n-4']);
       const literal = await call('/notes?s=%25');
       expect(((await literal.json()) as ListBody).items.map((item) => item.id)).toEqual(['n-3']);
+    }
+  });
+
+  it('every listed ETag is the one GET answers and If-Match accepts, for revision and token collections', async () => {
+    const { c } = fixture();
+    const { call, json } = await serve(fixture());
+    for (const name of ['orders', 'tokened'] as const) {
+      for (const id of ['o-1', 'o-2']) {
+        expect((await json('PUT', `/${name}/${id}`, order(id))).status).toBe(201);
+      }
+      await fixture().store.update(c[name], 'o-2', (o) => {
+        o.total = 11;
+      });
+      const listed = (await (await call(`/${name}?sort=id`)).json()) as ListBody;
+      expect(listed.items.map((item) => item.id)).toEqual(['o-1', 'o-2']);
+      for (const item of listed.items) {
+        const read = await call(`/${name}/${item.id}`);
+        expect(read.headers.get('etag'), `${name}/${item.id}`).toBe(item.etag);
+        const replaced = await json('PUT', `/${name}/${item.id}`, order(item.id, { total: 5 }), {
+          'if-match': item.etag,
+        });
+        expect(replaced.status, `${name}/${item.id}`).toBe(200);
+        const again = (await (await call(`/${name}?id=${item.id}`)).json()) as ListBody;
+        expect(again.items[0]?.etag).toBe(replaced.headers.get('etag'));
+        expect(again.items[0]?.etag).not.toBe(item.etag);
+      }
     }
   });
 });
