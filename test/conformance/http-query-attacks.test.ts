@@ -102,4 +102,44 @@ describeConformance('http list queries under attack', (fixture) => {
       }
     }
   });
+
+  it('a cursor is refused by another collection or filter, and in another tenant moves only through that tenant’s documents', async () => {
+    const { call, json } = await serve(fixture());
+    const as = (tenant: string) => ({ 'x-tenant': tenant });
+    for (const tenant of ['acme', 'beta']) {
+      for (const n of [1, 2, 3, 4]) {
+        const id = `${tenant}-${n}`;
+        expect((await json('PUT', `/orders/${id}`, order(id), as(tenant))).status).toBe(201);
+      }
+    }
+    const page = async (path: string, tenant: string) => {
+      const response = await call(path, { headers: as(tenant) });
+      expect(response.status, `${tenant} ${path}`).toBe(200);
+      return (await response.json()) as ListBody;
+    };
+    const first = await page('/orders?status=pending&limit=2', 'acme');
+    expect(first.items.map((item) => item.id)).toEqual(['acme-1', 'acme-2']);
+    const after = encodeURIComponent(first.next as string);
+    for (const path of [
+      `/tokened?status=pending&limit=2&after=${after}`,
+      `/orders?status=paid&limit=2&after=${after}`,
+      `/orders?limit=2&after=${after}`,
+      `/orders?status=pending&sort=id&limit=2&after=${after}`,
+    ]) {
+      await expectProblem(await call(path, { headers: as('acme') }), 400, 'invalid-cursor');
+    }
+    // A query cursor holds a position, not a tenant: in beta it may be refused, or be a
+    // position among beta's ids (after "acme-2" comes all of beta), never acme's data.
+    const theirs = await call(`/orders?status=pending&after=${after}`, { headers: as('beta') });
+    if (theirs.status === 200) {
+      const ids = ((await theirs.json()) as ListBody).items.map((item) => item.id);
+      expect(ids).toEqual(['beta-1', 'beta-2', 'beta-3', 'beta-4']);
+    } else {
+      await expectProblem(theirs, 400, 'invalid-cursor');
+    }
+    // The page's last document deleted, the cursor still continues right after it.
+    await fixture().store.withTenant('acme').delete(fixture().c.orders, 'acme-2');
+    const rest = await page(`/orders?status=pending&after=${after}`, 'acme');
+    expect(rest.items.map((item) => item.id)).toEqual(['acme-3', 'acme-4']);
+  });
 });
