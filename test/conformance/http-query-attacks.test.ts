@@ -142,4 +142,24 @@ describeConformance('http list queries under attack', (fixture) => {
     const rest = await page(`/orders?status=pending&after=${after}`, 'acme');
     expect(rest.items.map((item) => item.id)).toEqual(['acme-3', 'acme-4']);
   });
+
+  it('a list request with a malformed conditional header is 400, as on every route, never answered as if it were absent', async () => {
+    for (const adapter of ADAPTERS) {
+      const { call } = await serve(fixture(), adapter);
+      for (const [name, value] of [
+        ['if-match', 'garbage'],
+        ['if-none-match', '"unclosed'],
+        ['if-unmodified-since', 'yesterday'],
+      ] as const) {
+        for (const method of ['GET', 'HEAD']) {
+          const response = await call('/orders?status=open', {
+            method,
+            headers: { [name]: value },
+          });
+          expect(response.status, `${adapter} ${method} ${name}`).toBe(400);
+          if (method === 'GET') await expectProblem(response, 400, 'invalid-argument');
+        }
+      }
+    }
+  });
 });

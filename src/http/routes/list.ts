@@ -3,14 +3,18 @@ import { contextOf } from '../../store/document-store.js';
 import { findStored, type StoredPage } from '../../store/find.js';
 import { type Context, etagOf } from '../context.js';
 import { parseListQuery } from '../list-query.js';
+import { readPreconditions } from '../preconditions.js';
 
 /**
  * `GET`/`HEAD /:collection?…`: one page of the collection's documents that match the
  * query string's filter (see `parseListQuery`), in its order,
  * `{ "items": [{ "id", "etag", "document" }], "next": cursor | null }`. At most `limit`
- * (default 100, at most 1,000); a malformed query is 400 and reads nothing.
+ * (default 100, at most 1,000); a malformed query is 400 and reads nothing. A page has no
+ * ETag, so conditional headers have nothing to say here, but a malformed one is still
+ * refused with 400, as on every route.
  */
 export async function list(ctx: Context): Promise<Response> {
+  readPreconditions(ctx.request.headers, ctx.request.method);
   const { filter, options } = parseListQuery(new URL(ctx.request.url).search);
   let page: StoredPage;
   if (ctx.empty) {
