@@ -72,10 +72,11 @@ export function findStatement(
 
 // A page's LIMIT: written into the text when one index yields the page in order whatever
 // the values (`servesWhole`), else bound. A named statement is planned for each call's
-// values until PostgreSQL finds its one generic plan no dearer than those, and with a
-// bound limit it never does (it prices the generic plan at a tenth of the matching rows):
-// every call was planned again, which cost a range query over a number index about
-// 0.2 ms, as much as running it (1,000,000 documents). With the limit known, the
+// values until PostgreSQL finds its one generic plan no dearer than those. With a bound
+// limit it prices the generic plan as reading a tenth of the rows the filter matches,
+// which for a range (half a percent of the table, unknown bounds) is far more than a
+// page: every call of a range query over a number index was planned again, about 0.2 ms,
+// as much as running it (1,000,000 documents). With the limit known, the
 // generic plan is that index's scan, as every call's own plan would be. Where the best
 // plan depends on the values (how many documents an equality on another field matches),
 // the limit stays bound, so that each call is planned for its own values.
