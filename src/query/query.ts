@@ -9,6 +9,11 @@ import { normalizeSort, type Sort, type SortKey } from './sort.js';
 export const DEFAULT_QUERY_LIMIT = 100;
 /** The most documents one page may hold. */
 export const MAX_QUERY_LIMIT = 1000;
+/**
+ * The byte budget of a page that a reader outside the process asks for (the HTTP list
+ * and changes routes), and of a `changes()` page by default: 4 MiB of document JSON.
+ */
+export const DEFAULT_PAGE_BYTES = 4 * 1024 * 1024;
 
 /** Options of `find()`. */
 export interface FindOptions<T> {
@@ -18,6 +23,12 @@ export interface FindOptions<T> {
   limit?: number;
   /** The `next` cursor of the previous page of this same query (collection, filter, sort). */
   after?: string;
+  /**
+   * The most bytes of document JSON the page may hold: it ends before the document that
+   * would take it past this, and `next` goes on from there. The first document always
+   * comes, however large. Default: no bound (`limit` alone bounds the page).
+   */
+  maxBytes?: number;
 }
 
 /**
@@ -30,6 +41,13 @@ export interface NormalizedQuery {
   readonly sort: readonly SortKey[];
   readonly after: CursorPosition | undefined;
   readonly limit: number;
+  /**
+   * The page's byte budget of document JSON (see `FindOptions.maxBytes`). A backend reads
+   * documents in order while the page holds at most this many bytes, the first always;
+   * the first document past the budget comes back with `body: null` in place of its
+   * text, which says that more follow, and nothing after it. Absent: no bound.
+   */
+  readonly maxBytes?: number;
 }
 
 /** `FindOptions` of any document type, as they are validated. */
@@ -37,6 +55,7 @@ export interface QueryOptions {
   readonly sort?: unknown;
   readonly limit?: number;
   readonly after?: string;
+  readonly maxBytes?: number;
 }
 
 /** A validated query and the fingerprint its cursors are bound to. */
@@ -62,10 +81,15 @@ export function prepareQuery(
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) {
     throw new InvalidArgumentError(`limit is an integer from 1 to ${MAX_QUERY_LIMIT}`);
   }
+  const { maxBytes } = options;
+  if (maxBytes !== undefined && (!Number.isSafeInteger(maxBytes) || maxBytes < 1)) {
+    throw new InvalidArgumentError('maxBytes is a positive integer');
+  }
   const fingerprint = () => queryFingerprint(collection, normalized, sort);
   const after =
     options.after === undefined
       ? undefined
       : decodeCursor(options.after, fingerprint(), sort.length);
-  return { query: { filter: normalized, sort, after, limit }, fingerprint };
+  const query = { filter: normalized, sort, after, limit };
+  return { query: maxBytes === undefined ? query : { ...query, maxBytes }, fingerprint };
 }

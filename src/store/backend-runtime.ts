@@ -6,6 +6,7 @@ import {
   type DocumentKey,
   type FoundDocument,
   type LandedWrite,
+  type PastBudget,
   type RevisionPrune,
   type RevisionRange,
   type StoredChange,
@@ -145,7 +146,11 @@ export class BackendRuntime implements Backend {
     );
   }
 
-  find(tenant: string, collection: string, query: NormalizedQuery): Promise<FoundDocument[]> {
+  find(
+    tenant: string,
+    collection: string,
+    query: NormalizedQuery,
+  ): Promise<(FoundDocument | PastBudget)[]> {
     return this.#reading(() => this.#backend.find(tenant, collection, query));
   }
 

@@ -28,6 +28,7 @@ import type { Operation } from '../core/operation.js';
 import type { StandardSchemaV1 } from '../core/standard-schema.js';
 import type { Hooks } from '../observe/hooks.js';
 import type { Filter } from '../query/filter.js';
+import { DEFAULT_PAGE_BYTES } from '../query/query.js';
 import { appliedDocument } from './applied-document.js';
 import { BackendRuntime } from './backend-runtime.js';
 import { type BulkOptions, type BulkResult, writeWhere } from './bulk.js';
@@ -138,7 +139,6 @@ export type WriteResult = Written | { readonly id: string; readonly written: fal
 export type LandingCheck = Exclude<Check, { tryRevisionAbove: number }>;
 
 const DEFAULT_MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
-const DEFAULT_CHANGES_BYTES = 4 * 1024 * 1024;
 const TENANT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 /** State shared by a store and the tenant views made from it. */
@@ -595,7 +595,7 @@ export class DocumentStoreBase extends Queries {
     options: { since?: number; limit?: number; collection?: string; maxBytes?: number } = {},
   ): Promise<ChangesPage> {
     optionsObject(options, 'changes()');
-    const { collection, maxBytes = DEFAULT_CHANGES_BYTES } = options;
+    const { collection, maxBytes = DEFAULT_PAGE_BYTES } = options;
     // Checked as a declaration would check it, without declaring it.
     if (collection !== undefined) new Collection(collection);
     if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {

@@ -1,4 +1,4 @@
-import type { FoundDocument } from '../backends/kit/backend.js';
+import { type FoundDocument, isFound, type PastBudget } from '../backends/kit/backend.js';
 import { encodeCursor } from '../query/cursor.js';
 import type { Filter } from '../query/filter.js';
 import { fieldName } from '../query/indexes.js';
@@ -62,7 +62,8 @@ async function prepared(
 
 /**
  * Runs one page of a query in the database: one read, tried again on a transient failure.
- * One more document than the page holds is read, to know whether more follow.
+ * One more document than the page holds is read, to know whether more follow; with a byte
+ * budget, the backend says so by the first document past it (`PastBudget`).
  */
 export async function findStored(
   context: StoreContext,
@@ -76,11 +77,21 @@ export async function findStored(
     ...query,
     limit: query.limit + 1,
   });
-  const found = rows.slice(0, query.limit);
+  const found = documentsOf(rows, query.limit);
   const last = found.at(-1);
-  if (rows.length <= query.limit || !last) return { found, next: null };
+  if (rows.length <= found.length || !last) return { found, next: null };
   const values = sortValuesOf(JSON.parse(last.body), query.sort);
   return { found, next: encodeCursor(fingerprint(), { values, id: last.id }) };
+}
+
+// The page's documents: the rows before the first past the budget, at most `limit`.
+function documentsOf(rows: readonly (FoundDocument | PastBudget)[], limit: number) {
+  const found: FoundDocument[] = [];
+  for (const row of rows) {
+    if (!isFound(row) || found.length === limit) break;
+    found.push(row);
+  }
+  return found;
 }
 
 /**
@@ -105,8 +116,9 @@ export abstract class Queries {
    * language of checks, typed by the collection (`{}` matches all), evaluated by the
    * database. Ordered by `sort` (paths, `'-path'` descending; values of different JSON
    * types order missing < null < false < true < numbers < strings < arrays < objects),
-   * then by id. At most `limit` (default 100, at most 1,000); `next` continues after the
-   * last one. Bad filters, sorts and cursors throw before anything is read.
+   * then by id. At most `limit` (default 100, at most 1,000), and with `maxBytes` at most
+   * that much document JSON (the first document always); `next` continues after the last
+   * one. Bad filters, sorts and cursors throw before anything is read.
    */
   async find<T extends object>(
     collection: CollectionRef<T>,

@@ -1,4 +1,10 @@
-import type { Backend, Write } from '../backends/kit/backend.js';
+import {
+  type Backend,
+  type FoundDocument,
+  isFound,
+  type PastBudget,
+  type Write,
+} from '../backends/kit/backend.js';
 import type { IndexSpec, UniqueViolation } from '../backends/kit/indexes.js';
 import { applyOperations } from '../concurrency/apply-operations.js';
 import type { NormalizedCondition, Scalar } from '../concurrency/condition.js';
@@ -96,10 +102,10 @@ async function holderOf(
             value: some[0]?.key[i] ?? null,
           })),
         };
-    const found = await backend
+    const found: (FoundDocument | PastBudget)[] = await backend
       .find(tenant, collection, { filter, sort: [], after: undefined, limit: some.length + 1 })
       .catch(() => []);
-    const holders = found.map((d) => ({
+    const holders = found.filter(isFound).map((d) => ({
       id: d.id,
       key: JSON.stringify(keyOf(index, JSON.parse(d.body))),
     }));

@@ -53,6 +53,30 @@ describeConformance('http list queries under attack', (fixture) => {
     }
   });
 
+  it('a list page of large documents stops at its byte budget, however high the limit, and next goes on', async () => {
+    const f = fixture();
+    const blobs = f.store.collection<{ id: string; data: string }>('blobs');
+    const ids = Array.from({ length: 9 }, (_, i) => `b-${i}`);
+    // About 1.5 MiB of JSON each: a page of 1,000 of them would hold gigabytes.
+    const data = 'x'.repeat(1_500_000);
+    for (const id of ids) await f.store.insert(blobs, { id, data });
+    const { call } = await serve(f, 'node', { collections: 'any' });
+    const pages: string[][] = [];
+    let next: string | null = null;
+    do {
+      const query: string = next === null ? '' : `&after=${encodeURIComponent(next)}`;
+      const response = await call(`/blobs?limit=1000${query}`);
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      expect(text.length).toBeLessThan(5 * 1024 * 1024);
+      const body = JSON.parse(text) as ListBody;
+      pages.push(body.items.map((item) => item.id));
+      next = body.next;
+    } while (next !== null && pages.length <= ids.length);
+    expect(pages.flat()).toEqual(ids);
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 2, 2, 1]);
+  });
+
   it('a query string that is not percent-encoded UTF-8 is 400, never a search for U+FFFD or a literal %', async () => {
     const { json } = await serve(fixture(), 'node', { collections: 'any' });
     for (const [id, s] of [

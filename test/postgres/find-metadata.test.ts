@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isFound } from '../../src/backends/kit/backend.js';
 import { PostgresBackend } from '../../src/backends/postgres/index.js';
 import { DocumentStore } from '../../src/index.js';
 import { testSchema } from '../support/postgres-schema.js';
@@ -21,13 +22,15 @@ describe('find() on PostgreSQL', () => {
       });
       const ids = actors.map((_, n) => `d${n}`);
       const read = await backend.read('default', 'docs', ids);
-      const found = await backend.find('default', 'docs', {
+      const rows = await backend.find('default', 'docs', {
         filter: null,
         sort: [],
         after: undefined,
         limit: 10,
       });
-      expect(found.map((f) => f.id)).toEqual(ids);
+      const found = rows.filter(isFound);
+      expect(rows.map((f) => f.id)).toEqual(ids);
+      expect(found).toHaveLength(ids.length);
       for (const f of found) {
         expect(f.metadata).toEqual(read.get(f.id)?.metadata);
         expect(JSON.parse(f.body)).toEqual(JSON.parse(read.get(f.id)?.body as string));

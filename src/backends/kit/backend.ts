@@ -24,6 +24,18 @@ export interface FoundDocument extends StoredDocument {
   readonly id: string;
 }
 
+/**
+ * What `find` returns in place of the first document past a page's byte budget (see
+ * `NormalizedQuery.maxBytes`): its id without its text, which says that more follow.
+ */
+export interface PastBudget {
+  readonly id: string;
+  readonly body: null;
+}
+
+/** Whether a row `find` returned is a document, not the mark of a page's byte budget. */
+export const isFound = (row: FoundDocument | PastBudget): row is FoundDocument => row.body !== null;
+
 /** One checked write of a batch. The writer makes the token, so an ambiguous commit can be resolved. */
 export interface Write extends DocumentKey {
   /** `apply` changes the live document by `operations`, in the write's own statement. */
@@ -313,9 +325,15 @@ export interface Backend {
   /**
    * Live documents of one tenant's collection that `query` returns, in its order, at most
    * `query.limit`: exactly those `evaluateQuery` returns (never a deleted one). The filter,
-   * the cursor and the order are all evaluated by the database (`compileQuerySql`).
+   * the cursor and the order are all evaluated by the database (`compileQuerySql`). With
+   * `query.maxBytes`, the documents stop at the budget: the first one past it comes as
+   * `PastBudget`, last, and no text past the budget is read into memory.
    */
-  find(tenant: string, collection: string, query: NormalizedQuery): Promise<FoundDocument[]>;
+  find(
+    tenant: string,
+    collection: string,
+    query: NormalizedQuery,
+  ): Promise<(FoundDocument | PastBudget)[]>;
   /** How many live documents of one tenant's collection `filter` matches (`null`: all). */
   count(tenant: string, collection: string, filter: NormalizedQuery['filter']): Promise<number>;
   /**

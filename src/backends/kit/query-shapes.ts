@@ -32,8 +32,8 @@ const SEEN = 0;
  * compile, with every string and number replaced, gives the same text and binds those
  * replacements where the first bound the query's values: else it is compiled every time.
  * A shape is learned when it is met the second time, so a query of a shape met once costs
- * one compile, as it did without this cache. Queries continuing after a cursor are always
- * compiled. A value the compiler derives from
+ * one compile, as it did without this cache. Queries continuing after a cursor, and pages
+ * with a byte budget, are always compiled. A value the compiler derives from
  * a query's value (rather than binding it as it is) has no place in a template, so a shape
  * whose statement binds one is compiled every time: such a compiler derives it in SQL when
  * the statement is worth keeping.
@@ -59,7 +59,7 @@ export class QueryShapes {
     query: NormalizedQuery,
     compile: (query: NormalizedQuery) => QueryStatement,
   ): QueryStatement {
-    if (query.after !== undefined) return compile(query);
+    if (query.after !== undefined || query.maxBytes !== undefined) return compile(query);
     const leaves: (string | number)[] = [];
     let key = `${collection}\0${shapeOf(query.filter, leaves)}\0${query.sort.map(sortMark).join('')}`;
     if (this.#limitInShape) key += `\0${query.limit}`;

@@ -15,6 +15,7 @@ import {
   type LandedWrite,
   landedByToken,
   missOutcome,
+  type PastBudget,
   type RevisionPrune,
   type RevisionRange,
   type RevisionRow,
@@ -181,14 +182,20 @@ export class PostgresBackend implements Backend {
     return new Map(rows.map((row) => [row.id, { body: row.body, metadata: toMetadata(row) }]));
   }
 
-  async find(tenant: string, collection: string, query: NormalizedQuery): Promise<FoundDocument[]> {
+  async find(
+    tenant: string,
+    collection: string,
+    query: NormalizedQuery,
+  ): Promise<(FoundDocument | PastBudget)[]> {
     const indexes = this.#indexes.get(collection);
     const { text, values } = this.#shapes.statement(tenant, collection, indexes, query, (q) =>
       findStatement(this.#quoted, tenant, collection, q, indexes),
     );
     const shaped = this.#shaped('find', text);
     const rows = await this.#query<FoundTuple>(shaped, values, false, this.#pool, true);
-    return rows.map(([id, body, token, meta]) => ({ id, body, metadata: metadataOf(token, meta) }));
+    return rows.map(([id, body, token, meta]) =>
+      body === null ? { id, body } : { id, body, metadata: metadataOf(token, meta) },
+    );
   }
 
   async ensureIndexes(collection: string, indexes: readonly IndexSpec[]): Promise<void> {

@@ -65,10 +65,29 @@ export function findStatement(
   const values: unknown[] = [tenant];
   const bind = binder(values);
   const { where, orderBy } = compileQuerySql(query, dialectFor(indexes, query.filter), bind);
-  const text = `SELECT c.id, c.body::text AS body, c.token, ${NUMBERS_AND_ACTOR}
+  const page = (columns: string) => `SELECT c.id, ${columns}, c.token, ${NUMBERS_AND_ACTOR}
     ${LIVE(s, collection)} AND ${where} ORDER BY ${orderBy} LIMIT ${limitOf(query, indexes, bind)}`;
-  return { text, values };
+  if (query.maxBytes === undefined) return { text: page('c.body::text AS body'), values };
+  return {
+    text: withinBudget(page('c.body, coalesce(c.size, 0) AS size'), bind(query.maxBytes)),
+    values,
+  };
 }
+
+// A page cut at its byte budget `b` in the database, so that no text past it leaves the
+// server: the rows of `page` in its order while the ones before them hold at most `b`
+// bytes (the first always), then the first past the budget with a NULL body to say that
+// more follow. A row's size is the length of the JSON text it was written with (the
+// `size` column), as the changes feed counts it.
+const withinBudget = (page: string, b: string) => `SELECT p.id,
+    CASE WHEN p.n = 1 OR p.upto <= ${b} THEN p.body::text END AS body, p.token, p.meta
+  FROM (
+    SELECT q.*, row_number() OVER w AS n, sum(q.size) OVER w AS upto
+    FROM (${page}) q
+    WINDOW w AS (ROWS UNBOUNDED PRECEDING)
+  ) p
+  WHERE p.n <= 2 OR p.upto - p.size <= ${b}
+  ORDER BY p.n`;
 
 // A page's LIMIT: written into the text when one index yields the page in order whatever
 // the values (`servesWhole`), else bound. A named statement is planned for each call's
@@ -110,7 +129,7 @@ const NUMBERS_AND_ACTOR = `c.revision || ' ' || c.seq || ' ' || c.last_modified 
  * A found row as the driver returns it in array mode, in the order `findStatement`
  * selects: id, body, token, and the rest of its metadata as one text (see `metadataOf`).
  */
-export type FoundTuple = [id: string, body: string, token: string, meta: string];
+export type FoundTuple = [id: string, body: string | null, token: string, meta: string];
 
 /** The metadata of a found row (see `FoundTuple`). */
 export function metadataOf(token: string, meta: string): DocumentMetadata {

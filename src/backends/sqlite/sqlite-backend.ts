@@ -15,6 +15,7 @@ import {
   type LandedWrite,
   landedByToken,
   missOutcome,
+  type PastBudget,
   type RevisionPrune,
   type RevisionRange,
   type RevisionRow,
@@ -438,13 +439,31 @@ export class SqliteBackend implements Backend {
     return new Map((rows as DocumentRow[]).map((row) => [row.id, toMetadata(row)]));
   }
 
-  async find(tenant: string, collection: string, query: NormalizedQuery): Promise<FoundDocument[]> {
+  async find(
+    tenant: string,
+    collection: string,
+    query: NormalizedQuery,
+  ): Promise<(FoundDocument | PastBudget)[]> {
     const indexes = this.#indexes.get(collection);
     const { text, values } = this.#shapes.statement(tenant, collection, indexes, query, (q) =>
       findStatement(tenant, collection, q, indexes),
     );
-    const rows = this.#arrays.get(text).all(namedParams(values)) as LiveRow[];
-    return rows.map((row) => ({ id: row[0], body: row[1], metadata: liveMetadata(row) }));
+    const statement = this.#arrays.get(text);
+    const found = (row: LiveRow) => ({ id: row[0], body: row[1], metadata: liveMetadata(row) });
+    if (query.maxBytes === undefined)
+      return (statement.all(namedParams(values)) as LiveRow[]).map(found);
+    // Read row by row, so a page of large documents stops at its budget.
+    const page: (FoundDocument | PastBudget)[] = [];
+    let bytes = 0;
+    for (const row of statement.iterate(namedParams(values)) as IterableIterator<LiveRow>) {
+      bytes += Buffer.byteLength(row[1]);
+      if (page.length > 0 && bytes > query.maxBytes) {
+        page.push({ id: row[0], body: null });
+        break;
+      }
+      page.push(found(row));
+    }
+    return page;
   }
 
   async ensureIndexes(collection: string, indexes: readonly IndexSpec[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { prepareQuery } from '../../query/query.js';
+import { DEFAULT_PAGE_BYTES, prepareQuery } from '../../query/query.js';
 import { contextOf } from '../../store/document-store.js';
 import { findStored, type StoredPage } from '../../store/find.js';
 import { type Context, etagOf } from '../context.js';
@@ -9,13 +9,17 @@ import { readPreconditions } from '../preconditions.js';
  * `GET`/`HEAD /:collection?…`: one page of the collection's documents that match the
  * query string's filter (see `parseListQuery`), in its order,
  * `{ "items": [{ "id", "etag", "document" }], "next": cursor | null }`. At most `limit`
- * (default 100, at most 1,000); a malformed query is 400 and reads nothing. A page has no
+ * (default 100, at most 1,000) and 4 MiB of document JSON (a larger document comes alone,
+ * and `next` goes on after it); a malformed query is 400 and reads nothing. A page has no
  * ETag, so conditional headers have nothing to say here, but a malformed one is still
  * refused with 400, as on every route.
  */
 export async function list(ctx: Context): Promise<Response> {
   readPreconditions(ctx.request.headers, ctx.request.method);
-  const { filter, options } = parseListQuery(new URL(ctx.request.url).search);
+  const parsed = parseListQuery(new URL(ctx.request.url).search);
+  const { filter } = parsed;
+  // A page's text is built whole, so its documents are read up to a budget, not a count.
+  const options = { ...parsed.options, maxBytes: DEFAULT_PAGE_BYTES };
   let page: StoredPage;
   if (ctx.empty) {
     prepareQuery(ctx.c.name, filter, options);

@@ -128,6 +128,43 @@ export function contractSuite(fixture: () => StoreFixture): void {
     expect((await backend.peek(TENANT, COLLECTION, ['a'])).get('a')?.revision).toBe(1);
   });
 
+  it('finds documents up to a byte budget, then the first past it without its text', async () => {
+    const backend = await fixture().openBackend();
+    const bodies = [30, 500, 20, 40, 10].map((n, i) =>
+      JSON.stringify({ id: `f${i}`, pad: 'ü'.repeat(n) }),
+    );
+    const writes = bodies.map((body, i) => ({ ...write(`f${i}`, { kind: 'none' }), body }));
+    expect((await backend.commit(writes)).map((o) => o.status)).toEqual(bodies.map(() => 'ok'));
+    const [a, b, c] = bodies.map((body) => Buffer.byteLength(body)) as [number, number, number];
+    const query = { filter: null, sort: [], after: undefined, limit: 10 };
+    const page = async (maxBytes?: number) =>
+      (await backend.find(TENANT, COLLECTION, { ...query, ...(maxBytes && { maxBytes }) })).map(
+        (row) => [row.id, row.body === null ? null : JSON.parse(row.body).id],
+      );
+    expect(await page()).toEqual(bodies.map((_, i) => [`f${i}`, `f${i}`]));
+    // The first document always; the next past the budget comes as its id alone.
+    expect(await page(1)).toEqual([
+      ['f0', 'f0'],
+      ['f1', null],
+    ]);
+    expect(await page(a + b)).toEqual([
+      ['f0', 'f0'],
+      ['f1', 'f1'],
+      ['f2', null],
+    ]);
+    expect(await page(a + b + c - 1)).toEqual([
+      ['f0', 'f0'],
+      ['f1', 'f1'],
+      ['f2', null],
+    ]);
+    expect(await page(a + b + c)).toEqual([
+      ['f0', 'f0'],
+      ['f1', 'f1'],
+      ['f2', 'f2'],
+      ['f3', null],
+    ]);
+  });
+
   it('enforces an append expectation in the database', async () => {
     const backend = await fixture().openBackend();
     const append = (

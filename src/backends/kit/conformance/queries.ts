@@ -112,6 +112,46 @@ export function querySuite(fixture: () => StoreFixture, options: ConformanceOpti
     }
   });
 
+  it('a page with a byte budget stops before the document past it and goes on from there', async () => {
+    const { store } = fixture();
+    const items = store.collection<{ id: string; note: string }>('budgeted');
+    const idOf = (i: number) => `b${String(i).padStart(2, '0')}`;
+    // Every document about 1,030 bytes of JSON, most of them in two-byte characters.
+    await store.insertMany(
+      items,
+      Array.from({ length: 14 }, (_, i) => ({ id: idOf(i), note: 'é'.repeat(500) })),
+    );
+    const all = Array.from({ length: 14 }, (_, i) => idOf(i));
+    // Budgets half a document from a whole number of them: 1, 1, 3 and 13 per page.
+    for (const [maxBytes, perPage] of [
+      [1, 1],
+      [1500, 1],
+      [3600, 3],
+      [13_500, 13],
+    ] as const) {
+      const pages: unknown[][] = [];
+      let after: string | undefined;
+      do {
+        const page = await store.find(items, {}, { limit: 100, maxBytes, after });
+        pages.push(ids(page));
+        after = page.next ?? undefined;
+      } while (after && pages.length <= all.length);
+      expect(pages.flat(), `maxBytes ${maxBytes}`).toEqual(all);
+      expect(
+        pages.slice(0, -1).every((p) => p.length === perPage),
+        `maxBytes ${maxBytes}`,
+      ).toBe(true);
+      expect(pages.at(-1)?.length).toBe(all.length - (pages.length - 1) * perPage);
+    }
+    // The limit still ends a page the budget would let grow; the last page says so.
+    const short = await store.find(items, { note: { $exists: true } }, { limit: 2, maxBytes: 1e9 });
+    expect(ids(short)).toEqual(all.slice(0, 2));
+    expect(short.next).not.toBeNull();
+    const last = await store.find(items, {}, { limit: 100, maxBytes: 1e9 });
+    expect([ids(last), last.next]).toEqual([all, null]);
+    await expect(store.find(items, {}, { maxBytes: 0 })).rejects.toThrow(/maxBytes/);
+  });
+
   it('declared indexes are used where they answer, and change no answer', async () => {
     const { store } = fixture();
     const c = store.collection<Record<string, unknown>>('indexed', {
