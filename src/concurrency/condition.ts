@@ -43,16 +43,28 @@ export type NormalizedCondition =
   | { op: 'exists'; path: string[]; value: boolean };
 
 const MAX_NODES = 256;
+// Values compared with, in all: each is a bound parameter (or more), and a statement takes
+// at most 32,766 of them on SQLite and 65,535 on PostgreSQL; binding and planning grow
+// with their number, so this also bounds what one filter costs the database.
+const MAX_VALUES = 1024;
 const MAX_PATH_SEGMENTS = 32;
 const FIELD_OPS = new Set(['$eq', '$ne', '$in', '$nin', '$gt', '$gte', '$lt', '$lte', '$exists']);
 
 /** Validates a caller's condition; throws `InvalidConditionError` on anything unexpected. */
 export function normalizeCondition(condition: unknown): NormalizedCondition {
-  const budget = { nodes: 0 };
-  return normalizeObject(condition, budget, 0);
+  const budget = { nodes: 0, values: 0 };
+  const normalized = normalizeObject(condition, budget, 0);
+  if (budget.values > MAX_VALUES) {
+    throw new InvalidConditionError(
+      `A condition compares with more than ${MAX_VALUES} values in all (it has ${budget.values})`,
+    );
+  }
+  return normalized;
 }
 
-function normalizeObject(value: unknown, budget: { nodes: number }, depth: number) {
+type Budget = { nodes: number; values: number };
+
+function normalizeObject(value: unknown, budget: Budget, depth: number) {
   if (!isPlainObject(value)) {
     throw new InvalidConditionError(`A condition is an object, got ${safeDescribe(value)}`);
   }
@@ -76,7 +88,9 @@ function normalizeObject(value: unknown, budget: { nodes: number }, depth: numbe
     } else if (key.startsWith('$')) {
       throw new InvalidConditionError(`Unknown operator ${JSON.stringify(key)}`);
     } else {
-      items.push(...normalizeField(parsePath(key), test));
+      const tests = normalizeField(parsePath(key), test);
+      for (const t of tests) budget.values += 'values' in t ? t.values.length : 1;
+      items.push(...tests);
     }
   }
   // An empty object would compile to an empty SQL clause, or silently mean "always".

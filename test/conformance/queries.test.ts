@@ -279,6 +279,30 @@ describeConformance('queries', (fixture) => {
     ]);
   });
 
+  it('a filter within the limits runs on every path, and one past them is refused as invalid', async () => {
+    const { store } = fixture();
+    const { c } = await seed(store, 'limits', [1, 2, 3]);
+    // The longest path, every segment of which may index an array, tested against the
+    // most values one field takes: SQLite ran out of parameters, naming the path for each.
+    const deep = Array.from({ length: 32 }, () => '0').join('.');
+    const list = (from: number) => Array.from({ length: 256 }, (_, i) => from + i);
+    const widest: Condition = { [deep]: { $in: list(0), $nin: list(1000) }, v: { $in: list(1) } };
+    expect(await store.count(c, widest)).toBe(0);
+    expect((await store.find(c, { $or: [widest, { v: 2 }] })).documents.map((d) => d.id)).toEqual([
+      'd01',
+    ]);
+    const bulk = await store.updateWhere(c, { $or: [widest, { v: 3 }] }, { $set: { w: 1 } });
+    expect(bulk.written.map((w) => w.id)).toEqual(['d02']);
+    // Many such tests would bind more values than either database takes in one statement.
+    const past: Condition = {
+      $or: Array.from({ length: 40 }, (_, k) => ({ v: { $in: list(k * 1000), $nin: list(1) } })),
+    };
+    await expect(store.count(c, past)).rejects.toBeInstanceOf(InvalidConditionError);
+    await expect(store.find(c, past)).rejects.toBeInstanceOf(InvalidConditionError);
+    await expect(store.deleteWhere(c, past)).rejects.toBeInstanceOf(InvalidConditionError);
+    expect(await store.count(c)).toBe(4);
+  });
+
   it('a session tracks what it finds: the same object as a load, saved with the version it read', async () => {
     const { store } = fixture();
     const { c } = await seed(store, 'tracked', [1, 2, 3]);

@@ -4,6 +4,7 @@ import { type Bind, type ConditionDialect, compileConditionSql } from '../kit/co
 import { type IndexSpec, withIndexes } from '../kit/indexes.js';
 import { sqliteIndexes } from './indexes.js';
 import { compareNumberSql } from './number-order.js';
+import { sharedStrings } from './shared-strings.js';
 
 /** SQL text plus its named parameters. Parameter names are generated here, never taken from callers. */
 export interface CompiledCondition {
@@ -90,11 +91,14 @@ export function compileCondition(
   indexes: readonly IndexSpec[] = [],
 ): CompiledCondition {
   const params: Record<string, string | number> = {};
-  const bind: Bind = (value) => {
-    const name = `c${Object.keys(params).length}`;
+  // A count of its own: Object.keys on every bind made a long filter quadratic. A string
+  // (a path, mostly) is bound once however often it is named (see `sharedStrings`).
+  let count = 0;
+  const bind: Bind = sharedStrings((value) => {
+    const name = `c${count++}`;
     params[name] = value as string | number;
     return `@${name}`;
-  };
+  });
   const dialect = withIndexes(sqlite, sqliteIndexes, indexes, null);
   return { sql: compileConditionSql(condition, dialect, bind), params };
 }

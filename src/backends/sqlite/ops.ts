@@ -129,8 +129,10 @@ const KINDS: Record<JsonKind, string> = {
  */
 export function compileOperations(operations: readonly NormalizedOperation[]): CompiledOperations {
   const params: Record<string, string | number> = {};
+  // A count of its own: Object.keys on every bind made a long filter quadratic.
+  let count = 0;
   const bind: Bind = (value) => {
-    const name = `o${Object.keys(params).length}`;
+    const name = `o${count++}`;
     params[name] = value as string | number;
     return `@${name}`;
   };

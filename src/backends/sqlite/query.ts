@@ -11,6 +11,7 @@ import { field, sqlite } from './condition.js';
 import { collectionPredicate, indexedBy } from './indexes.js';
 import { limitOf } from './limit.js';
 import { numberKeySql } from './number-order.js';
+import { sharedStrings } from './shared-strings.js';
 import { expandTokens, tokenIndexes } from './statement-text.js';
 
 /**
@@ -42,10 +43,10 @@ const dialect: QueryDialect = {
 const parameter = (i: number) => `(SELECT @q${i})`;
 
 function binder(values: unknown[]): Bind {
-  return (value) => {
+  return sharedStrings((value) => {
     values.push(value);
     return parameter(values.length - 1);
-  };
+  });
 }
 
 const names: string[] = [];
