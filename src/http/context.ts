@@ -8,7 +8,7 @@ import { validateId } from '../store/validate.js';
 import type { FeedCursors } from './cursor.js';
 import { formatETag } from './etag.js';
 import { formatHttpDate } from './http-date.js';
-import type { Current } from './preconditions.js';
+import type { Current, Preconditions } from './preconditions.js';
 import { problem, problemOf, problemResponse } from './problem.js';
 import { type ErrorReporter, safely } from './report.js';
 
@@ -25,6 +25,11 @@ export interface Context {
    */
   readonly empty: boolean;
   readonly settings: Settings;
+  /**
+   * The request's conditional headers, read before any route runs: a malformed one is
+   * refused with 400 on every route, even where none has anything to say.
+   */
+  readonly preconditions: Preconditions;
 }
 
 /** The handler's options, with defaults applied. */

@@ -5,6 +5,7 @@ import { collectionResolver } from './collections.js';
 import { type Context, checkedId, failure, type Settings } from './context.js';
 import { feedCursors } from './cursor.js';
 import { type GuardOptions, guard } from './guard.js';
+import { readPreconditions } from './preconditions.js';
 import { type Problem, problem, problemResponse } from './problem.js';
 import { type ErrorReporter, reportToStderr } from './report.js';
 import { BULK_ROUTES, bulk } from './routes/bulk.js';
@@ -106,7 +107,8 @@ export function createHandler(store: DocumentStore, options: HandlerOptions): Fe
       const target = tenant === undefined ? store : store.withTenant(tenant);
       if (route.id !== undefined && route.id !== '_changes') checkedId(route.id);
       const { c, empty } = await resolve(target, route.collection);
-      const ctx: Context = { request, store: target, c, empty, settings };
+      const preconditions = readPreconditions(request.headers, request.method);
+      const ctx: Context = { request, store: target, c, empty, settings, preconditions };
       if (route.revision !== undefined)
         return await history(ctx, route.id as string, route.revision);
       return await dispatch(ctx, route.id);

@@ -1,6 +1,5 @@
 import { type Context, documentResponse } from '../context.js';
 import { documentOf } from '../document-body.js';
-import { readPreconditions } from '../preconditions.js';
 
 /**
  * `POST /:collection`: creates a document with a generated id (201, `Location`). A new id
@@ -8,7 +7,6 @@ import { readPreconditions } from '../preconditions.js';
  * is still refused with 400, as on every route.
  */
 export async function create(ctx: Context): Promise<Response> {
-  readPreconditions(ctx.request.headers, ctx.request.method);
   const document = await documentOf(ctx, undefined);
   if (document instanceof Response) return document;
   const result = await ctx.store.insert(ctx.c, document);

@@ -3,7 +3,6 @@ import { contextOf } from '../../store/document-store.js';
 import { findStored, type StoredPage } from '../../store/find.js';
 import { type Context, etagOf } from '../context.js';
 import { parseListQuery } from '../list-query.js';
-import { readPreconditions } from '../preconditions.js';
 
 /**
  * `GET`/`HEAD /:collection?…`: one page of the collection's documents that match the
@@ -15,7 +14,6 @@ import { readPreconditions } from '../preconditions.js';
  * refused with 400, as on every route.
  */
 export async function list(ctx: Context): Promise<Response> {
-  readPreconditions(ctx.request.headers, ctx.request.method);
   const parsed = parseListQuery(new URL(ctx.request.url).search);
   const { filter } = parsed;
   // A page's text is built whole, so its documents are read up to a budget, not a count.

@@ -15,11 +15,7 @@ import {
   pinned,
   preconditionFailed,
 } from '../context.js';
-import {
-  evaluatePreconditions,
-  hasWritePrecondition,
-  readPreconditions,
-} from '../preconditions.js';
+import { evaluatePreconditions, hasWritePrecondition } from '../preconditions.js';
 import { problem, problemResponse } from '../problem.js';
 import { OPERATIONS, patchOperations } from './operations.js';
 
@@ -35,7 +31,7 @@ export const ACCEPT_PATCH = `${MERGE_PATCH}, ${JSON_PATCH}, ${OPERATIONS}`;
  * version they name. A missing document is 404 whatever the preconditions.
  */
 export async function patch(ctx: Context, id: string): Promise<Response> {
-  const p = readPreconditions(ctx.request.headers, ctx.request.method);
+  const p = ctx.preconditions;
   const type = (ctx.request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   const formats = [MERGE_PATCH, JSON_PATCH, OPERATIONS];
   const body = await readJson(ctx.request, formats, ctx.settings.maxBodyBytes);

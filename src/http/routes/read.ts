@@ -8,11 +8,11 @@ import {
   preconditionFailed,
 } from '../context.js';
 import { formatHttpDate } from '../http-date.js';
-import { evaluatePreconditions, readPreconditions } from '../preconditions.js';
+import { evaluatePreconditions } from '../preconditions.js';
 
 /** `GET`/`HEAD /:collection/:id`: the document, 304 or 412 by its conditions, or 404. */
 export async function read(ctx: Context, id: string): Promise<Response> {
-  const p = readPreconditions(ctx.request.headers, ctx.request.method);
+  const p = ctx.preconditions;
   const found = await lookup(ctx, id);
   // Without its conditions this request would be a 404, so they are ignored (RFC 9110 13.2.1).
   if (!found) return noDocument(id);

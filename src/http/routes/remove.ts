@@ -9,12 +9,7 @@ import {
   pinned,
   preconditionFailed,
 } from '../context.js';
-import {
-  directCheck,
-  evaluatePreconditions,
-  hasWritePrecondition,
-  readPreconditions,
-} from '../preconditions.js';
+import { directCheck, evaluatePreconditions, hasWritePrecondition } from '../preconditions.js';
 import { preconditionRequired } from './replace.js';
 
 /**
@@ -23,7 +18,7 @@ import { preconditionRequired } from './replace.js';
  * 13.2.1: without them the answer would be 404, so they are ignored).
  */
 export async function remove(ctx: Context, id: string): Promise<Response> {
-  const p = readPreconditions(ctx.request.headers, ctx.request.method);
+  const p = ctx.preconditions;
   if (!hasWritePrecondition(p)) {
     if (!(await lookupMetadata(ctx, id))) return noDocument(id);
     if (ctx.settings.requirePreconditions) return preconditionRequired(ctx, id);

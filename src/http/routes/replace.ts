@@ -14,12 +14,7 @@ import {
   preconditionFailed,
 } from '../context.js';
 import { documentOf } from '../document-body.js';
-import {
-  directCheck,
-  evaluatePreconditions,
-  hasWritePrecondition,
-  readPreconditions,
-} from '../preconditions.js';
+import { directCheck, evaluatePreconditions, hasWritePrecondition } from '../preconditions.js';
 import { prefers } from '../prefer.js';
 import { problem, problemResponse } from '../problem.js';
 
@@ -28,7 +23,7 @@ import { problem, problemResponse } from '../problem.js';
  * preconditions checked by the database in the write itself.
  */
 export async function replace(ctx: Context, id: string): Promise<Response> {
-  const p = readPreconditions(ctx.request.headers, ctx.request.method);
+  const p = ctx.preconditions;
   const document = await documentOf(ctx, id);
   if (document instanceof Response) return document;
   const save = async (check: LandingCheck, preconditioned: boolean, creates?: boolean) => {
