@@ -143,6 +143,21 @@ export function querySuite(fixture: () => StoreFixture, options: ConformanceOpti
       ).toBe(true);
       expect(pages.at(-1)?.length).toBe(all.length - (pages.length - 1) * perPage);
     }
+    // In the query's own order, here the reverse of the ids'.
+    const byRank = store.collection<{ id: string; rank: number; note: string }>('ranked');
+    await store.insertMany(
+      byRank,
+      all.map((id, i) => ({ id, rank: -i, note: 'é'.repeat(500) })),
+    );
+    const walked: unknown[] = [];
+    let after: string | undefined;
+    do {
+      const page = await store.find(byRank, {}, { sort: 'rank', maxBytes: 3600, after });
+      expect(page.documents.length).toBeLessThanOrEqual(3);
+      walked.push(...ids(page));
+      after = page.next ?? undefined;
+    } while (after && walked.length <= all.length);
+    expect(walked).toEqual([...all].reverse());
     // The limit still ends a page the budget would let grow; the last page says so.
     const short = await store.find(items, { note: { $exists: true } }, { limit: 2, maxBytes: 1e9 });
     expect(ids(short)).toEqual(all.slice(0, 2));
