@@ -125,7 +125,7 @@ function testsWithIndexes<D extends ConditionDialect>(
       const types = new Set(values.map(valueType));
       const [type] = types;
       if (types.size !== 1 || type === undefined || !isIndexed(indexes, path, type)) {
-        return undefined;
+        return dialect.equalsAny?.(path, values, bind);
       }
       const operands = values.map((v) => index.operand(v as string | number | boolean, type, bind));
       return test(path, type, 'IN', `(${operands.join(', ')})`);

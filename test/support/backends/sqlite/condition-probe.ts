@@ -1,10 +1,13 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { compileCondition } from '../../../../src/backends/sqlite/condition.js';
+import { registerNumberKeyFunction } from '../../../../src/backends/sqlite/number-order.js';
 import type { ConditionProbe } from '../../condition-probe.js';
 
 /** The condition probe (see test/support/condition-probe.ts) on a SQLite file, read-only. */
 export function sqliteProbe(filename: string, tenant: string, collection: string): ConditionProbe {
   const db = new BetterSqlite3(filename, { readonly: true });
+  // The backend's connection has it: a list of numbers is matched by their keys.
+  registerNumberKeyFunction(db);
   return {
     async evaluate(condition) {
       const { sql, params } = compileCondition(condition);

@@ -1,4 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
+import { registerNumberKeyFunction } from '../../../../src/backends/sqlite/number-order.js';
 import {
   compileOperations,
   registerOperationFunctions,
@@ -9,6 +10,8 @@ import type { OperationProbe } from '../../operation-probe.js';
 export function sqliteOperationProbe(filename: string): OperationProbe {
   const db = new BetterSqlite3(filename);
   registerOperationFunctions(db);
+  // As the backend's connection: a condition's list of numbers is matched by their keys.
+  registerNumberKeyFunction(db);
   db.exec('CREATE TABLE IF NOT EXISTS ops_scratch (id TEXT PRIMARY KEY, body TEXT NOT NULL)');
   return {
     async load(documents) {
