@@ -107,11 +107,15 @@ export function createHandler(store: DocumentStore, options: HandlerOptions): Fe
       const target = tenant === undefined ? store : store.withTenant(tenant);
       if (route.id !== undefined && route.id !== '_changes') checkedId(route.id);
       const { c, empty } = await resolve(target, route.collection);
+      const served =
+        route.revision !== undefined
+          ? history(request.method, route.id as string, route.revision)
+          : dispatch(request.method, route.id);
+      // OPTIONS and 405 answer without a route, so a condition has nothing to say to them
+      // (RFC 9110 13.1.1, 13.2.1): read only for a route, before it runs.
+      if (served instanceof Response) return served;
       const preconditions = readPreconditions(request.headers, request.method);
-      const ctx: Context = { request, store: target, c, empty, settings, preconditions };
-      if (route.revision !== undefined)
-        return await history(ctx, route.id as string, route.revision);
-      return await dispatch(ctx, route.id);
+      return await served({ request, store: target, c, empty, settings, preconditions });
     } catch (error) {
       return failure({ request, settings }, error, false);
     }
@@ -119,31 +123,33 @@ export function createHandler(store: DocumentStore, options: HandlerOptions): Fe
   return handler;
 }
 
-function dispatch(ctx: Context, id: string | undefined): Promise<Response> | Response {
-  const method = ctx.request.method;
+// A route that runs with the request's context, or the answer given without one.
+type Served = ((ctx: Context) => Promise<Response> | Response) | Response;
+
+function dispatch(method: string, id: string | undefined): Served {
   if (id === undefined) {
-    if (method === 'POST') return create(ctx);
-    if (method === 'GET' || method === 'HEAD') return list(ctx);
+    if (method === 'POST') return create;
+    if (method === 'GET' || method === 'HEAD') return list;
     return method === 'OPTIONS' ? options(COLLECTION_METHODS) : notAllowed(COLLECTION_METHODS);
   }
   // POST names no document route, so these two ids stay readable and writable as documents.
   const bulkRoute = BULK_ROUTES.find((route) => route === id);
-  if (method === 'POST' && bulkRoute) return bulk(ctx, bulkRoute);
+  if (method === 'POST' && bulkRoute) return (ctx) => bulk(ctx, bulkRoute);
   if (id === '_changes') {
-    if (method === 'GET' || method === 'HEAD') return changes(ctx);
+    if (method === 'GET' || method === 'HEAD') return changes;
     return method === 'OPTIONS' ? options(FEED_METHODS) : notAllowed(FEED_METHODS);
   }
   const allow = bulkRoute ? BULK_METHODS : DOCUMENT_METHODS;
   switch (method) {
     case 'GET':
     case 'HEAD':
-      return read(ctx, id);
+      return (ctx) => read(ctx, id);
     case 'PUT':
-      return replace(ctx, id);
+      return (ctx) => replace(ctx, id);
     case 'PATCH':
-      return patch(ctx, id);
+      return (ctx) => patch(ctx, id);
     case 'DELETE':
-      return remove(ctx, id);
+      return (ctx) => remove(ctx, id);
     case 'OPTIONS':
       return options(allow, { 'accept-patch': ACCEPT_PATCH });
     default:
@@ -157,10 +163,9 @@ type Route =
   | { problem: Problem };
 
 // `/:collection/:id/_revisions[/:revision]`: read only.
-function history(ctx: Context, id: string, revision: string | null): Promise<Response> | Response {
-  const method = ctx.request.method;
+function history(method: string, id: string, revision: string | null): Served {
   if (method === 'GET' || method === 'HEAD') {
-    return revision === null ? revisions(ctx, id) : revisionOf(ctx, id, revision);
+    return (ctx) => (revision === null ? revisions(ctx, id) : revisionOf(ctx, id, revision));
   }
   return method === 'OPTIONS' ? options(FEED_METHODS) : notAllowed(FEED_METHODS);
 }

@@ -17,6 +17,13 @@ const polluted = () =>
     (target) => Object.getOwnPropertyNames(target).filter((name) => name.startsWith('$')),
   );
 
+// A malformed value of each conditional header that is refused when malformed.
+const MALFORMED = [
+  ['if-match', 'garbage'],
+  ['if-none-match', '"unclosed'],
+  ['if-unmodified-since', 'yesterday'],
+] as const;
+
 describeConformance('http list queries under attack', (fixture) => {
   it('a query-string field named like an Object.prototype property is a field: it pollutes nothing and filters', async () => {
     const { json } = await serve(fixture(), 'node', { collections: 'any' });
@@ -177,11 +184,7 @@ describeConformance('http list queries under attack', (fixture) => {
     ];
     for (const adapter of ADAPTERS) {
       const { call } = await serve(fixture(), adapter);
-      for (const [name, value] of [
-        ['if-match', 'garbage'],
-        ['if-none-match', '"unclosed'],
-        ['if-unmodified-since', 'yesterday'],
-      ] as const) {
+      for (const [name, value] of MALFORMED) {
         for (const path of paths) {
           for (const method of ['GET', 'HEAD']) {
             const response = await call(path, { method, headers: { [name]: value } });
@@ -189,6 +192,31 @@ describeConformance('http list queries under attack', (fixture) => {
             expect(response.status, label).toBe(400);
             if (method === 'GET') await expectProblem(response, 400, 'invalid-argument');
           }
+        }
+      }
+    }
+  });
+
+  it('a malformed conditional header changes no OPTIONS answer and no 405: no route reads it there', async () => {
+    const requests = [
+      ['OPTIONS', '/orders', 204],
+      ['OPTIONS', '/orders/o-1', 204],
+      ['OPTIONS', '/orders/_update', 204],
+      ['OPTIONS', '/orders/_changes', 204],
+      ['OPTIONS', '/orders/o-1/_revisions', 204],
+      ['DELETE', '/orders', 405],
+      ['POST', '/orders/o-1', 405],
+      ['PUT', '/orders/_changes', 405],
+      ['POST', '/orders/o-1/_revisions/1', 405],
+    ] as const;
+    for (const adapter of ADAPTERS) {
+      const { call } = await serve(fixture(), adapter);
+      for (const [name, value] of MALFORMED) {
+        for (const [method, path, status] of requests) {
+          const response = await call(path, { method, headers: { [name]: value } });
+          expect(response.status, `${adapter} ${method} ${path} ${name}`).toBe(status);
+          expect(response.headers.get('allow'), `${adapter} ${method} ${path}`).toContain('GET');
+          await response.arrayBuffer();
         }
       }
     }
