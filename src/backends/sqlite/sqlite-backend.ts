@@ -449,21 +449,8 @@ export class SqliteBackend implements Backend {
       findStatement(tenant, collection, q, indexes),
     );
     const statement = this.#arrays.get(text);
-    const found = (row: LiveRow) => ({ id: row[0], body: row[1], metadata: liveMetadata(row) });
-    if (query.maxBytes === undefined)
-      return (statement.all(namedParams(values)) as LiveRow[]).map(found);
-    // Read row by row, so a page of large documents stops at its budget.
-    const page: (FoundDocument | PastBudget)[] = [];
-    let bytes = 0;
-    for (const row of statement.iterate(namedParams(values)) as IterableIterator<LiveRow>) {
-      bytes += Buffer.byteLength(row[1]);
-      if (page.length > 0 && bytes > query.maxBytes) {
-        page.push({ id: row[0], body: null });
-        break;
-      }
-      page.push(found(row));
-    }
-    return page;
+    if (query.maxBytes !== undefined) return withinBudget(statement, values, query.maxBytes);
+    return (statement.all(namedParams(values)) as LiveRow[]).map(foundOf);
   }
 
   async ensureIndexes(collection: string, indexes: readonly IndexSpec[]): Promise<void> {
@@ -752,4 +739,26 @@ function toEvent(row: EventRow): StoredEvent {
     metadata: row.metadata,
     timestamp: Number(row.recorded_at),
   };
+}
+
+const foundOf = (row: LiveRow): FoundDocument => ({
+  id: row[0],
+  body: row[1],
+  metadata: liveMetadata(row),
+});
+
+// A page read row by row, so that one of large documents stops at its byte budget (see
+// `NormalizedQuery.maxBytes`).
+function withinBudget(statement: Statement, values: unknown[], maxBytes: number) {
+  const page: (FoundDocument | PastBudget)[] = [];
+  let bytes = 0;
+  for (const row of statement.iterate(namedParams(values)) as IterableIterator<LiveRow>) {
+    bytes += Buffer.byteLength(row[1]);
+    if (page.length > 0 && bytes > maxBytes) {
+      page.push({ id: row[0], body: null });
+      break;
+    }
+    page.push(foundOf(row));
+  }
+  return page;
 }
