@@ -27,7 +27,22 @@ export function queryFingerprint(
   filter: NormalizedCondition | null,
   sort: readonly SortKey[],
 ): string {
-  return JSON.stringify([collection, filter, sort]);
+  return JSON.stringify([collection, filter && canonicalText(filter), sort]);
+}
+
+// The text of a filter whatever the order its tests were written in (an object's keys, a
+// query string's parameters): the items of each `and` and `or`, which mean the same in any
+// order, sorted by their own text, so the same query takes the cursors it hands out.
+function canonicalText(filter: NormalizedCondition): string {
+  switch (filter.op) {
+    case 'and':
+    case 'or':
+      return JSON.stringify([filter.op, filter.items.map(canonicalText).sort()]);
+    case 'not':
+      return JSON.stringify(['not', canonicalText(filter.item)]);
+    default:
+      return JSON.stringify(filter);
+  }
 }
 
 // A value as the cursor carries it: [rank] or [rank, value].

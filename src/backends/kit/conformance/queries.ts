@@ -112,6 +112,29 @@ export function querySuite(fixture: () => StoreFixture, options: ConformanceOpti
     }
   });
 
+  it('a cursor goes on with the same filter whatever the order its tests are written in', async () => {
+    const { store } = fixture();
+    const items = store.collection<{ id: string; a: number; b: string }>('reordered');
+    await store.insertMany(
+      items,
+      Array.from({ length: 6 }, (_, i) => ({ id: `r${i}`, a: i % 2, b: i < 4 ? 'x' : 'y' })),
+    );
+    const first = await store.find(items, { a: 0, b: 'x', id: { $ne: 'none' } }, { limit: 1 });
+    expect(ids(first)).toEqual(['r0']);
+    const after = first.next ?? undefined;
+    const next = await store.find(items, { id: { $ne: 'none' }, b: 'x', a: 0 }, { after });
+    expect(ids(next)).toEqual(['r2']);
+    const nested = { $or: [{ b: 'y' }, { a: 1 }] };
+    const page = await store.find(items, nested, { limit: 2 });
+    const swapped = { $or: [{ a: 1 }, { b: 'y' }] };
+    const rest = await store.find(items, swapped, { after: page.next ?? undefined });
+    expect([...ids(page), ...ids(rest)]).toEqual(['r1', 'r3', 'r4', 'r5']);
+    // A filter that means something else still refuses it.
+    await expect(
+      store.find(items, { a: 0, b: 'y' }, { after: first.next ?? undefined }),
+    ).rejects.toThrow(/cursor/i);
+  });
+
   it('a page with a byte budget stops before the document past it and goes on from there', async () => {
     const { store } = fixture();
     const items = store.collection<{ id: string; note: string }>('budgeted');
