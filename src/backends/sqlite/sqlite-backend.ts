@@ -35,6 +35,7 @@ import { duplicatesError, type IndexSpec, UniqueViolation, uniqueIndexIn } from 
 import { QueryShapes } from '../kit/query-shapes.js';
 import type { NormalizedQuery } from '../kit/query-sql.js';
 import { BulkRolledBack, bulkWrite } from './bulk.js';
+import { readWithin } from './byte-budget.js';
 import { CommitGroup } from './commit-group.js';
 import { compileCondition } from './condition.js';
 import type { SqliteDatabase } from './database.js';
@@ -491,22 +492,15 @@ export class SqliteBackend implements Backend {
         ? this.#statement(sql.changes).iterate({ tenant, since, limit })
         : this.#statement(sql.collectionChanges).iterate({ tenant, collection, since, limit })
     ) as IterableIterator<DocumentRow & { collection: string; deleted: number }>;
-    const page: StoredChange[] = [];
-    let bytes = 0;
-    // Rows are read one by one, so a page of large documents stops at its byte budget.
-    for (const row of rows) {
-      const body = row.deleted === 1 ? null : row.body;
-      bytes += body === null ? 0 : Buffer.byteLength(body);
-      if (page.length > 0 && bytes > maxBytes) break;
-      page.push({
-        collection: row.collection,
-        id: row.id,
-        deleted: row.deleted === 1,
-        body,
-        metadata: toMetadata(row),
-      });
-    }
-    return page;
+    const textOf = (row: { deleted: number; body: string | null }) =>
+      row.deleted === 1 ? null : row.body;
+    return readWithin(rows, maxBytes, textOf, (row) => ({
+      collection: row.collection,
+      id: row.id,
+      deleted: row.deleted === 1,
+      body: textOf(row),
+      metadata: toMetadata(row),
+    }));
   }
 
   async close(): Promise<void> {
@@ -748,17 +742,12 @@ const foundOf = (row: LiveRow): FoundDocument => ({
 });
 
 // A page read row by row, so that one of large documents stops at its byte budget (see
-// `NormalizedQuery.maxBytes`).
-function withinBudget(statement: Statement, values: unknown[], maxBytes: number) {
-  const page: (FoundDocument | PastBudget)[] = [];
-  let bytes = 0;
-  for (const row of statement.iterate(namedParams(values)) as IterableIterator<LiveRow>) {
-    bytes += Buffer.byteLength(row[1]);
-    if (page.length > 0 && bytes > maxBytes) {
-      page.push({ id: row[0], body: null });
-      break;
-    }
-    page.push(foundOf(row));
-  }
-  return page;
-}
+// `NormalizedQuery.maxBytes`); the first document past it says that more follow.
+const withinBudget = (statement: Statement, values: unknown[], maxBytes: number) =>
+  readWithin<LiveRow, FoundDocument | PastBudget>(
+    statement.iterate(namedParams(values)) as IterableIterator<LiveRow>,
+    maxBytes,
+    (row) => row[1],
+    foundOf,
+    (row) => ({ id: row[0], body: null }),
+  );

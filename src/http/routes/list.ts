@@ -14,10 +14,9 @@ import { parseListQuery } from '../list-query.js';
  * refused with 400, as on every route.
  */
 export async function list(ctx: Context): Promise<Response> {
-  const parsed = parseListQuery(new URL(ctx.request.url).search);
-  const { filter } = parsed;
+  const { filter, options: asked } = parseListQuery(new URL(ctx.request.url).search);
   // A page's text is built whole, so its documents are read up to a budget, not a count.
-  const options = { ...parsed.options, maxBytes: DEFAULT_PAGE_BYTES };
+  const options = { ...asked, maxBytes: DEFAULT_PAGE_BYTES };
   let page: StoredPage;
   if (ctx.empty) {
     prepareQuery(ctx.c.name, filter, options);
