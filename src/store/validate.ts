@@ -1,5 +1,6 @@
 import { InvalidDocumentError, InvalidIdError } from '../core/errors.js';
 import { hasControlCharacter, isPlainObject, safeDescribe } from '../core/json.js';
+import { hasExponent, numberInFull, stringifyInFull } from './numbers-in-full.js';
 
 /** Longest id accepted, in UTF-16 code units. */
 export const MAX_ID_LENGTH = 512;
@@ -33,10 +34,10 @@ export function validateId(id: unknown): string {
 /**
  * Turns an entity into the JSON text that is stored: a plain object of JSON values only,
  * without the collection's version field (the store keeps the version as metadata), at
- * most `maxBytes` long. Anything JSON would silently change (Dates, Maps, class
- * instances, NaN, undefined in arrays) is refused rather than stored differently; with
- * `dates` (a collection whose schema revives them on read), a valid `Date` is stored as
- * its ISO string.
+ * most `maxBytes` long, with every number written in full (see `numbers-in-full.ts`).
+ * Anything JSON would silently change (Dates, Maps, class instances, NaN, undefined in
+ * arrays) is refused rather than stored differently; with `dates` (a collection whose
+ * schema revives them on read), a valid `Date` is stored as its ISO string.
  */
 export function serializeDocument(
   entity: unknown,
@@ -45,8 +46,9 @@ export function serializeDocument(
   if (!isPlainObject(entity)) {
     throw new InvalidDocumentError(`A document is a plain object, got ${safeDescribe(entity)}`);
   }
+  let longer: number;
   try {
-    checkValue(entity, 0, options.dates === true);
+    longer = checkValue(entity, 0, options.dates === true);
   } catch (error) {
     if (error instanceof BadValue) throw new InvalidDocumentError(error.message(where(error)));
     throw error;
@@ -58,15 +60,16 @@ export function serializeDocument(
   }
   const json = JSON.stringify(body);
   // A UTF-16 code unit takes at most 3 bytes of UTF-8, so short text needs no count.
-  if (json.length * 3 > options.maxBytes) {
-    const bytes = Buffer.byteLength(json);
+  if ((json.length + longer) * 3 > options.maxBytes) {
+    const bytes = Buffer.byteLength(json) + longer;
     if (bytes > options.maxBytes) {
+      const numbers = longer > 0 ? ', its numbers written in full,' : '';
       throw new InvalidDocumentError(
-        `The document is ${bytes} bytes of JSON, more than the limit of ${options.maxBytes}`,
+        `The document${numbers} is ${bytes} bytes of JSON, more than the limit of ${options.maxBytes}`,
       );
     }
   }
-  return json;
+  return longer > 0 ? stringifyInFull(body) : json;
 }
 
 /**
@@ -80,38 +83,43 @@ class BadValue {
   constructor(readonly message: (where: string) => string) {}
 }
 
-function checkValue(value: unknown, depth: number, dates: boolean): void {
+// Checks `value` and returns how many bytes longer its JSON is with its numbers written in
+// full than as `JSON.stringify` writes them.
+function checkValue(value: unknown, depth: number, dates: boolean): number {
   switch (typeof value) {
     case 'string':
       checkText(value);
-      return;
+      return 0;
     case 'boolean':
-      return;
+      return 0;
     case 'number':
-      if (Number.isFinite(value)) return;
-      throw new BadValue((at) => `${at} is ${value}, which JSON cannot hold`);
+      if (!Number.isFinite(value)) {
+        throw new BadValue((at) => `${at} is ${value}, which JSON cannot hold`);
+      }
+      return hasExponent(value) ? numberInFull(value).length - String(value).length : 0;
     case 'object':
       break;
     default:
       throw new BadValue((at) => `${at} is a ${typeof value}, which JSON cannot hold`);
   }
-  if (value === null) return;
+  if (value === null) return 0;
   if (depth >= MAX_DEPTH) {
     throw new BadValue(
       () => `The document nests deeper than ${MAX_DEPTH} levels (or holds a cycle)`,
     );
   }
+  let longer = 0;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       try {
         if (value[i] === undefined) throw new BadValue((at) => `${at} is undefined`);
-        checkValue(value[i], depth + 1, dates);
+        longer += checkValue(value[i], depth + 1, dates);
       } catch (error) {
         if (error instanceof BadValue) error.segments.push(i);
         throw error;
       }
     }
-    return;
+    return longer;
   }
   if (!isPlainObject(value)) {
     if (value instanceof Date) checkDate(value, dates);
@@ -121,7 +129,7 @@ function checkValue(value: unknown, depth: number, dates: boolean): void {
         (at) => `${at} is a ${name}; documents hold plain objects and arrays only`,
       );
     }
-    return;
+    return 0;
   }
   if (Object.getOwnPropertySymbols(value).length > 0) {
     throw new BadValue((at) => `${at} has symbol keys, which JSON cannot hold`);
@@ -134,12 +142,13 @@ function checkValue(value: unknown, depth: number, dates: boolean): void {
     const child = value[key];
     if (child === undefined) continue;
     try {
-      checkValue(child, depth + 1, dates);
+      longer += checkValue(child, depth + 1, dates);
     } catch (error) {
       if (error instanceof BadValue) error.segments.push(key);
       throw error;
     }
   }
+  return longer;
 }
 
 // A Date is stored as its ISO string only where a schema turns that back into a Date on

@@ -136,6 +136,31 @@ describeConformance('bad input', (fixture) => {
     expect((await store.changes()).changes.map((ch) => ch.id)).toEqual(['fits']);
   });
 
+  it('numbers JSON writes with an exponent count in full against the limit, and read back unchanged', async () => {
+    const { config, store, c } = fixture();
+    const extremes = [1e308, -1.7976931348623157e308, 5e-324, -1.5e-7, 1e21, 1.25e22, 123e-20];
+    await store.insert(
+      c.orders,
+      order('extremes', { lines: extremes.map((qty) => ({ sku: 'x', qty })) }),
+    );
+    expect((await store.get(c.orders, 'extremes'))?.lines.map((l) => l.qty)).toEqual(extremes);
+    // 1e308 is 6 bytes as JSON writes it and 309 in full (as PostgreSQL keeps and returns
+    // it): four such lines fit in 2 KiB, eight do not, though their JSON is 260 bytes.
+    const limited = new DocumentStore({ backend: openBackend(config), maxDocumentBytes: 2048 });
+    const lines = (n: number) => Array.from({ length: n }, () => ({ sku: 'x', qty: 1e308 }));
+    try {
+      await limited.insert(c.orders, order('four', { lines: lines(4) }));
+      const error = await limited
+        .insert(c.orders, order('eight', { lines: lines(8) }))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidDocumentError);
+      expect(String(error)).toMatch(/numbers written in full.*more than the limit of 2048/);
+    } finally {
+      await limited.close();
+    }
+    expect((await store.changes()).changes.map((ch) => ch.id)).toEqual(['extremes', 'four']);
+  });
+
   it('ids: empty, non-string, control characters and lone surrogates are refused', async () => {
     const { store, c } = fixture();
     const ids: unknown[] = [

@@ -190,6 +190,25 @@ export function querySuite(fixture: () => StoreFixture, options: ConformanceOpti
     await expect(store.find(items, {}, { maxBytes: 0 })).rejects.toThrow(/maxBytes/);
   });
 
+  it('a byte budget counts numbers as stored, written in full', async () => {
+    const { store } = fixture();
+    const wide = store.collection<{ id: string; amounts: number[] }>('wide');
+    // Each about 150 bytes as JSON writes 1e308 and 6,200 bytes in full.
+    await store.insertMany(
+      wide,
+      Array.from({ length: 6 }, (_, i) => ({ id: `w${i}`, amounts: Array(20).fill(1e308) })),
+    );
+    const pages: number[] = [];
+    let after: string | undefined;
+    do {
+      const page = await store.find(wide, {}, { maxBytes: 13_000, after });
+      expect(page.documents.every((d) => d.amounts.every((a) => a === 1e308))).toBe(true);
+      pages.push(page.documents.length);
+      after = page.next ?? undefined;
+    } while (after && pages.length <= 6);
+    expect(pages).toEqual([2, 2, 2]);
+  });
+
   it('declared indexes are used where they answer, and change no answer', async () => {
     const { store } = fixture();
     const c = store.collection<Record<string, unknown>>('indexed', {
