@@ -8,7 +8,7 @@ import type { Collection } from '../store/collection.js';
 import { settleOutcomes } from '../store/commit.js';
 import { readDocuments, type StoreContext } from '../store/context.js';
 import { serializeDocument, validateId } from '../store/validate.js';
-import { type PlannedWrite, planPut } from '../store/writes.js';
+import { type PlannedWrite, planCheckedPut } from '../store/writes.js';
 import { AggregateRoot } from './aggregate-root.js';
 import {
   type InlineProjection,
@@ -319,7 +319,9 @@ export class EventStore {
       }
       const document = { ...state, [c.idField]: documentId };
       const revision = version + writes.length;
-      const planned = planPut(this.#context.scope, c, document, {
+      // The projected document passes its collection's schema as any other write does: the
+      // schema's output is stored, and a document it refuses appends nothing.
+      const { planned } = await planCheckedPut(this.#context.scope, c, document, {
         kind: 'revisionAbove',
         revision,
         silent: false,

@@ -11,6 +11,7 @@
  * });
  */
 import { contractSuite } from './contract.js';
+import { declarationsSuite } from './declarations.js';
 import { describeWithStores, type TestDatabase } from './fixture.js';
 import { historySuite } from './history.js';
 import { insertManySuite } from './insert-many.js';
@@ -19,6 +20,7 @@ import { storeSuite } from './store.js';
 
 export { bulkSuite } from './bulk.js';
 export { contractSuite } from './contract.js';
+export { declarationsSuite } from './declarations.js';
 export { describeWithStores, type StoreFixture, type TestDatabase } from './fixture.js';
 export { historySuite } from './history.js';
 export { insertManySuite } from './insert-many.js';
@@ -30,8 +32,9 @@ export { storeSuite } from './store.js';
  * directly (every check kind, stored state and op as `judgeCheck` says, batches, the write
  * log, appends), the store on top of it, many inserts in one call (`insertMany`, which a
  * backend may serve with its own bulk statement), queries (filters by type, sorts, cursor pages,
- * declared indexes, unique fields, conditional bulk writes and their races) and revision
- * history (kept, read, pruned, stale writes merged). `create` makes a fresh, empty
+ * declared indexes, unique fields, conditional bulk writes and their races), revision
+ * history (kept, read, pruned, stale writes merged), and what a collection's schema and
+ * unique fields guard on every write path. `create` makes a fresh, empty
  * database per test; `options` says what the backend cannot show (see `ConformanceOptions`).
  */
 export function describeBackendConformance(
@@ -44,4 +47,5 @@ export function describeBackendConformance(
   describeWithStores(`${name}: many inserts in one call`, create, insertManySuite);
   describeWithStores(`${name}: queries`, create, (fixture) => querySuite(fixture, options));
   describeWithStores(`${name}: revision history`, create, historySuite);
+  describeWithStores(`${name}: what declarations guard`, create, declarationsSuite);
 }
