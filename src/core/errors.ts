@@ -471,6 +471,12 @@ export class UniqueConstraintError extends NoclobberError {
     fields: readonly string[];
     id: string | null;
     holder: string | null;
+    /**
+     * The unique index was not made, because live documents already share a value: every
+     * operation on the collection is refused with this error, reads too, until they no
+     * longer do or the declaration is dropped.
+     */
+    notMade?: boolean;
   }) {
     const what =
       args.fields.length === 0
@@ -481,7 +487,9 @@ export class UniqueConstraintError extends NoclobberError {
     const by = args.holder === null ? 'another document' : `document ${args.holder}`;
     const refused = args.id === null ? 'a write' : `the write of ${args.collection}/${args.id}`;
     super(
-      `The unique ${what} of ${args.collection} already has this value in ${by}, so ${refused} was refused and nothing was written`,
+      args.notMade
+        ? `The unique ${what} of ${args.collection} cannot be enforced: live documents of ${args.collection} already share a value, so its index was not made and the collection's operations are refused until those documents are changed or the declaration is dropped`
+        : `The unique ${what} of ${args.collection} already has this value in ${by}, so ${refused} was refused and nothing was written`,
     );
     this.collection = args.collection;
     this.fields = args.fields;

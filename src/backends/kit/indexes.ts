@@ -264,7 +264,7 @@ export function duplicatesError(
   const index = indexes.find((i) => i.name === name);
   if (!index) return undefined;
   const fields = index.fields.map((f) => f.path.join('.'));
-  return new UniqueConstraintError({ collection, fields, id: null, holder: null });
+  return new UniqueConstraintError({ collection, fields, id: null, holder: null, notMade: true });
 }
 
 /**
