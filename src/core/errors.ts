@@ -486,10 +486,11 @@ export class UniqueConstraintError extends NoclobberError {
           : `fields ${args.fields.join(', ')}`;
     const by = args.holder === null ? 'another document' : `document ${args.holder}`;
     const refused = args.id === null ? 'a write' : `the write of ${args.collection}/${args.id}`;
+    const taken = args.fields.length > 1 ? 'already have these values' : 'already has this value';
     super(
       args.notMade
         ? `The unique ${what} of ${args.collection} cannot be enforced: live documents of ${args.collection} already share a value, so its index was not made and the collection's operations are refused until those documents are changed or the declaration is dropped`
-        : `The unique ${what} of ${args.collection} already has this value in ${by}, so ${refused} was refused and nothing was written`,
+        : `The unique ${what} of ${args.collection} ${taken} in ${by}, so ${refused} was refused and nothing was written`,
     );
     this.collection = args.collection;
     this.fields = args.fields;

@@ -275,6 +275,19 @@ export function querySuite(fixture: () => StoreFixture, options: ConformanceOpti
     expect((error as Error).message).not.toMatch(/write/);
   });
 
+  it('names the fields of a compound unique value in its refusal', async () => {
+    const { store } = fixture();
+    const skus = store.collection<{ id: string; shop: string; sku: string }>('skus', {
+      unique: [['shop', 'sku']],
+    });
+    await store.insert(skus, { id: 'a', shop: 's1', sku: 'k1' });
+    const error = await store
+      .insert(skus, { id: 'b', shop: 's1', sku: 'k1' })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ fields: ['shop', 'sku'], id: 'b', holder: 'a' });
+    expect((error as Error).message).toMatch(/^The unique fields shop, sku of skus already have /);
+  });
+
   it('of racing inserts of one unique value on separate stores, exactly one wins', async () => {
     const { store, openStore } = fixture();
     const stores = Array.from({ length: 4 }, () => openStore());
