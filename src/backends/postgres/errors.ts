@@ -1,4 +1,4 @@
-import { TransientError } from '../../core/errors.js';
+import { InvalidDocumentError, TransientError } from '../../core/errors.js';
 
 // SQLSTATEs after which the statement certainly did not commit and may simply run again.
 const RETRYABLE = new Set([
@@ -63,4 +63,20 @@ export function transientOf(error: unknown, inFlight: boolean): TransientError |
     ambiguous: inFlight,
     cause: error,
   });
+}
+
+/**
+ * The refusal of a value too long for an index entry (SQLSTATE 54000: a btree entry holds
+ * at most 2,704 bytes, a page 8,191), as an `InvalidDocumentError`: nothing was written or
+ * made, and sending it again cannot help. `undefined` for any other failure.
+ */
+export function indexEntryError(error: unknown, what: string): InvalidDocumentError | undefined {
+  const e = error as { code?: unknown; message?: unknown };
+  if (e?.code !== '54000' || typeof e.message !== 'string' || !/index row/.test(e.message)) {
+    return undefined;
+  }
+  return new InvalidDocumentError(
+    `${what}: a value of an indexed or unique field is too long for a PostgreSQL index entry (${e.message}); index shorter values, or leave the field undeclared`,
+    { cause: error },
+  );
 }

@@ -37,7 +37,7 @@ import { type BulkRow, bulkOutcomeOf, bulkStatement } from './bulk.js';
 import { compileCondition } from './condition.js';
 import { checkConnectionOptions } from './connection-options.js';
 import { nodePostgres } from './driver.js';
-import { transientOf } from './errors.js';
+import { indexEntryError, transientOf } from './errors.js';
 import { type Feed, horizon } from './gate.js';
 import { type HorizonReading, Horizons } from './horizons.js';
 import { ensureIndexes } from './indexes.js';
@@ -203,7 +203,12 @@ export class PostgresBackend implements Backend {
     try {
       await ensureIndexes(this.#pool, this.#schema, this.#quoted, collection, indexes);
     } catch (error) {
-      throw transientOf(error, false) ?? duplicatesError(error, collection, indexes) ?? error;
+      throw (
+        transientOf(error, false) ??
+        duplicatesError(error, collection, indexes) ??
+        indexEntryError(error, `The indexes of ${collection} were not made`) ??
+        error
+      );
     }
   }
 
@@ -624,6 +629,8 @@ function writeErrorOf(error: unknown): Error | undefined {
   }
   const unique = e?.code === '23505' ? uniqueIndexIn(e.constraint) : undefined;
   if (unique) return new UniqueViolation(unique, { cause: error });
+  const tooLong = indexEntryError(error, 'Nothing was written');
+  if (tooLong) return tooLong;
   if (typeof e?.message === 'string' && e.message.includes(sql.RACED)) {
     return new TransientError('The write raced with a concurrent insert of the same id', {
       ambiguous: false,

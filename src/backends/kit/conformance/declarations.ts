@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { type StandardSchemaV1, ValidationError } from '../../../index.js';
+import { InvalidDocumentError, type StandardSchemaV1, ValidationError } from '../../../index.js';
 import type { StoreFixture } from './fixture.js';
 
 interface Counter {
@@ -30,6 +30,46 @@ const counted = {
   evolve: (state: { n: number }) => ({ n: state.n + 1 }),
 };
 
+interface Coded {
+  id: string;
+  code?: string;
+  email?: string;
+}
+
+// Text of `length` characters that no compression makes much shorter (a database may
+// compress an index entry before it measures it), the same on every run.
+function incompressible(length: number): string {
+  let state = 2463534242;
+  let text = '';
+  while (text.length < length) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    text += String.fromCharCode(33 + ((state >>> 0) % 94));
+  }
+  return text;
+}
+
+// A write of a value too long for the database's index entries: it lands, and the value
+// is found by the indexed field, or it is refused as an invalid document and nothing of it
+// is written; never a failure of the database.
+async function storedOrRefused(
+  write: Promise<unknown>,
+  found: () => Promise<unknown>,
+  unchanged: () => Promise<unknown>,
+): Promise<void> {
+  const outcome = await write.then(
+    () => 'stored',
+    (e: unknown) => e,
+  );
+  if (outcome === 'stored') {
+    expect(await found()).toBe(true);
+    return;
+  }
+  expect(outcome).toBeInstanceOf(InvalidDocumentError);
+  expect(await unchanged()).toBe(true);
+}
+
 /**
  * What a collection's declarations guard whatever the write path: its schema and its
  * unique fields, on writes the store makes for itself (inline projections) as on those an
@@ -50,5 +90,40 @@ export function declarationsSuite(fixture: () => StoreFixture): void {
     expect(refused).toMatchObject({ collection: 'views', id: 's', stage: 'write' });
     expect(await store.events.readStream('s')).toHaveLength(2);
     expect(await store.get(views, 's')).toEqual({ id: 's', n: 2, label: 'none' });
+  });
+
+  it('a string too long for an index entry is stored and found, or refused as an invalid document', async () => {
+    const { store, openStore } = fixture();
+    const c = store.collection<Coded>('coded', { indexes: [{ field: 'code' }], unique: ['email'] });
+    const long = incompressible(12_000);
+    const isLong = (d: Coded | null) => d?.code === long || d?.email === long;
+    for (const field of ['code', 'email'] as const) {
+      const id = `${field}-long`;
+      await storedOrRefused(
+        store.insert(c, { id, [field]: long }),
+        async () =>
+          (await store.find(c, { [field]: long })).documents.map((d) => d.id).join() === id,
+        async () => (await store.get(c, id)) === null,
+      );
+      // The same value made by the database itself, from atomic operations.
+      const short = `${field}-short`;
+      await store.insert(c, { id: short, [field]: short });
+      await storedOrRefused(
+        store.apply(c, short, { $set: { [field]: `${long}!` } }),
+        async () => (await store.count(c, { [field]: `${long}!` })) === 1,
+        async () => (await store.get(c, short))?.[field] === short,
+      );
+    }
+    // Declared over a document that already holds one: the collection works, or its calls
+    // are refused as the write would have been.
+    const plain = store.collection<Coded>('undeclared');
+    await store.insert(plain, { id: 'held', code: long });
+    const later = openStore();
+    const declared = later.collection<Coded>('undeclared', { indexes: [{ field: 'code' }] });
+    await storedOrRefused(
+      later.count(declared),
+      async () => isLong(await later.findOne(declared, { code: long })),
+      async () => isLong(await store.get(plain, 'held')),
+    );
   });
 }
