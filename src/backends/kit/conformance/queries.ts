@@ -209,6 +209,41 @@ export function querySuite(fixture: () => StoreFixture, options: ConformanceOpti
     expect(pages).toEqual([2, 2, 2]);
   });
 
+  it('numbers past the lengths JSON writes with an exponent compare and sort by value', async () => {
+    const { store } = fixture();
+    const values = [
+      1e308, 1.7976931348623157e308, 1e21, 999999999999999900000, 1.0000000000000003e21, 1e-6,
+      9.99e-7, 1.5e-7, 5e-324, 0, -5e-324, -1.5e-7, -1e21, -1e308,
+    ];
+    const docs = values.map((n, i) => ({ id: `n${String(i).padStart(2, '0')}`, n }));
+    const sorted = [...docs].sort((a, b) => a.n - b.n);
+    for (const [name, c] of [
+      ['plain', store.collection<{ id: string; n: number }>('extreme')],
+      [
+        'indexed',
+        store.collection<{ id: string; n: number }>('extreme-indexed', {
+          indexes: [{ field: 'n', type: 'number' }],
+        }),
+      ],
+    ] as const) {
+      await store.insertMany(c, docs);
+      expect(ids(await store.find(c, {}, { sort: 'n' })), name).toEqual(sorted.map((d) => d.id));
+      for (const v of values) {
+        const gt = sorted.filter((d) => d.n > v).map((d) => d.id);
+        expect(
+          ids(await store.find(c, { n: { $gt: v } }, { sort: 'n' })),
+          `${name} > ${v}`,
+        ).toEqual(gt);
+        const eq = docs.filter((d) => d.n === v).map((d) => d.id);
+        expect(ids(await store.find(c, { n: v })), `${name} = ${v}`).toEqual(eq);
+      }
+      expect((await store.find(c, { n: { $lte: -1e21 } })).documents).toEqual([
+        { id: 'n12', n: -1e21 },
+        { id: 'n13', n: -1e308 },
+      ]);
+    }
+  });
+
   it('declared indexes are used where they answer, and change no answer', async () => {
     const { store } = fixture();
     const c = store.collection<Record<string, unknown>>('indexed', {
