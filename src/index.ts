@@ -127,6 +127,7 @@ export type {
   PathDepth,
   PathStep,
   PathValue,
+  StoredValue,
   TypedFilter,
   TypedOperators,
 } from './query/filter.js';

@@ -67,14 +67,21 @@ export interface TypedOperators<S extends Scalar> {
 }
 
 /**
+ * The value a field of type `V` holds as stored JSON, as the database compares it: a
+ * `Date` (in a collection whose schema revives dates) is stored as its ISO 8601 string.
+ */
+export type StoredValue<V> = V extends Date ? string : V;
+
+/**
  * What a filter may say of a field whose value is `V`: a scalar of its type (equality) or
- * operators on it; only `$exists` for a field that holds no scalar (an object or array).
+ * operators on it, a `Date` field taking ISO strings; only `$exists` for a field that
+ * holds no scalar (an object or array).
  */
 export type FieldTest<V> = unknown extends V
   ? Scalar | FieldOperators
-  : [Extract<V, Scalar>] extends [never]
+  : [Extract<StoredValue<V>, Scalar>] extends [never]
     ? { $exists?: boolean }
-    : Extract<V, Scalar> | TypedOperators<Extract<V, Scalar>>;
+    : Extract<StoredValue<V>, Scalar> | TypedOperators<Extract<StoredValue<V>, Scalar>>;
 
 /** A filter on documents of a type with known fields: its paths only, each with values of its type. */
 export type TypedFilter<T> = { [P in Path<T>]?: FieldTest<PathValue<T, P>> } & {

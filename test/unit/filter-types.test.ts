@@ -43,3 +43,27 @@ it('Filter<T> accepts the paths and value types of T and refuses others', () => 
   const loose: Filter<Record<string, unknown>> = { anything: { $gt: 1 }, 'a.b': 'c' };
   expect([good.length, bad.length, sorted.length, Object.keys(loose).length]).toEqual([5, 6, 3, 2]);
 });
+
+// A Date is stored as its ISO 8601 string (in a collection whose schema revives dates), so
+// a filter compares the field with strings, and a Date itself is no JSON scalar to compare.
+it('Filter<T> compares a Date field as the ISO string it is stored as', () => {
+  interface Event {
+    id: string;
+    at: Date;
+    until?: Date | null;
+  }
+  const since = new Date('2025-03-01T10:00:00.000Z');
+  const good: Filter<Event>[] = [
+    { at: { $gte: since.toISOString(), $lt: '2026' } },
+    { at: since.toISOString(), until: null },
+    { until: { $in: [since.toISOString(), null] } },
+    { at: { $exists: true } },
+  ];
+  const bad: Filter<Event>[] = [
+    // @ts-expect-error: a Date is not compared as itself; its ISO string is
+    { at: since },
+    // @ts-expect-error: a Date field holds no numbers
+    { at: { $gt: 5 } },
+  ];
+  expect([good.length, bad.length]).toEqual([4, 2]);
+});
