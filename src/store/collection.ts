@@ -163,18 +163,23 @@ export class Collection<T extends object = Record<string, unknown>> {
     if (this.schema === undefined) return this.toEntity(id, stored);
     const entity = JSON.parse(stored.body) as Record<string, unknown>;
     entity[this.idField] = id;
-    return this.#validate(entity, id, 'read').then((output) => {
+    // A refusal is a rejection, never a throw, as callers map documents to promises.
+    const read = async () => {
+      const output = await this.#validate(entity, id, 'read');
       this.setVersion(output, stored.metadata);
       return output;
-    });
+    };
+    return read();
   }
 
   /**
    * The document a write of `entity` stores: for a collection with a schema, the schema's
    * output for the entity without its version field (a `ValidationError` when it refuses),
-   * its id field set to `id`; without a schema, the entity itself.
+   * its id field set to `id`; without a schema, the entity itself. Answers at once (or
+   * throws) when the schema does, so the caller can serialize the output before anyone
+   * changes it (see `runSchema`).
    */
-  async validated(entity: object, id: string): Promise<T> {
+  validated(entity: object, id: string): T | Promise<T> {
     if (this.schema === undefined) return entity as T;
     let input = entity as Record<string, unknown>;
     if (this.versionField !== undefined && Object.hasOwn(input, this.versionField)) {
@@ -184,11 +189,14 @@ export class Collection<T extends object = Record<string, unknown>> {
     return this.#validate(input, id, 'write');
   }
 
-  async #validate(input: object, id: string, stage: 'read' | 'write'): Promise<T> {
+  #validate(input: object, id: string, stage: 'read' | 'write'): T | Promise<T> {
     const where = { collection: this.name, id, stage };
-    const output = await runSchema(this.schema as StandardSchemaV1<unknown, T>, input, where);
-    (output as Record<string, unknown>)[this.idField] = id;
-    return output;
+    const withId = (output: T) => {
+      (output as Record<string, unknown>)[this.idField] = id;
+      return output;
+    };
+    const output = runSchema(this.schema as StandardSchemaV1<unknown, T>, input, where);
+    return output instanceof Promise ? output.then(withId) : withId(output);
   }
 
   /** Writes the public version of `metadata` into the entity's version field, if it has one. */

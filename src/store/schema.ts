@@ -15,16 +15,26 @@ export interface SchemaSubject {
 }
 
 /**
- * Runs a Standard Schema on a document (its `validate` may answer at once or by a
- * promise): the schema's output, which must be a plain object, or a `ValidationError`
- * listing every issue with its path.
+ * Runs a Standard Schema on a document: the schema's output, which must be a plain
+ * object, or a `ValidationError` listing every issue with its path. A schema whose
+ * `validate` answers at once is answered at once (no promise), so that a write serializes
+ * the output in the same turn: a schema's output may be the very object it was given, and
+ * a caller that changes that object after starting the write must not change what is
+ * stored. A `validate` that returns a promise is answered by one.
  */
-export async function runSchema<T>(
+export function runSchema<T>(
   schema: StandardSchemaV1<unknown, T>,
   input: object,
   subject: SchemaSubject,
-): Promise<T> {
-  const result = await schema['~standard'].validate(input);
+): T | Promise<T> {
+  const result = schema['~standard'].validate(input);
+  const pending = typeof (result as Partial<PromiseLike<unknown>>).then === 'function';
+  return pending
+    ? Promise.resolve(result).then((settled) => outputOf(settled, subject))
+    : outputOf(result as StandardSchemaV1.Result<T>, subject);
+}
+
+function outputOf<T>(result: StandardSchemaV1.Result<T>, subject: SchemaSubject): T {
   if (result.issues !== undefined) {
     throw new ValidationError({ ...subject, issues: result.issues.map(issueOf) });
   }

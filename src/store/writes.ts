@@ -63,10 +63,13 @@ export function planCheckedPut(
     throw new InvalidDocumentError('A document is a plain object');
   }
   const id = collection.idOf(entity, generateId);
-  return collection.validated(entity, id).then((document) => ({
+  // Serialized in the turn the schema answers in: see `runSchema`.
+  const planned = (document: object): CheckedPut => ({
     planned: planPut(scope, collection, document, check),
     document,
-  }));
+  });
+  const validated = collection.validated(entity, id);
+  return validated instanceof Promise ? validated.then(planned) : planned(validated);
 }
 
 /** Plans a delete; `mustNotExist` and revision checks cannot guard one. */

@@ -25,6 +25,20 @@ const counterSchema: StandardSchemaV1<unknown, Counter> = {
   },
 };
 
+// A hand-written schema of the common kind whose output is the value it was given.
+const asGiven: StandardSchemaV1<unknown, Counter> = {
+  '~standard': {
+    version: 1,
+    vendor: 'noclobber-conformance',
+    validate(value) {
+      const input = value as Counter;
+      return typeof input.n === 'number' && input.n <= 2
+        ? { value: input }
+        : { issues: [{ message: 'n is a number of at most 2', path: ['n'] }] };
+    },
+  },
+};
+
 const counted = {
   initialState: () => ({ n: 0 }),
   evolve: (state: { n: number }) => ({ n: state.n + 1 }),
@@ -125,5 +139,29 @@ export function declarationsSuite(fixture: () => StoreFixture): void {
       async () => isLong(await later.findOne(declared, { code: long })),
       async () => isLong(await store.get(plain, 'held')),
     );
+  });
+
+  it('a write stores the document its schema accepted, whatever the caller changes after the call', async () => {
+    const { store } = fixture();
+    const c = store.collection<Counter>('as-given', { schema: asGiven });
+    const entity = { id: 'a', n: 1, label: 'x' };
+    const inserting = store.insert(c, entity);
+    entity.n = 99;
+    await inserting;
+    const again = { id: 'a', n: 2, label: 'y' };
+    const putting = store.put(c, again, { check: 'none' });
+    again.n = 99;
+    await putting;
+    const session = store.openSession();
+    const b = { id: 'b', n: 1, label: 'z' };
+    session.store(c, b);
+    const saving = session.saveChanges();
+    b.n = 99;
+    await saving;
+    const stored = await store.querySession().find(c, {});
+    expect(stored.documents.map((d) => [d.id, d.n])).toEqual([
+      ['a', 2],
+      ['b', 1],
+    ]);
   });
 }
