@@ -6,7 +6,12 @@
  * tests below are false there), so a declared index changes plans, never results.
  */
 import { UniqueConstraintError } from '../../core/errors.js';
-import type { IndexSpec, IndexSpecField, IndexValueType } from '../../query/indexes.js';
+import {
+  type IndexSpec,
+  type IndexSpecField,
+  type IndexValueType,
+  MAX_INDEX_FIELDS,
+} from '../../query/indexes.js';
 import type { NormalizedCondition, Scalar } from './checks.js';
 import type { Bind, ConditionDialect } from './condition-sql.js';
 import type { QueryDialect, SortKey } from './query-sql.js';
@@ -270,8 +275,10 @@ export function duplicatesError(
 /**
  * The declared index whose leading fields a filter's top-level tests constrain most
  * (equality or `$in` on each field in turn, then a range), or `undefined` when none
- * constrains an index's first field. A backend whose planner needs statistics to prefer
- * an index over the table's key (SQLite before its first ANALYZE) names it in the query.
+ * constrains an index's first field; before all, a unique index whose every field is so
+ * constrained by equality or `$in`, which holds at most one document per value. A backend
+ * whose planner needs statistics to prefer an index over the table's key (SQLite before
+ * its first ANALYZE) names it in the query.
  */
 export function servingIndex(
   indexes: readonly IndexSpec[],
@@ -298,6 +305,8 @@ export function servingIndex(
       if (constrains(field, ['gt', 'gte', 'lt', 'lte'])) score += 1;
       break;
     }
+    // Every field matched by equality: no other index can narrow the rows further.
+    if (index.unique && score === 2 * index.fields.length) score += 2 * MAX_INDEX_FIELDS;
     if (score > bestScore) {
       best = index;
       bestScore = score;

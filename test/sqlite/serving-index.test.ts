@@ -1,0 +1,50 @@
+import { afterEach, expect, it } from 'vitest';
+import { SqliteBackend } from '../../src/backends/sqlite/index.js';
+import { DocumentStore } from '../../src/index.js';
+
+interface User {
+  id: string;
+  status: string;
+  email: string;
+  org: string;
+  n: number;
+}
+
+const open: DocumentStore[] = [];
+afterEach(async () => {
+  for (const store of open.splice(0)) await store.close();
+});
+
+// SQLite is told which index a query reads (`INDEXED BY`), so a poor choice is never
+// corrected by its planner: a filter that names every field of a unique index by equality
+// matches one document at most, and must be read off that index, not off another index it
+// also tests, whichever was declared first.
+it('a filter naming every field of a unique index by equality reads that index', async () => {
+  const store = new DocumentStore({ backend: new SqliteBackend() });
+  open.push(store);
+  const users = store.collection<User>('users', {
+    indexes: [{ field: 'status' }, { fields: ['org', 'status'] }],
+    unique: ['email', [{ field: 'n', type: 'number' }, 'org']],
+  });
+  await store.insertMany(
+    users,
+    Array.from({ length: 50 }, (_, i) => ({
+      id: `u${i}`,
+      status: 'active',
+      email: `e${i}@x.org`,
+      org: 'acme',
+      n: i,
+    })),
+  );
+  const served = async (filter: Record<string, unknown>) =>
+    (await store.explain(users, filter)).indexes.map((index) => index.fields.join('+'));
+  expect(await served({ status: 'active', email: 'e7@x.org' })).toEqual(['email']);
+  expect(await served({ email: { $in: ['e7@x.org', 'e8@x.org'] }, status: 'active' })).toEqual([
+    'email',
+  ]);
+  expect(await served({ org: 'acme', status: 'active', n: 7 })).toEqual(['n+org']);
+  // A unique index tested on some of its fields only, or by a range, is one index among others.
+  expect(await served({ org: 'acme', status: 'active', n: { $gt: 7 } })).toEqual(['org+status']);
+  expect(await served({ status: 'active' })).toEqual(['status']);
+  expect((await store.findOne(users, { status: 'active', email: 'e7@x.org' }))?.id).toBe('u7');
+});
