@@ -385,7 +385,8 @@ export class SqliteBackend implements Backend {
     try {
       // With history, each document's UPDATE records its revision (the schema's triggers).
       const run = this.#bulk;
-      return withHistory(bulk, () => run(bulk));
+      // A try refused for a dropped index rolled back whole, so it is sent again as it is.
+      return this.#withIndexes(bulk.collection, () => withHistory(bulk, () => run(bulk)));
     } catch (error) {
       if (error instanceof BulkRolledBack) return error.outcome;
       throw failureOf(error);
@@ -445,13 +446,35 @@ export class SqliteBackend implements Backend {
     collection: string,
     query: NormalizedQuery,
   ): Promise<(FoundDocument | PastBudget)[]> {
+    return this.#withIndexes(collection, (indexes) => {
+      const { text, values } = this.#shapes.statement(tenant, collection, indexes, query, (q) =>
+        findStatement(tenant, collection, q, indexes),
+      );
+      const statement = this.#arrays.get(text);
+      if (query.maxBytes !== undefined) return withinBudget(statement, values, query.maxBytes);
+      return (statement.all(namedParams(values)) as LiveRow[]).map(foundOf);
+    });
+  }
+
+  /**
+   * Runs `read` with the indexes the collection's queries are written for. Another process
+   * that declares the collection with other indexes drops the ones it does not declare,
+   * and a statement naming one in `INDEXED BY` then fails: the query is written again
+   * without it and runs as it would have without the index, as PostgreSQL's planner does.
+   */
+  #withIndexes<R>(collection: string, read: (indexes: readonly IndexSpec[] | undefined) => R): R {
     const indexes = this.#indexes.get(collection);
-    const { text, values } = this.#shapes.statement(tenant, collection, indexes, query, (q) =>
-      findStatement(tenant, collection, q, indexes),
-    );
-    const statement = this.#arrays.get(text);
-    if (query.maxBytes !== undefined) return withinBudget(statement, values, query.maxBytes);
-    return (statement.all(namedParams(values)) as LiveRow[]).map(foundOf);
+    try {
+      return read(indexes);
+    } catch (error) {
+      const gone = /^no such index: (nc_[iu]x_\w+)$/.exec((error as Error)?.message)?.[1];
+      if (gone === undefined || !indexes?.some((index) => index.name === gone)) throw error;
+      this.#indexes.set(
+        collection,
+        indexes.filter((index) => index.name !== gone),
+      );
+      return this.#withIndexes(collection, read);
+    }
   }
 
   async ensureIndexes(collection: string, indexes: readonly IndexSpec[]): Promise<void> {
@@ -464,10 +487,12 @@ export class SqliteBackend implements Backend {
   }
 
   async explain(tenant: string, collection: string, query: NormalizedQuery): Promise<string> {
-    const indexes = this.#indexes.get(collection);
-    const { text, values } = findStatement(tenant, collection, query, indexes);
-    const rows = prepareStatement(this.#db, `EXPLAIN QUERY PLAN ${text}`).all(namedParams(values));
-    return (rows as { detail: string }[]).map((row) => row.detail).join('\n');
+    return this.#withIndexes(collection, (indexes) => {
+      const { text, values } = findStatement(tenant, collection, query, indexes);
+      const plan = prepareStatement(this.#db, `EXPLAIN QUERY PLAN ${text}`);
+      const rows = plan.all(namedParams(values)) as { detail: string }[];
+      return rows.map((row) => row.detail).join('\n');
+    });
   }
 
   async count(
@@ -475,9 +500,10 @@ export class SqliteBackend implements Backend {
     collection: string,
     filter: NormalizedQuery['filter'],
   ): Promise<number> {
-    const indexes = this.#indexes.get(collection);
-    const { text, values } = countStatement(tenant, collection, filter, indexes);
-    return (this.#statement(text).get(namedParams(values)) as { n: number }).n;
+    return this.#withIndexes(collection, (indexes) => {
+      const { text, values } = countStatement(tenant, collection, filter, indexes);
+      return (this.#statement(text).get(namedParams(values)) as { n: number }).n;
+    });
   }
 
   async changes(

@@ -277,6 +277,36 @@ export function querySuite(fixture: () => StoreFixture, options: ConformanceOpti
     expect(await store.count(c, { total: { $gte: 0 } })).toBe(300 - 8);
   });
 
+  it('a query whose index another store dropped runs without it', async () => {
+    const { openStore } = fixture();
+    // A collection of this store's, queried once with its index, which another store
+    // declaring the collection otherwise then drops.
+    const dropped = async (name: string) => {
+      const mine = openStore();
+      const c = mine.collection(name, { indexes: [{ field: 'code' }] });
+      await mine.insertMany(c, [
+        { id: 'a', code: 'x' },
+        { id: 'b', code: 'y' },
+      ]);
+      expect(ids(await mine.find(c, { code: 'x' }))).toEqual(['a']);
+      const other = openStore();
+      other.collection(name, { indexes: [] });
+      await other.ready();
+      return { mine, c };
+    };
+    const found = await dropped('found');
+    expect(ids(await found.mine.find(found.c, { code: 'x' }))).toEqual(['a']);
+    const counted = await dropped('counted');
+    expect(await counted.mine.count(counted.c, { code: 'x' })).toBe(1);
+    const explained = await dropped('explained');
+    // A write first, so that an SQLite connection has read the schema as it now is.
+    await explained.mine.insert(explained.c, { id: 'c', code: 'z' });
+    expect((await explained.mine.explain(explained.c, { code: 'x' })).indexes).toEqual([]);
+    const written = await dropped('written');
+    const bulk = await written.mine.updateWhere(written.c, { code: 'x' }, { $set: { n: 1 } });
+    expect(bulk.written.map((w) => w.id)).toEqual(['a']);
+  });
+
   it('refuses a second holder of a unique value, naming the field and the holder', async () => {
     const { store } = fixture();
     const users = usersOf(store);
