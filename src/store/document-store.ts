@@ -291,7 +291,8 @@ export class DocumentStoreBase extends Queries {
   /**
    * Declares a collection (or returns the one already declared with the same options).
    * Declaring a name twice with different options throws. With a `schema`, the
-   * collection's document type is the schema's output (see docs/schemas.md).
+   * collection's document type is the schema's output (see docs/schemas.md); else it is
+   * `T`, any JSON object when not given (never guessed from the fields the options name).
    */
   collection<S extends StandardSchemaV1<unknown, object>>(
     name: string,
@@ -299,7 +300,8 @@ export class DocumentStoreBase extends Queries {
   ): Collection<SchemaDocument<S>>;
   collection<T extends object = Record<string, unknown>>(
     name: string,
-    options?: CollectionOptions<T>,
+    // Only a schema says the type: an index or version field naming one field does not.
+    options?: CollectionOptions<NoInfer<T>> & { schema?: StandardSchemaV1<unknown, T> },
   ): Collection<T>;
   collection<T extends object>(name: string, options?: CollectionOptions<T>): Collection<T> {
     return declare(this.#shared, new Collection<T>(name, options));
