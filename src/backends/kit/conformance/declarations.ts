@@ -1,5 +1,10 @@
 import { expect, it } from 'vitest';
-import { InvalidDocumentError, type StandardSchemaV1, ValidationError } from '../../../index.js';
+import {
+  InvalidDocumentError,
+  type StandardSchemaV1,
+  UniqueConstraintError,
+  ValidationError,
+} from '../../../index.js';
 import type { StoreFixture } from './fixture.js';
 
 interface Counter {
@@ -163,5 +168,24 @@ export function declarationsSuite(fixture: () => StoreFixture): void {
       ['a', 2],
       ['b', 1],
     ]);
+  });
+
+  it('a batch whose documents exchange unique values is refused whole; the same change in steps lands', async () => {
+    const { store } = fixture();
+    const c = store.collection<Coded>('swapped', { unique: ['email'] });
+    await store.insert(c, { id: 'a', email: 'a@x.org' });
+    await store.insert(c, { id: 'b', email: 'b@x.org' });
+    const swap = store.openSession();
+    swap.store(c, { id: 'a', email: 'b@x.org' }, { check: 'none' });
+    swap.store(c, { id: 'b', email: 'a@x.org' }, { check: 'none' });
+    await expect(swap.saveChanges()).rejects.toBeInstanceOf(UniqueConstraintError);
+    const emails = async () => (await store.find(c, {})).documents.map((d) => d.email);
+    expect(await emails()).toEqual(['a@x.org', 'b@x.org']);
+    const steps = store.openSession();
+    steps.store(c, { id: 'a', email: 'free@x.org' }, { check: 'none' });
+    steps.store(c, { id: 'b', email: 'a@x.org' }, { check: 'none' });
+    await steps.saveChanges();
+    await store.put(c, { id: 'a', email: 'b@x.org' }, { check: 'none' });
+    expect(await emails()).toEqual(['b@x.org', 'a@x.org']);
   });
 }
