@@ -254,10 +254,59 @@ export function isRecord(value: unknown): value is Record<string, Json> {
 }
 
 /**
- * Refuses anything a merge could not hand back as plain JSON: class instances, functions,
- * non-finite numbers, `__proto__`/`constructor` keys, nesting past 128 levels.
+ * Refuses anything a merge could not hand back as plain JSON: class instances (a `Date`
+ * too), functions, non-finite numbers, `__proto__`/`constructor` keys, nesting past 128
+ * levels. The error names the value and its path.
  */
 export function assertJson(value: unknown, name: string, depth: number, allowAbsent = false): void {
+  try {
+    checkJson(value, name, depth, allowAbsent);
+  } catch (error) {
+    if (!(error instanceof NotJson)) throw error;
+    // Found again with its path only now: the walk that checks builds no paths.
+    const path = pathTo(value, error.value, '');
+    const at = path ? ` at ${path.slice(1)}` : '';
+    const hint =
+      error.value instanceof Date
+        ? ": a merge works on plain JSON, so settle conflicts on documents holding Dates with a resolver of your own or 'retry'"
+        : '';
+    throw new InvalidDocumentError(`${name} is not plain JSON: ${kindOf(error.value)}${at}${hint}`);
+  }
+}
+
+// A value that is not JSON, met deep in a walk: `assertJson` says where.
+class NotJson extends Error {
+  constructor(readonly value: unknown) {
+    super('not JSON');
+  }
+}
+
+// The path (`.a.0.b`) of the first place in `root` that holds `target`, in the order
+// `checkJson` walks; `''` for the root itself.
+function pathTo(root: unknown, target: unknown, path: string): string | undefined {
+  if (Object.is(root, target)) return path;
+  if (typeof root !== 'object' || root === null || !(Array.isArray(root) || isRecord(root))) {
+    return undefined;
+  }
+  for (const [key, child] of Object.entries(root)) {
+    const found = pathTo(child, target, `${path}.${key}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+// What a value that is not JSON is, as an error names it.
+function kindOf(value: unknown): string {
+  if (value instanceof Date) return 'a Date';
+  if (typeof value === 'number') return `the number ${value}`;
+  if (typeof value === 'object' && value !== null) {
+    const made = Object.getPrototypeOf(value)?.constructor?.name;
+    return typeof made === 'string' && made !== '' ? `an instance of ${made}` : 'an object';
+  }
+  return `a ${typeof value}`;
+}
+
+function checkJson(value: unknown, name: string, depth: number, allowAbsent = false): void {
   if (value === undefined && (allowAbsent || depth > 0)) return;
   if (depth > 128) throw new InvalidDocumentError(`${name} nests deeper than 128 levels`);
   switch (typeof value) {
@@ -270,7 +319,7 @@ export function assertJson(value: unknown, name: string, depth: number, allowAbs
     case 'object':
       if (value === null) return;
       if (Array.isArray(value)) {
-        for (const item of value) assertJson(item, name, depth + 1);
+        for (const item of value) checkJson(item, name, depth + 1);
         return;
       }
       if (isRecord(value)) {
@@ -280,12 +329,12 @@ export function assertJson(value: unknown, name: string, depth: number, allowAbs
               `${name} holds the forbidden key ${JSON.stringify(key)}`,
             );
           }
-          assertJson(value[key], name, depth + 1);
+          checkJson(value[key], name, depth + 1);
         }
         return;
       }
   }
-  throw new InvalidDocumentError(`${name} is not plain JSON`);
+  throw new NotJson(value);
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   InvalidArgumentError,
   InvalidDocumentError,
   type StandardSchemaV1,
+  threeWayMerge,
   ValidationError,
 } from '../../src/index.js';
 import { describeConformance } from './fixture.js';
@@ -208,6 +209,22 @@ describeConformance('validated collections', (fixture) => {
       InvalidArgumentError,
     );
     expect((await store.getMetadata(c, 's-1'))?.revision).toBe(1);
+  });
+
+  it('a built-in merge of revived dates says where the Date is and what to use instead', async () => {
+    const { store } = fixture();
+    const c = shipments(store);
+    await store.insert(c, shipment('s-1'));
+    const session = store.openSession({ resolver: threeWayMerge() });
+    const mine = await session.load(c, 's-1');
+    await store.update(c, 's-1', (s) => {
+      s.note = 'theirs';
+    });
+    if (mine) session.store(c, { ...mine, qty: 2 });
+    const error = await session.saveChanges().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidDocumentError);
+    expect((error as Error).message).toMatch(/a Date at when\b.*resolver of your own or 'retry'/);
+    expect((await store.get(c, 's-1'))?.note).toBe('theirs');
   });
 
   it('says which stored document no longer fits the schema', async () => {
