@@ -55,9 +55,12 @@ export function transientOf(error: unknown, inFlight: boolean): TransientError |
       cause: error,
     });
   }
+  // node-postgres' query_timeout stops waiting for the reply while the statement goes on in
+  // the server, which may still commit it: as for a connection lost, a write in flight
+  // has an unknown outcome, never a failure.
   const lost =
     (typeof code === 'string' && (CONNECTION_LOST.has(code) || NETWORK.has(code))) ||
-    /Connection terminated|connection error|not queryable/i.test(message);
+    /Connection terminated|connection error|not queryable|Query read timeout/i.test(message);
   if (!lost) return undefined;
   return new TransientError(`The connection to PostgreSQL was lost: ${message}`, {
     ambiguous: inFlight,
