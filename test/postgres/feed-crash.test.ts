@@ -2,32 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresBackend } from '../../src/backends/postgres/index.js';
 import { DocumentStore } from '../../src/index.js';
-import { type PostgresServer, startPostgres } from '../support/postgres-server.js';
-
-// A server of its own, always embedded (a given URL is left alone): the test crashes it.
-async function ownServer(): Promise<PostgresServer> {
-  const given = { pg: process.env.NOCLOBBER_PG_URL, db: process.env.DATABASE_URL };
-  delete process.env.NOCLOBBER_PG_URL;
-  delete process.env.DATABASE_URL;
-  try {
-    return await startPostgres();
-  } finally {
-    if (given.pg !== undefined) process.env.NOCLOBBER_PG_URL = given.pg;
-    if (given.db !== undefined) process.env.DATABASE_URL = given.db;
-  }
-}
-
-// Tries `work` until the server answers again after its crash recovery.
-async function once<T>(work: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (attempt >= 50) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}
+import { type PostgresServer, startOwnPostgres, whenUp } from '../support/postgres-server.js';
 
 const gated = (schema: string) =>
   `nextval(CASE WHEN pg_advisory_xact_lock_shared(hashtext('"${schema}".seq')) IS NOT NULL
@@ -37,7 +12,8 @@ describe('the feed horizon on PostgreSQL across a crash of the server', () => {
   const schema = 'nc_crash';
   let server: PostgresServer;
   beforeAll(async () => {
-    server = await ownServer();
+    // A server of its own, always embedded: the test crashes it.
+    server = await startOwnPostgres();
   }, 60_000);
   afterAll(async () => {
     await server?.stop();
@@ -74,8 +50,8 @@ describe('the feed horizon on PostgreSQL across a crash of the server', () => {
       // A crash of one backend resets the whole server: both writers are gone, and the
       // sequence goes on from the last number its flushed WAL covers.
       process.kill(rows[0]?.pid as number, 'SIGKILL');
-      await once(() => store.changes({ since: 0 }));
-      const late = await once(client);
+      await whenUp(() => store.changes({ since: 0 }));
+      const late = await whenUp(client);
       try {
         await late.query('BEGIN');
         const drawn = await late.query<{ seq: string }>(
@@ -86,7 +62,7 @@ describe('the feed horizon on PostgreSQL across a crash of the server', () => {
         );
         // The crash made the sequence hand out a number it had handed out before.
         expect(Number(drawn.rows[0]?.seq)).toBeLessThanOrEqual(lost + 1);
-        await once(() => store.insert(docs, { id: 'after' }));
+        await whenUp(() => store.insert(docs, { id: 'after' }));
         const page = (await store.changes({ since: 0 })).changes;
         await late.query('COMMIT');
         const since = page.at(-1)?.metadata.seq ?? 0;

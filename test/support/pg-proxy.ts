@@ -115,3 +115,11 @@ class ReadyCounter {
     return count;
   }
 }
+
+/** `url` (a PostgreSQL URL) with its host and port those of a proxy on loopback at `port`. */
+export function viaProxy(url: string | URL, port: number): string {
+  const proxied = new URL(url);
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String(port);
+  return proxied.href;
+}

