@@ -6,8 +6,8 @@ import { TransientError } from '../../src/index.js';
 export type Meanwhile = () => Promise<unknown>;
 
 /**
- * SQLite: a backend whose next write (or append), once `armed`, commits and then loses
- * its reply, as a connection dying after COMMIT does. `meanwhile` runs before the loss is
+ * SQLite: a backend whose next write (an append, a bulk write or a bulk insert), once
+ * `armed`, commits and then loses its reply, as a connection dying after COMMIT does. `meanwhile` runs before the loss is
  * reported, so another writer can move the document on before the writer recovers: that
  * is what makes sending the write again dangerous.
  */
@@ -19,8 +19,7 @@ export class LostReply extends SqliteBackend {
 
   override async commit(...args: Parameters<SqliteBackend['commit']>) {
     const outcomes = await super.commit(...args);
-    const marker = this.marker;
-    if (marker === undefined || JSON.stringify(args[0]).includes(marker)) await this.#lose();
+    await this.#loseMarked(args[0]);
     return outcomes;
   }
 
@@ -28,6 +27,24 @@ export class LostReply extends SqliteBackend {
     const outcome = await super.appendToStream(...args);
     await this.#lose();
     return outcome;
+  }
+
+  override async writeWhere(...args: Parameters<SqliteBackend['writeWhere']>) {
+    const outcome = await super.writeWhere(...args);
+    if (outcome.status === 'ok') await this.#loseMarked(args[0]);
+    return outcome;
+  }
+
+  override async insertMany(...args: Parameters<SqliteBackend['insertMany']>) {
+    const outcomes = await super.insertMany(...args);
+    if (outcomes.every((o) => o.status === 'ok')) await this.#loseMarked(args[0]);
+    return outcomes;
+  }
+
+  // Loses the reply of a write that committed, when it holds the marker.
+  async #loseMarked(sent: unknown) {
+    const marker = this.marker;
+    if (marker === undefined || JSON.stringify(sent).includes(marker)) await this.#lose();
   }
 
   async #lose() {
@@ -42,9 +59,9 @@ export class LostReply extends SqliteBackend {
 
 /**
  * PostgreSQL: a backend that reaches the server through a proxy which really loses the
- * reply of a committed write (`CutProxy`'s `afterCommit`). The first write (or append)
- * that then fails ambiguously runs `meanwhile` before its error reaches the writer, which
- * is the moment SQLite's `LostReply` runs it too.
+ * reply of a committed write (`CutProxy`'s `afterCommit`). The first write (append, bulk
+ * write or bulk insert) that then fails ambiguously runs `meanwhile` before its error
+ * reaches the writer, which is the moment SQLite's `LostReply` runs it too.
  */
 export class HeldReply extends PostgresBackend {
   meanwhile: Meanwhile | undefined;
@@ -55,6 +72,14 @@ export class HeldReply extends PostgresBackend {
 
   override async appendToStream(...args: Parameters<PostgresBackend['appendToStream']>) {
     return super.appendToStream(...args).catch((error: unknown) => this.#hold(error));
+  }
+
+  override async writeWhere(...args: Parameters<PostgresBackend['writeWhere']>) {
+    return super.writeWhere(...args).catch((error: unknown) => this.#hold(error));
+  }
+
+  override async insertMany(...args: Parameters<PostgresBackend['insertMany']>) {
+    return super.insertMany(...args).catch((error: unknown) => this.#hold(error));
   }
 
   async #hold(error: unknown): Promise<never> {
