@@ -71,6 +71,14 @@ const CASES: [string, Condition, FindOptions<Item>, string][] = [
   ['boolean $in', { open: { $in: [true] } }, {}, 'open'],
   ['boolean sort', { open: true }, { sort: '-open', limit: 5 }, 'open'],
   ['two fields', { status: 's7', 'customer.id': 'k7' }, {}, 'status+customer.id'],
+  ['$or on one field', { $or: [{ code: 'c00042' }, { code: 'c02002' }] }, {}, 'code'],
+  ['$or of two fields', { $or: [{ code: 'c00042' }, { total: 63 }] }, {}, 'total'],
+  [
+    '$or of two fields, each served',
+    { $or: [{ status: 's7', 'customer.id': 'k7' }, { code: 'c00042' }] },
+    {},
+    'status+customer.id',
+  ],
 ];
 
 describeConformance('declared indexes', (fixture) => {

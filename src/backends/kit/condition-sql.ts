@@ -24,6 +24,12 @@ export interface ConditionDialect {
    * to have them joined so.
    */
   equalsAny?(path: string[], values: readonly Scalar[], bind: Bind): string | undefined;
+  /**
+   * Where the dialect has one, how the compiled branches of an `$or` are joined: the same
+   * meaning as `(a OR b)`, written so that the database can serve each branch from an
+   * index of its own.
+   */
+  anyOf?(branches: readonly string[]): string;
   readonly false: string;
 }
 
@@ -42,8 +48,11 @@ export function compileConditionSql(
   const compile = (n: NormalizedCondition): string => {
     switch (n.op) {
       case 'and':
-      case 'or':
-        return `(${n.items.map(compile).join(n.op === 'and' ? ' AND ' : ' OR ')})`;
+        return `(${n.items.map(compile).join(' AND ')})`;
+      case 'or': {
+        const branches = n.items.map(compile);
+        return dialect.anyOf?.(branches) ?? `(${branches.join(' OR ')})`;
+      }
       case 'not':
         return `(NOT ${compile(n.item)})`;
       case 'eq':

@@ -7,13 +7,16 @@ import {
 } from '../kit/bulk.js';
 import type { IndexSpec } from '../kit/indexes.js';
 import { compileCondition } from './condition.js';
-import { collectionPredicate, indexedBy } from './indexes.js';
+import { indexedBy, livePredicate } from './indexes.js';
 import { limitText } from './limit.js';
 import { compileOperations } from './ops.js';
 import type { StatementOf } from './statement-cache.js';
 import { NOW, WRITE_LOG } from './statements.js';
 
 type Params = Record<string, string | number | null>;
+
+// The rows a bulk write may change, as its statement names them.
+const LIVE = (collection: string) => livePredicate('@tenant', collection);
 
 // The write log's right-edge row holds the last seq handed out (see the schema).
 const COUNTER = `${WRITE_LOG} WHERE token = '~' AND tenant = ''`;
@@ -46,7 +49,7 @@ function updateText(
     SELECT id, row_number() OVER (ORDER BY id) AS n
     FROM (
       SELECT id FROM noclobber_documents${indexedBy(indexes, bulk.filter)}
-      WHERE tenant = @tenant AND ${collectionPredicate(bulk.collection)} AND ${where}
+      WHERE ${LIVE(bulk.collection)} AND ${where}
       ORDER BY id LIMIT ${limitText(bulk.limit)}
     )
   ) AS m
@@ -92,7 +95,7 @@ export function bulkWrite(
   let where = '1';
   if (bulk.filter) {
     // Written as queries are, so that the collection's declared indexes can find the rows.
-    const compiled = compileCondition(bulk.filter, indexes);
+    const compiled = compileCondition(bulk.filter, indexes, LIVE(bulk.collection));
     Object.assign(params, compiled.params);
     where = compiled.sql;
   }

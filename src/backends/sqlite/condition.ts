@@ -2,7 +2,7 @@ import type { NormalizedCondition } from '../kit/checks.js';
 import { arrayIndexOf } from '../kit/checks.js';
 import { type Bind, type ConditionDialect, compileConditionSql } from '../kit/condition-sql.js';
 import { type IndexSpec, withIndexes } from '../kit/indexes.js';
-import { sqliteIndexes } from './indexes.js';
+import { sqliteIndexes, withLiveBranches } from './indexes.js';
 import { compareNumberSql, numberKeySql } from './number-order.js';
 import { sharedStrings } from './shared-strings.js';
 
@@ -111,10 +111,13 @@ export const sqlite: ConditionDialect = {
 /**
  * Compiles a condition to an SQLite expression over the `body` column, with named
  * parameters; tests of paths the collection's `indexes` hold are written as they keep them.
+ * With `live` (a statement's `livePredicate`), each `$or` branch says it too, so that
+ * indexes can serve the branches (see `withLiveBranches`).
  */
 export function compileCondition(
   condition: NormalizedCondition,
   indexes: readonly IndexSpec[] = [],
+  live?: string,
 ): CompiledCondition {
   const params: Record<string, string | number> = {};
   // A count of its own: Object.keys on every bind made a long filter quadratic. A string
@@ -125,6 +128,7 @@ export function compileCondition(
     params[name] = value as string | number;
     return `@${name}`;
   });
-  const dialect = withIndexes(sqlite, sqliteIndexes, indexes, null);
+  const indexed = withIndexes(sqlite, sqliteIndexes, indexes, null);
+  const dialect = live === undefined ? indexed : withLiveBranches(indexed, live);
   return { sql: compileConditionSql(condition, dialect, bind), params };
 }

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { NormalizedCondition } from '../kit/checks.js';
+import type { ConditionDialect } from '../kit/condition-sql.js';
 import {
   type IndexDialect,
   type IndexSpec,
@@ -71,6 +72,26 @@ export function indexedBy(
 /** The partial-index predicate of a collection's indexes; queries say it in the same words. */
 export const collectionPredicate = (collection: string): string =>
   `collection = ${sqlString(collection)} AND deleted = 0`;
+
+/**
+ * The rows a query reads: the live documents of `collection` in the tenant `tenant` (a
+ * placeholder), in the words the collection's partial indexes say.
+ */
+export const livePredicate = (tenant: string, collection: string): string =>
+  `tenant = ${tenant} AND ${collectionPredicate(collection)}`;
+
+/**
+ * `dialect`, with each branch of an `$or` saying `live` (the statement's own
+ * `livePredicate`, which it also says outside the filter, so nothing changes in meaning).
+ * SQLite reads an OR off indexes only when each branch alone is served by one, its
+ * leading tenant and its partial-index predicate included; said only outside the OR, a
+ * filter such as `{ $or: [{ code: 'a' }, { owner: 'b' }] }` read the whole collection.
+ */
+export function withLiveBranches<D extends ConditionDialect>(dialect: D, live: string): D {
+  const branched = Object.create(dialect) as D;
+  branched.anyOf = (branches) => `(${branches.map((b) => `(${live} AND ${b})`).join(' OR ')})`;
+  return branched;
+}
 
 // One index over live documents of one collection, per tenant; a non-unique one ends with
 // the id, the tie-breaker of every query's order, so it serves a sort and a limit whole.

@@ -8,7 +8,7 @@ import {
   type QueryDialect,
 } from '../kit/query-sql.js';
 import { field, sqlite } from './condition.js';
-import { collectionPredicate, indexedBy } from './indexes.js';
+import { indexedBy, livePredicate, withLiveBranches } from './indexes.js';
 import { limitOf } from './limit.js';
 import { numberKeySql } from './number-order.js';
 import { sharedStrings } from './shared-strings.js';
@@ -72,15 +72,22 @@ const LIVE = (
   collection: string,
   indexes: readonly IndexSpec[],
   filter: NormalizedQuery['filter'],
-) =>
-  `FROM ${TABLE}${indexedBy(indexes, filter)} WHERE tenant = ${parameter(0)} AND ${collectionPredicate(collection)}`;
+) => `FROM ${TABLE}${indexedBy(indexes, filter)} WHERE ${livePredicate(parameter(0), collection)}`;
 
 /**
- * The dialect of queries on a collection with `indexes` declared, for `filter`: index
- * expressions as tokens, which `expandTokens` replaces (see statement-text.ts).
+ * The dialect of queries on `collection` with `indexes` declared, for `filter`: index
+ * expressions as tokens, which `expandTokens` replaces (see statement-text.ts), and each
+ * branch of an `$or` saying the rows `LIVE` reads (see `withLiveBranches`).
  */
-const dialectFor = (indexes: readonly IndexSpec[], filter: NormalizedQuery['filter']) =>
-  withIndexes(dialect, tokenIndexes, indexes, filter);
+const dialectFor = (
+  collection: string,
+  indexes: readonly IndexSpec[],
+  filter: NormalizedQuery['filter'],
+) =>
+  withLiveBranches(
+    withIndexes(dialect, tokenIndexes, indexes, filter),
+    livePredicate(parameter(0), collection),
+  );
 
 /** The SELECT of one page of a query, written so that the collection's `indexes` can serve it. */
 export function findStatement(
@@ -91,7 +98,11 @@ export function findStatement(
 ): QueryStatement {
   const values: unknown[] = [tenant];
   const bind = binder(values);
-  const { where, orderBy } = compileQuerySql(query, dialectFor(indexes, query.filter), bind);
+  const { where, orderBy } = compileQuerySql(
+    query,
+    dialectFor(collection, indexes, query.filter),
+    bind,
+  );
   // The limit is read through `(SELECT ?)`, as values are: bound bare SQLite would plan
   // the statement again on every call, and written into the text each limit would be a
   // statement of its own, so a caller walking through the limits would have every query
@@ -110,7 +121,7 @@ export function countStatement(
   indexes: readonly IndexSpec[] = [],
 ): QueryStatement {
   const values: unknown[] = [tenant];
-  const where = compileFilterSql(filter, dialectFor(indexes, filter), binder(values));
+  const where = compileFilterSql(filter, dialectFor(collection, indexes, filter), binder(values));
   const text = `SELECT count(*) AS n ${LIVE(collection, indexes, filter)} AND ${where}`;
   return { text: expandTokens(text), values };
 }
