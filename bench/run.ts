@@ -3,7 +3,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { backendNamed, backends as registry } from '../test/support/backends.js';
 import { chartOf } from './chart.js';
@@ -17,7 +16,9 @@ import { watchers, watchProof } from './watchers.js';
 import { type Target, w1, w2, w2Apply, w3, w4 } from './workloads.js';
 
 const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'guard', 'watch', 'history'];
-const LATEST = join(dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
+// Next to the sources, wherever this file was compiled to (see the bench script): the
+// bench runs from the repository's root.
+const LATEST = join('bench', 'results', 'latest.json');
 
 // The backends of the registry (test/support/backends.ts) that have a bench target.
 const benched: readonly string[] = registry.filter((b) => b.benchTarget).map((b) => b.name);
