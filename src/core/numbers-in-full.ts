@@ -46,3 +46,14 @@ export function stringifyInFull(value: unknown): string {
   }
   return `{${members.join(',')}}`;
 }
+
+/**
+ * `JSON.stringify` of a JSON value with every number written in full, for text a backend
+ * stores as it is given (an operation's operand or result): as quick as `JSON.stringify`
+ * for a value that holds no number `hasExponent` names.
+ */
+export function jsonInFull(value: unknown): string {
+  const text = JSON.stringify(value);
+  // An exponent always follows a digit; a string that only looks so costs a second pass.
+  return /\de[+-]/.test(text) ? stringifyInFull(value) : text;
+}

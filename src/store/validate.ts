@@ -1,6 +1,6 @@
 import { InvalidDocumentError, InvalidIdError } from '../core/errors.js';
 import { hasControlCharacter, isPlainObject, safeDescribe } from '../core/json.js';
-import { hasExponent, numberInFull, stringifyInFull } from './numbers-in-full.js';
+import { hasExponent, numberInFull, stringifyInFull } from '../core/numbers-in-full.js';
 
 /** Longest id accepted, in UTF-16 code units. */
 export const MAX_ID_LENGTH = 512;

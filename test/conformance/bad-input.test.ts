@@ -161,6 +161,29 @@ describeConformance('bad input', (fixture) => {
     expect((await store.changes()).changes.map((ch) => ch.id)).toEqual(['extremes', 'four']);
   });
 
+  it('numbers an operation writes count in full as a put counts them, on every backend', async () => {
+    const { config, c } = fixture();
+    const limited = new DocumentStore({ backend: openBackend(config), maxDocumentBytes: 2048 });
+    const lines = (n: number) => Array.from({ length: n }, () => ({ sku: 'x', qty: 1e308 }));
+    try {
+      await limited.insert(c.orders, order('ops', { lines: lines(1) }));
+      // Eight lines of 1e308 are past the limit in full, whichever call writes them.
+      const set = limited.apply(c.orders, 'ops', { $set: { lines: lines(8) } });
+      await expect(set).rejects.toThrow(NoclobberError);
+      await limited.apply(c.orders, 'ops', { $push: { lines: { $each: lines(3) } } });
+      await limited.apply(c.orders, 'ops', { $mul: { 'lines.0.qty': 1e-300 } });
+      await expect(
+        limited.apply(c.orders, 'ops', { $push: { lines: { $each: lines(4) } } }),
+      ).rejects.toThrow(NoclobberError);
+      // What an operation stored, a put of the same document stores too.
+      const stored = await limited.get(c.orders, 'ops');
+      expect(stored?.lines.map((l) => l.qty)).toEqual([1e8, 1e308, 1e308, 1e308]);
+      await limited.put(c.orders, stored as NonNullable<typeof stored>);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('ids: empty, non-string, control characters and lone surrogates are refused', async () => {
     const { store, c } = fixture();
     const ids: unknown[] = [

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import pg from 'pg';
 import { expect, inject, it } from 'vitest';
-import { numberInFull } from '../../src/store/numbers-in-full.js';
+import { numberInFull } from '../../src/core/numbers-in-full.js';
 
 it('PostgreSQL prints every number of a jsonb document as numberInFull writes it', async () => {
   const client = new pg.Client({ connectionString: inject('postgresUrl') });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hasExponent, numberInFull, stringifyInFull } from '../../src/store/numbers-in-full.js';
+import { hasExponent, numberInFull, stringifyInFull } from '../../src/core/numbers-in-full.js';
 
 const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
 

@@ -7,6 +7,7 @@
 export type { NormalizedOperation } from '../../concurrency/operations.js';
 
 import type { NormalizedOperation } from '../../concurrency/operations.js';
+import { jsonInFull } from '../../core/numbers-in-full.js';
 
 /** The JSON types an operation asks its path (or a parent of it) to hold. */
 export type JsonKind = 'object' | 'array' | 'number' | 'string';
@@ -64,7 +65,11 @@ export function parentPaths(operations: readonly NormalizedOperation[]): string[
   return [...seen.values()].sort((a, b) => a.length - b.length);
 }
 
-/** The JSON text of a value for a bound parameter (numbers in JavaScript's shortest form). */
+/**
+ * The JSON text of a value for a bound parameter, its numbers written in full as documents
+ * are stored: a backend that keeps the text as it is given then counts a document's size
+ * as a put of it does.
+ */
 export function jsonText(value: unknown): string {
-  return JSON.stringify(value);
+  return jsonInFull(value);
 }

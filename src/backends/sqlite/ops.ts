@@ -1,3 +1,4 @@
+import { jsonInFull, numberInFull, stringifyInFull } from '../../core/numbers-in-full.js';
 import { arrayIndexOf } from '../kit/checks.js';
 import type { Bind } from '../kit/condition-sql.js';
 import {
@@ -20,7 +21,7 @@ export const ARITHMETIC_FUNCTION = 'noclobber_arithmetic';
 
 /**
  * `$inc` and `$mul` on the JSON text of a stored number, as JavaScript computes them:
- * the JSON text of the result, or NULL when the stored text is no number or the result
+ * the JSON text of the result (written in full, as documents are stored), or NULL when the stored text is no number or the result
  * is not finite. A missing number (`stored` NULL) starts at the operand (`inc`) or 0.
  *
  * SQLite's own arithmetic cannot serve: it reads JSON numbers beyond about 1e±100 a few
@@ -29,11 +30,11 @@ export const ARITHMETIC_FUNCTION = 'noclobber_arithmetic';
  */
 export function arithmetic(op: unknown, stored: unknown, operand: unknown): string | null {
   if (typeof operand !== 'number') return null;
-  if (stored === null) return JSON.stringify(op === 'inc' ? operand : 0);
+  if (stored === null) return numberInFull(op === 'inc' ? operand : 0);
   const value = typeof stored === 'string' ? (JSON.parse(stored) as unknown) : null;
   if (typeof value !== 'number') return null;
   const result = op === 'inc' ? value + operand : value * operand;
-  return Number.isFinite(result) ? JSON.stringify(result) : null;
+  return Number.isFinite(result) ? numberInFull(result) : null;
 }
 
 /** The table-valued function `registerOperationFunctions` adds: the items of an array. */
@@ -47,20 +48,20 @@ export const ADD_TO_SET_FUNCTION = 'noclobber_add_to_set';
  * (`item`); nothing for NULL or any other JSON. SQLite's own `json_each` gives numbers as
  * doubles it reads a few units off and writes with 15 digits, and taking each item's exact
  * text with `->` walks the array from its start for each one: a `$pull` on 20,000 items
- * took 50 seconds. Stored numbers are JavaScript's own text, which parsing and writing
- * again in JavaScript keeps exactly.
+ * took 50 seconds. Parsing and writing again in JavaScript keeps each number exactly, and
+ * writes it in full, as documents are stored.
  */
 export function* arrayItems(items: unknown): Generator<[number, string]> {
   const value = typeof items === 'string' ? (JSON.parse(items) as unknown) : null;
   if (!Array.isArray(value)) return;
-  for (let k = 0; k < value.length; k++) yield [k, JSON.stringify(value[k])];
+  for (let k = 0; k < value.length; k++) yield [k, jsonInFull(value[k])];
 }
 
 /**
  * `$addToSet` on the JSON text of an array (or NULL: none yet): the array with each of
  * `values` (the JSON text of an array of scalars) appended that no item equals, in one
  * pass. Scalars are equal by JSON type and value exactly when JavaScript writes them to
- * the same text (both sides are JavaScript's text); no object or array equals a scalar.
+ * the same text (both sides parsed and written again here); no object or array equals a scalar.
  * NULL when `items` is not an array.
  */
 export function addToSet(items: unknown, values: unknown): string | null {
@@ -68,7 +69,7 @@ export function addToSet(items: unknown, values: unknown): string | null {
   if (!Array.isArray(stored) || typeof values !== 'string') return null;
   const present = new Set(stored.map((item) => JSON.stringify(item)));
   const added = (JSON.parse(values) as unknown[]).filter((v) => !present.has(JSON.stringify(v)));
-  return JSON.stringify([...stored, ...added]);
+  return stringifyInFull([...stored, ...added]);
 }
 
 /** What `registerOperationFunctions` needs of a connection (better-sqlite3's `Database`). */
