@@ -1,4 +1,5 @@
 import { type FoundDocument, isFound, type PastBudget } from '../backends/kit/backend.js';
+import { evaluateCondition } from '../concurrency/evaluate-condition.js';
 import { encodeCursor } from '../query/cursor.js';
 import type { Filter } from '../query/filter.js';
 import { fieldName } from '../query/indexes.js';
@@ -46,6 +47,8 @@ export interface StoredPage {
   readonly found: FoundDocument[];
   readonly next: string | null;
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 // A query validated before anything is read (nothing is when it is refused), and the
 // backend ready for it.
@@ -102,6 +105,14 @@ function documentsOf(rows: readonly (FoundDocument | PastBudget)[], limit: numbe
 export abstract class Queries {
   /** @internal The context queries run in. */
   protected abstract queryContext(): StoreContext;
+
+  /**
+   * @internal The ids of `c` that queries leave out although the database still holds them
+   * (a session's unsaved deletes): `count()` and `exists()` do not count them either.
+   */
+  protected leftOut(_c: Collection<object>): ReadonlySet<string> {
+    return NONE;
+  }
 
   /** @internal What a query hands back for a document it found; `null` leaves it out. */
   protected adopt(
@@ -185,7 +196,17 @@ export abstract class Queries {
     const context = this.queryContext();
     const c = context.resolve(collection) as Collection<object>;
     const { query } = await prepared(context, c, filter);
-    return context.backend.count(context.scope.tenant, c.name, query.filter);
+    const tenant = context.scope.tenant;
+    const counted = await context.backend.count(tenant, c.name, query.filter);
+    const left = this.leftOut(c);
+    if (left.size === 0) return counted;
+    // Those left out that the filter matches as stored, judged by the reference evaluator.
+    const stored = await context.backend.read(tenant, c.name, [...left]);
+    let matched = 0;
+    for (const found of stored.values()) {
+      if (!query.filter || evaluateCondition(query.filter, JSON.parse(found.body))) matched++;
+    }
+    return Math.max(0, counted - matched);
   }
 
   /** Whether any live document of a collection matches `filter`: a read of one row at most. */
@@ -197,6 +218,9 @@ export abstract class Queries {
     const c = context.resolve(collection) as Collection<object>;
     const { query } = await prepared(context, c, filter);
     const tenant = context.scope.tenant;
-    return (await context.backend.find(tenant, c.name, { ...query, limit: 1 })).length > 0;
+    // One row more than are left out holds a match kept, if there is one.
+    const left = this.leftOut(c);
+    const rows = await context.backend.find(tenant, c.name, { ...query, limit: left.size + 1 });
+    return rows.some((row) => !left.has(row.id));
   }
 }

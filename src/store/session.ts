@@ -254,6 +254,17 @@ export class DocumentSession extends QuerySession {
     });
   }
 
+  /** @internal The documents of `c` this session deletes, not saved yet. */
+  protected override leftOut(c: Collection<object>): ReadonlySet<string> {
+    const deleted = new Set<string>();
+    for (const pending of this.#pending.values()) {
+      if (pending.collection.name === c.name && pending.entity === undefined) {
+        deleted.add(pending.id);
+      }
+    }
+    return deleted;
+  }
+
   /**
    * Queries take part in the identity map: a document the session already holds comes back
    * as the session's object (one deleted in the session is left out), any other is

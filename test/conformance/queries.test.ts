@@ -322,11 +322,18 @@ describeConformance('queries', (fixture) => {
     // A document deleted in the session is left out of what it finds.
     session.delete(c, 'd02');
     expect(ids(await session.find(c, {}, { sort: 'v' }))).toEqual(['missing', 'd00', 'd01']);
-    expect(await session.count(c, { v: { $gte: 1 } })).toBe(3);
+    // So are count() and exists(), as long as the delete is not saved.
+    expect(await session.count(c, { v: { $gte: 1 } })).toBe(2);
+    expect(await store.count(c, { v: { $gte: 1 } })).toBe(3);
+    expect(await session.count(c)).toBe(3);
     // findOne passes over it to the first match the session has not deleted.
     session.delete(c, 'd00');
     expect((await session.findOne(c, { v: { $gte: 1 } }, { sort: 'v' }))?.id).toBe('d01');
     expect(await session.findOne(c, { v: { $in: [1, 3] } })).toBeNull();
+    expect(await session.exists(c, { v: { $in: [1, 3] } })).toBe(false);
+    expect(await session.count(c, { v: { $in: [1, 3] } })).toBe(0);
+    expect(await session.exists(c, { v: { $gte: 1 } })).toBe(true);
+    expect(await store.exists(c, { v: { $in: [1, 3] } })).toBe(true);
     const reader = store.querySession();
     expect(ids(await reader.find(c, { v: { $gte: 2 } }, { sort: '-v' }))).toEqual(['d01', 'd02']);
     expect(await reader.exists(c, { v: 3 })).toBe(true);
