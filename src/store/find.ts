@@ -49,6 +49,8 @@ export interface StoredPage {
 }
 
 const NONE: ReadonlySet<string> = new Set();
+// How many documents left out of a query (see `leftOut`) one read takes.
+const LEFT_OUT_READ = 64;
 
 // A query validated before anything is read (nothing is when it is refused), and the
 // backend ready for it.
@@ -196,17 +198,7 @@ export abstract class Queries {
     const context = this.queryContext();
     const c = context.resolve(collection) as Collection<object>;
     const { query } = await prepared(context, c, filter);
-    const tenant = context.scope.tenant;
-    const counted = await context.backend.count(tenant, c.name, query.filter);
-    const left = this.leftOut(c);
-    if (left.size === 0) return counted;
-    // Those left out that the filter matches as stored, judged by the reference evaluator.
-    const stored = await context.backend.read(tenant, c.name, [...left]);
-    let matched = 0;
-    for (const found of stored.values()) {
-      if (!query.filter || evaluateCondition(query.filter, JSON.parse(found.body))) matched++;
-    }
-    return Math.max(0, counted - matched);
+    return this.#count(context, c, query.filter);
   }
 
   /** Whether any live document of a collection matches `filter`: a read of one row at most. */
@@ -217,10 +209,31 @@ export abstract class Queries {
     const context = this.queryContext();
     const c = context.resolve(collection) as Collection<object>;
     const { query } = await prepared(context, c, filter);
-    const tenant = context.scope.tenant;
-    // One row more than are left out holds a match kept, if there is one.
     const left = this.leftOut(c);
-    const rows = await context.backend.find(tenant, c.name, { ...query, limit: left.size + 1 });
-    return rows.some((row) => !left.has(row.id));
+    // A row past those left out is a match kept; when many are left out, a count says.
+    const limit = Math.min(left.size, LEFT_OUT_READ) + 1;
+    const rows = await context.backend.find(context.scope.tenant, c.name, { ...query, limit });
+    if (rows.some((row) => !left.has(row.id))) return true;
+    return rows.length < limit ? false : (await this.#count(context, c, query.filter)) > 0;
+  }
+
+  // The database's count, less the documents left out that the filter matches as stored
+  // (judged by the reference evaluator), read a few at a time.
+  async #count(
+    context: StoreContext,
+    c: Collection<object>,
+    filter: PreparedQuery['query']['filter'],
+  ): Promise<number> {
+    const tenant = context.scope.tenant;
+    const counted = await context.backend.count(tenant, c.name, filter);
+    const left = [...this.leftOut(c)];
+    let matched = 0;
+    for (let from = 0; from < left.length; from += LEFT_OUT_READ) {
+      const ids = left.slice(from, from + LEFT_OUT_READ);
+      for (const found of (await context.backend.read(tenant, c.name, ids)).values()) {
+        if (!filter || evaluateCondition(filter, JSON.parse(found.body))) matched++;
+      }
+    }
+    return Math.max(0, counted - matched);
   }
 }

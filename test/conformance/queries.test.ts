@@ -338,4 +338,17 @@ describeConformance('queries', (fixture) => {
     expect(ids(await reader.find(c, { v: { $gte: 2 } }, { sort: '-v' }))).toEqual(['d01', 'd02']);
     expect(await reader.exists(c, { v: 3 })).toBe(true);
   });
+
+  it("a session's count() and exists() leave out more deletes than one read takes", async () => {
+    const { store } = fixture();
+    const { c } = await seed(store, 'many-deleted', Array(100).fill(1));
+    const session = store.openSession();
+    for (let i = 0; i < 100; i++) session.delete(c, `d${String(i).padStart(2, '0')}`);
+    expect(await session.exists(c, { v: 1 })).toBe(false);
+    expect(await session.count(c, { v: 1 })).toBe(0);
+    // In id order a hundred deleted ones come first; 'missing', kept, after them.
+    expect(await session.exists(c, {})).toBe(true);
+    expect(await session.count(c)).toBe(1);
+    expect(await store.count(c, { v: 1 })).toBe(100);
+  });
 });
