@@ -11,7 +11,7 @@ import {
 } from '../query/query.js';
 import { sortValuesOf } from '../query/sort.js';
 import type { Collection } from './collection.js';
-import type { CollectionRef, StoreContext } from './context.js';
+import { type CollectionRef, readDocuments, type StoreContext } from './context.js';
 
 /** One page of a query's results. */
 export interface Page<T> {
@@ -230,7 +230,7 @@ export abstract class Queries {
     let matched = 0;
     for (let from = 0; from < left.length; from += LEFT_OUT_READ) {
       const ids = left.slice(from, from + LEFT_OUT_READ);
-      for (const found of (await context.backend.read(tenant, c.name, ids)).values()) {
+      for (const found of (await readDocuments(context, c, ids)).values()) {
         if (!filter || evaluateCondition(filter, JSON.parse(found.body))) matched++;
       }
     }
