@@ -5,6 +5,7 @@ import type { Filter } from '../query/filter.js';
 import { fieldName } from '../query/indexes.js';
 import {
   type FindOptions,
+  MAX_QUERY_LIMIT,
   type PreparedQuery,
   prepareQuery,
   type QueryOptions,
@@ -155,13 +156,23 @@ export abstract class Queries {
     filter: NoInfer<Filter<T>>,
     options: Pick<FindOptions<NoInfer<T>>, 'sort'> = {},
   ): Promise<T | null> {
-    // A session leaves out what it deleted, so a page of one may come back empty with more
-    // after it: go on to the first document it keeps (one read per document passed over).
-    let page = await this.find(collection, filter, { ...options, limit: 1 });
-    while (page.documents.length === 0 && page.next !== null) {
-      page = await this.find(collection, filter, { ...options, limit: 1, after: page.next });
+    const context = this.queryContext();
+    const c = context.resolve(collection) as Collection<object>;
+    // A session leaves out what it deleted, so the first match may not be the one it
+    // returns: each read after the first takes twice as many, so passing over n deleted
+    // documents takes about log2(n) reads. Only the document returned is adopted.
+    let limit = 1;
+    let after: string | undefined;
+    for (;;) {
+      const page = await findStored(context, c, filter, { ...options, limit, after });
+      for (const found of page.found) {
+        const document = await this.adopt(c, found);
+        if (document !== null) return document as T;
+      }
+      if (page.next === null) return null;
+      after = page.next;
+      limit = Math.min(limit * 2, MAX_QUERY_LIMIT);
     }
-    return page.documents[0] ?? null;
   }
 
   /**

@@ -3,7 +3,7 @@ import { normalizeCondition } from '../../src/concurrency/condition.js';
 import {
   ConcurrencyError,
   type Condition,
-  type DocumentStore,
+  DocumentStore,
   InvalidArgumentError,
   InvalidConditionError,
   InvalidCursorError,
@@ -350,5 +350,44 @@ describeConformance('queries', (fixture) => {
     expect(await session.exists(c, {})).toBe(true);
     expect(await session.count(c)).toBe(1);
     expect(await store.count(c, { v: 1 })).toBe(100);
+  });
+
+  it("a session's findOne passes over many deletes in a few reads, and tracks only what it returns", async () => {
+    const f = fixture();
+    // The fixture's own backend, opened again, with its reads by query counted.
+    const backend = f.backend.open(f.config);
+    let reads = 0;
+    const counted = new Proxy(backend, {
+      get(target, key) {
+        const value = Reflect.get(target, key);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (key === 'find') reads++;
+          return value.apply(target, args);
+        };
+      },
+    });
+    const store = new DocumentStore({ backend: counted });
+    try {
+      const { c } = await seed(store, 'deleted-first', Array(300).fill(1));
+      const session = store.openSession();
+      for (let i = 0; i < 299; i++) session.delete(c, `d${String(i).padStart(2, '0')}`);
+      reads = 0;
+      expect((await session.findOne(c, { v: 1 }))?.id).toBe('d299');
+      expect(reads).toBeLessThanOrEqual(10);
+      reads = 0;
+      expect(await session.findOne(c, { v: 2 })).toBeNull();
+      expect(reads).toBe(1);
+      // Read past on the way, 'missing' (after the deleted ones in id order) is not tracked.
+      session.delete(c, 'd299');
+      expect((await session.findOne(c, {}))?.id).toBe('missing');
+      expect(session.getMetadata(c, 'missing')?.revision).toBe(1);
+      const other = store.openSession();
+      for (let i = 0; i < 250; i++) other.delete(c, `d${String(i).padStart(2, '0')}`);
+      expect((await other.findOne(c, { v: 1 }))?.id).toBe('d250');
+      expect(other.getMetadata(c, 'd251')).toBeNull();
+    } finally {
+      await store.close();
+    }
   });
 });
