@@ -1,4 +1,7 @@
+import { isFound } from '../src/backends/kit/backend.js';
 import type { Collection, DocumentStore } from '../src/index.js';
+import { prepareQuery, type QueryOptions } from '../src/query/query.js';
+import { contextOf } from '../src/store/document-store.js';
 import { randomIds } from './docs.js';
 import { makeQueryDoc, type QueryDoc, type RawQueries } from './raw-queries.js';
 import { interleave, round, type Timing, timeRange } from './stats.js';
@@ -56,7 +59,8 @@ const sameIds = (what: string, a: readonly { id: string }[], b: readonly { id: s
 /**
  * W5: queries over `docs` documents, one client: equality on the unique `code`, and a range
  * on the number `total` (1% of the documents) sorted by it, first 50; `store.find()`
- * against the hand-written prepared `SELECT` on its expression indexes. Then the bulk
+ * against the hand-written prepared `SELECT` on its expression indexes, and noclobber's
+ * statement alone (`statementOf`) against the same. Then the bulk
  * conditional update of one group of `docs / groups` documents: `updateWhere()` with
  * `$inc` against the hand-written `UPDATE … WHERE <group> = ?` (see `RawQueries` for
  * what it leaves out). Every answer of both sides is compared.
@@ -83,10 +87,15 @@ export async function w5(target: Target, docs: number, ops: number, updates: num
       const min = ((picks[i] as number) * 99_000) / docs;
       return [min, min + 1000] as const;
     };
+    const statement = statementOf(store, collection);
     const equality = {
       noclobber: async (i: number) => {
         const page = await store.find(collection, { code: codeOf(i) });
         if (page.documents.length !== 1) throw new Error('W5 equality found no document');
+      },
+      statement: async (i: number) => {
+        if ((await statement({ code: codeOf(i) })) !== 1)
+          throw new Error('W5 statement found none');
       },
       raw: async (i: number) => {
         if ((await raw.byCode(codeOf(i))).length !== 1) throw new Error('W5 raw found none');
@@ -98,6 +107,13 @@ export async function w5(target: Target, docs: number, ops: number, updates: num
         const filter = { total: { $gte: min, $lt: max } };
         const page = await store.find(collection, filter, { sort: ['total'], limit: 50 });
         if (page.documents.length !== 50) throw new Error('W5 range found fewer than 50');
+      },
+      statement: async (i: number) => {
+        const [min, max] = rangeOf(i);
+        const filter = { total: { $gte: min, $lt: max } };
+        if ((await statement(filter, { sort: ['total'], limit: 50 })) !== 50) {
+          throw new Error('W5 statement range found fewer than 50');
+        }
       },
       raw: async (i: number) => {
         const [min, max] = rangeOf(i);
@@ -117,14 +133,20 @@ export async function w5(target: Target, docs: number, ops: number, updates: num
     const timed = async (sides: typeof equality) => {
       const warm = Math.min(ops, 200);
       await warmUp(warm, sides.noclobber);
+      await warmUp(warm, sides.statement);
       await warmUp(warm, sides.raw);
       const slices = (op: (i: number) => Promise<void>) => (from: number, to: number) =>
         timeRange(op, from, to);
       const r = await interleave(ops, 10, {
         noclobber: slices(sides.noclobber),
+        statement: slices(sides.statement),
         raw: slices(sides.raw),
       });
-      return { ...r, ratio: ratio(r.noclobber.opsPerSecond, r.raw.opsPerSecond) };
+      return {
+        ...r,
+        ratio: ratio(r.noclobber.opsPerSecond, r.raw.opsPerSecond),
+        statementRatio: ratio(r.statement.opsPerSecond, r.raw.opsPerSecond),
+      };
     };
     const eq = await timed(equality);
     const rng = await timed(range);
@@ -134,6 +156,26 @@ export async function w5(target: Target, docs: number, ops: number, updates: num
     await store.close();
     await raw.close();
   }
+}
+
+/**
+ * noclobber's own query without the store around it: the statement `find()` runs on the
+ * backend (the same text, driver and row reading), each body parsed as the hand-written
+ * side parses it, and no entity, identity, cursor or retry. Against the hand-written
+ * query it measures what the table's layout and the statement cost; against `find()`,
+ * what the store adds. Answers how many documents the page holds.
+ */
+function statementOf(store: DocumentStore, collection: Collection<QueryDoc>) {
+  const { backend, scope } = contextOf(store);
+  return async (filter: unknown, options?: QueryOptions): Promise<number> => {
+    const { query } = prepareQuery(collection.name, filter, options);
+    const rows = await backend.backend.find(scope.tenant, collection.name, {
+      ...query,
+      limit: query.limit + 1,
+    });
+    const bodies = rows.slice(0, query.limit).flatMap((row) => (isFound(row) ? [row.body] : []));
+    return bodies.map((body) => JSON.parse(body) as QueryDoc).length;
+  };
 }
 
 /** The bulk conditional update of W5: one group per operation, every document of it written. */

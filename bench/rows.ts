@@ -112,6 +112,22 @@ export function rowsOf(run: SuiteRun): Row[] {
       'prepared',
       range.ratio,
     );
+    // What the store adds: the same queries' statements run on the backend alone.
+    for (const [id, r] of [
+      ['W5 equality statement', eq],
+      ['W5 range statement', range],
+    ] as const) {
+      const label = `${id.slice(3, -10)}: noclobber's statement alone, no store ${over}`;
+      add(
+        id,
+        label,
+        'queries/s',
+        r.statement.opsPerSecond,
+        r.raw.opsPerSecond,
+        'prepared',
+        r.statementRatio,
+      );
+    }
     const [nc, raw] = [bulk.noclobber.opsPerSecond, bulk.raw.opsPerSecond];
     const label = `updateWhere of ${bulk.written.toLocaleString('en')} documents ${over}`;
     add('W5 bulk update', label, 'calls/s', nc, raw, 'UPDATE … WHERE', bulk.ratio);

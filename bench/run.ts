@@ -34,7 +34,8 @@ const USAGE = `usage: npm run bench -- [--backend ${[...benched, 'all'].join('|'
                unit at a time from one document until sold out, apply() with a condition
                against a guarded UPDATE, rounds until each side has raced 2 s, every
                round checked for overselling; w5: find() by a unique indexed field
-               and by a range sorted on an indexed number, limit 50, over
+               and by a range sorted on an indexed number, limit 50 (and the same
+               queries' statements run on the backend alone, without the store), over
                NOCLOBBER_BENCH_W5_DOCS documents (default 100,000; the target figures
                are for 1,000,000), then updateWhere() of the 1,000 documents of a
                group; watch: 16 writers' inserts with and
