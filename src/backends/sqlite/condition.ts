@@ -129,6 +129,6 @@ export function compileCondition(
     return `@${name}`;
   });
   const indexed = withIndexes(sqlite, sqliteIndexes, indexes, null);
-  const dialect = live === undefined ? indexed : withLiveBranches(indexed, live);
+  const dialect = live === undefined ? indexed : withLiveBranches(indexed, live, indexes);
   return { sql: compileConditionSql(condition, dialect, bind), params };
 }

@@ -81,15 +81,31 @@ export const livePredicate = (tenant: string, collection: string): string =>
   `tenant = ${tenant} AND ${collectionPredicate(collection)}`;
 
 /**
- * `dialect`, with each branch of an `$or` saying `live` (the statement's own
- * `livePredicate`, which it also says outside the filter, so nothing changes in meaning).
- * SQLite reads an OR off indexes only when each branch alone is served by one, its
- * leading tenant and its partial-index predicate included; said only outside the OR, a
- * filter such as `{ $or: [{ code: 'a' }, { owner: 'b' }] }` read the whole collection.
+ * `dialect`, with each `$or` written so that indexes serve its branches. Where the
+ * collection's `indexes` serve every branch (see `servingIndex`), the `$or` is the ids
+ * that each branch finds in its index, named (`INDEXED BY`), among the rows `live` says
+ * (the statement's own `livePredicate`): `id IN (SELECT id … UNION ALL SELECT id …)`.
+ * Left to choose, SQLite reads an OR off indexes only once an ANALYZE has given it
+ * statistics, and before that read the whole collection. Otherwise each branch says
+ * `live` (which the statement also says outside the filter, so nothing changes in
+ * meaning), so that SQLite can serve the OR from indexes once it has statistics.
  */
-export function withLiveBranches<D extends ConditionDialect>(dialect: D, live: string): D {
+export function withLiveBranches<D extends ConditionDialect>(
+  dialect: D,
+  live: string,
+  indexes: readonly IndexSpec[] = [],
+): D {
   const branched = Object.create(dialect) as D;
-  branched.anyOf = (branches) => `(${branches.map((b) => `(${live} AND ${b})`).join(' OR ')})`;
+  branched.anyOf = (branches, items) => {
+    const served = items.map((item) => servingIndex(indexes, item));
+    if (indexes.length > 0 && served.every((index) => index !== undefined)) {
+      const ids = branches.map(
+        (b, i) => `SELECT id FROM ${TABLE} INDEXED BY ${served[i]?.name} WHERE ${live} AND ${b}`,
+      );
+      return `(id IN (${ids.join(' UNION ALL ')}))`;
+    }
+    return `(${branches.map((b) => `(${live} AND ${b})`).join(' OR ')})`;
+  };
   return branched;
 }
 

@@ -77,7 +77,8 @@ const LIVE = (
 /**
  * The dialect of queries on `collection` with `indexes` declared, for `filter`: index
  * expressions as tokens, which `expandTokens` replaces (see statement-text.ts), and each
- * branch of an `$or` saying the rows `LIVE` reads (see `withLiveBranches`).
+ * `$or` read off the indexes that serve its branches, among the rows `LIVE` reads (see
+ * `withLiveBranches`).
  */
 const dialectFor = (
   collection: string,
@@ -87,6 +88,7 @@ const dialectFor = (
   withLiveBranches(
     withIndexes(dialect, tokenIndexes, indexes, filter),
     livePredicate(parameter(0), collection),
+    indexes,
   );
 
 /** The SELECT of one page of a query, written so that the collection's `indexes` can serve it. */
