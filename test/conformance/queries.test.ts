@@ -13,6 +13,7 @@ import { encodeCursor } from '../../src/query/cursor.js';
 import { evaluateQuery } from '../../src/query/evaluate.js';
 import { prepareQuery } from '../../src/query/query.js';
 import { normalizeSort } from '../../src/query/sort.js';
+import { countedBackend } from '../support/counted-backend.js';
 import { describeConformance } from './fixture.js';
 
 // One value of every JSON kind, with look-alikes across types, at the field `v`.
@@ -355,29 +356,18 @@ describeConformance('queries', (fixture) => {
   it("a session's findOne passes over many deletes in a few reads, and tracks only what it returns", async () => {
     const f = fixture();
     // The fixture's own backend, opened again, with its reads by query counted.
-    const backend = f.backend.open(f.config);
-    let reads = 0;
-    const counted = new Proxy(backend, {
-      get(target, key) {
-        const value = Reflect.get(target, key);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          if (key === 'find') reads++;
-          return value.apply(target, args);
-        };
-      },
-    });
-    const store = new DocumentStore({ backend: counted });
+    const reads = countedBackend(f.backend.open(f.config), 'find');
+    const store = new DocumentStore({ backend: reads.backend });
     try {
       const { c } = await seed(store, 'deleted-first', Array(300).fill(1));
       const session = store.openSession();
       for (let i = 0; i < 299; i++) session.delete(c, `d${String(i).padStart(2, '0')}`);
-      reads = 0;
+      reads.reset();
       expect((await session.findOne(c, { v: 1 }))?.id).toBe('d299');
-      expect(reads).toBeLessThanOrEqual(10);
-      reads = 0;
+      expect(reads.calls()).toBeLessThanOrEqual(10);
+      reads.reset();
       expect(await session.findOne(c, { v: 2 })).toBeNull();
-      expect(reads).toBe(1);
+      expect(reads.calls()).toBe(1);
       // Read past on the way, 'missing' (after the deleted ones in id order) is not tracked.
       session.delete(c, 'd299');
       expect((await session.findOne(c, {}))?.id).toBe('missing');
