@@ -229,22 +229,46 @@ export abstract class Queries {
   }
 
   // The database's count, less the documents left out that the filter matches as stored
-  // (judged by the reference evaluator), read a few at a time.
+  // (judged by the reference evaluator). The count and the reads of those documents are
+  // separate statements, so they are read before the count and after it, and the count is
+  // taken again while one of them was written in between: each is taken off as the count
+  // saw it, never as it was before or after.
   async #count(
     context: StoreContext,
     c: Collection<object>,
     filter: PreparedQuery['query']['filter'],
   ): Promise<number> {
     const tenant = context.scope.tenant;
-    const counted = await context.backend.count(tenant, c.name, filter);
     const left = [...this.leftOut(c)];
-    let matched = 0;
-    for (let from = 0; from < left.length; from += LEFT_OUT_READ) {
-      const ids = left.slice(from, from + LEFT_OUT_READ);
-      for (const found of (await readDocuments(context, c, ids)).values()) {
-        if (!filter || evaluateCondition(filter, JSON.parse(found.body))) matched++;
-      }
+    if (left.length === 0) return context.backend.count(tenant, c.name, filter);
+    let before = await leftOutMatches(context, c, left, filter);
+    for (;;) {
+      const counted = await context.backend.count(tenant, c.name, filter);
+      const after = await leftOutMatches(context, c, left, filter);
+      if (after.versions === before.versions) return Math.max(0, counted - after.matched);
+      before = after;
     }
-    return Math.max(0, counted - matched);
   }
+}
+
+// How many of the documents `ids` the filter matches as stored, read a few at a time, and
+// the write each was read at (its token, or none when it is not live).
+async function leftOutMatches(
+  context: StoreContext,
+  c: Collection<object>,
+  ids: readonly string[],
+  filter: PreparedQuery['query']['filter'],
+): Promise<{ matched: number; versions: string }> {
+  let matched = 0;
+  const versions: string[] = [];
+  for (let from = 0; from < ids.length; from += LEFT_OUT_READ) {
+    const chunk = ids.slice(from, from + LEFT_OUT_READ);
+    const stored = await readDocuments(context, c, chunk);
+    for (const id of chunk) {
+      const found = stored.get(id);
+      versions.push(found?.metadata.token ?? '');
+      if (found && (!filter || evaluateCondition(filter, JSON.parse(found.body)))) matched++;
+    }
+  }
+  return { matched, versions: versions.join(' ') };
 }
