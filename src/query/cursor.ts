@@ -15,9 +15,6 @@ export interface CursorPosition {
   readonly id: string;
 }
 
-// Longest cursor accepted, in characters: a sort value may be a long string, not more.
-const MAX_CURSOR_LENGTH = 1024 * 1024;
-
 /**
  * What a cursor is bound to: the collection, the filter and the sort of the query that
  * handed it out. The limit is free to change between pages.
@@ -98,7 +95,10 @@ export function encodeCursor(fingerprint: string, position: CursorPosition): str
  * Throws `InvalidCursorError` for anything this query did not hand out.
  */
 export function decodeCursor(cursor: unknown, fingerprint: string, keys: number): CursorPosition {
-  if (typeof cursor !== 'string' || cursor.length > MAX_CURSOR_LENGTH) {
+  // No bound on its length: a cursor holds the sort values of a document, as long as the
+  // document allows, and one this store handed out is always taken back. Checking it costs
+  // a pass over what the caller sent.
+  if (typeof cursor !== 'string') {
     throw new InvalidCursorError('A cursor is the string a previous page returned as next');
   }
   const [data = '', sealed, extra] = cursor.split('.');

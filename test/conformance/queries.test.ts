@@ -161,6 +161,22 @@ describeConformance('queries', (fixture) => {
     }
   });
 
+  it('takes back every cursor it hands out, however long the sort values it holds', async () => {
+    const { store } = fixture();
+    const c = store.collection<{ id: string; text: string }>('long-keys');
+    // Sort values of 800,000 characters: a cursor holding one is over a million long.
+    const long = 'x'.repeat(800_000);
+    for (const id of ['c', 'a', 'b']) await store.insert(c, { id, text: `${long}${id}` });
+    const walked: string[] = [];
+    let after: string | undefined;
+    do {
+      const page = await store.find(c, {}, { sort: '-text', limit: 1, after });
+      walked.push(...page.documents.map((d) => d.id));
+      after = page.next ?? undefined;
+    } while (after);
+    expect(walked).toEqual(['c', 'b', 'a']);
+  });
+
   it('returns no document twice on a page walk while others write', async () => {
     const { store, openStore } = fixture();
     const { c } = await seed(
