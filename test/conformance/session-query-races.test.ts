@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { DocumentStore } from '../../src/index.js';
+import { BatchWriteError, ConcurrencyError, DocumentStore } from '../../src/index.js';
 import { afterAnswer } from '../support/after-answer.js';
 import { describeConformance } from './fixture.js';
 
@@ -7,6 +7,17 @@ interface Tab {
   id: string;
   status: 'open' | 'paid';
 }
+
+interface Counter {
+  id: string;
+  group: number;
+  n: number;
+}
+
+// Whether a failed save was refused for what others wrote since its reads, and only that.
+const refusedAsStale = (error: unknown) =>
+  error instanceof ConcurrencyError ||
+  (error instanceof BatchWriteError && error.errors.every((e) => e instanceof ConcurrencyError));
 
 describeConformance('session queries under concurrent writes', (fixture) => {
   it("a session's count() leaves out its deletes as the count saw them, whatever is written meanwhile", async () => {
@@ -40,5 +51,46 @@ describeConformance('session queries under concurrent writes', (fixture) => {
     } finally {
       await store.close();
     }
+  });
+
+  it('sessions on several connections find, change and save the same documents: every accepted save counts, every other is refused', async () => {
+    const { store, openStore } = fixture();
+    const setup = store.openSession();
+    for (let i = 0; i < 6; i++)
+      setup.store(store.collection('tallies'), { id: `k${i}`, group: i % 2, n: 0 });
+    await setup.saveChanges();
+    const accepted = new Map<string, number>();
+    const racers = Array.from({ length: 4 }, () => openStore());
+    await Promise.all(
+      racers.map(async (racer, r) => {
+        const counters = racer.collection<Counter>('tallies');
+        for (let round = 0; round < 12; round++) {
+          const session = racer.openSession({ tracking: round % 2 ? 'dirty' : 'identity' });
+          const group = (r + round) % 2;
+          // Loaded first or found first, and found again: the version read first is checked.
+          if (round % 3 === 0) await session.load(counters, `k${group}`);
+          const { documents } = await session.find(counters, { group }, { sort: '-n', limit: 2 });
+          const [first] = documents;
+          if (first) expect(await session.findOne(counters, { id: first.id })).toBe(first);
+          for (const counter of documents) {
+            counter.n++;
+            session.store(counters, counter);
+          }
+          const saved = await session.saveChanges().then(
+            () => true,
+            (error: unknown) => {
+              if (!refusedAsStale(error)) throw error;
+              return false;
+            },
+          );
+          if (saved) for (const { id } of documents) accepted.set(id, (accepted.get(id) ?? 0) + 1);
+        }
+      }),
+    );
+    const { documents } = await store.find(store.collection<Counter>('tallies'), {});
+    expect(documents.map(({ id, n }) => [id, n])).toEqual(
+      documents.map(({ id }) => [id, accepted.get(id) ?? 0]),
+    );
+    expect([...accepted.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   });
 });
