@@ -160,7 +160,10 @@ export abstract class Queries {
     const c = context.resolve(collection) as Collection<object>;
     // A session leaves out what it deleted, so the first match may not be the one it
     // returns: each read after the first takes twice as many, so passing over n deleted
-    // documents takes about log2(n) reads. Only the document returned is adopted.
+    // documents takes about log2(n) reads. Each starts again from the first match, so the
+    // one returned is the first kept of one statement's matches: going on after the last
+    // one read would miss a match another client moved before it meanwhile. Past the
+    // largest page, reads go on after it. Only the document returned is adopted.
     let limit = 1;
     let after: string | undefined;
     for (;;) {
@@ -170,7 +173,7 @@ export abstract class Queries {
         if (document !== null) return document as T;
       }
       if (page.next === null) return null;
-      after = page.next;
+      if (limit === MAX_QUERY_LIMIT) after = page.next;
       limit = Math.min(limit * 2, MAX_QUERY_LIMIT);
     }
   }

@@ -1,7 +1,8 @@
 import { expect, it } from 'vitest';
+import type { Backend } from '../../src/backends/kit/backend.js';
 import { BatchWriteError, ConcurrencyError, DocumentStore } from '../../src/index.js';
 import { afterAnswer } from '../support/after-answer.js';
-import { describeConformance } from './fixture.js';
+import { describeConformance, type Fixture } from './fixture.js';
 
 interface Tab {
   id: string;
@@ -19,17 +20,29 @@ const refusedAsStale = (error: unknown) =>
   error instanceof ConcurrencyError ||
   (error instanceof BatchWriteError && error.errors.every((e) => e instanceof ConcurrencyError));
 
+// Runs `body` with a store on the fixture's database whose every call of `method` lets the
+// next of `meanwhile`, another client's write, land right after the statement answers.
+async function interleaved(
+  f: Fixture,
+  method: keyof Backend,
+  body: (store: DocumentStore, meanwhile: (() => Promise<unknown>)[]) => Promise<void>,
+): Promise<void> {
+  const { backend, meanwhile } = afterAnswer(f.backend.open(f.config), method);
+  const store = new DocumentStore({ backend });
+  try {
+    await body(store, meanwhile);
+    expect(meanwhile).toEqual([]);
+  } finally {
+    await store.close();
+  }
+}
+
 describeConformance('session queries under concurrent writes', (fixture) => {
   it("a session's count() leaves out its deletes as the count saw them, whatever is written meanwhile", async () => {
     const f = fixture();
     const writer = f.store.collection<Tab>('tabs');
     // Writes of another client, each landing right after one count statement answers.
-    const meanwhile: (() => Promise<unknown>)[] = [];
-    const backend = afterAnswer(f.backend.open(f.config), 'count', async () => {
-      await meanwhile.shift()?.();
-    });
-    const store = new DocumentStore({ backend });
-    try {
+    await interleaved(f, 'count', async (store, meanwhile) => {
       const tabs = store.collection<Tab>('tabs');
       await f.store.insert(writer, { id: 'x', status: 'open' });
       await f.store.insert(writer, { id: 'y', status: 'open' });
@@ -46,11 +59,28 @@ describeConformance('session queries under concurrent writes', (fixture) => {
       expect(await session.count(tabs, { status: 'open' })).toBe(1);
       meanwhile.push(settle('z', 'open'));
       expect(await session.count(tabs, { status: 'open' })).toBe(1);
-      expect(meanwhile).toEqual([]);
       expect(await store.count(tabs, { status: 'open' })).toBe(2);
-    } finally {
-      await store.close();
-    }
+    });
+  });
+
+  it("a session's findOne() passing over its deletes finds a match another client moves meanwhile", async () => {
+    const f = fixture();
+    const writer = f.store.collection<Counter>('rows');
+    await interleaved(f, 'find', async (store, meanwhile) => {
+      const rows = store.collection<Counter>('rows');
+      await f.store.insert(writer, { id: 'x', group: 0, n: 1 });
+      await f.store.insert(writer, { id: 'z', group: 0, n: 3 });
+      const session = store.openSession();
+      session.delete(rows, 'x');
+      // z, the one match the session keeps, moves from after x to before it: z is the
+      // answer before that write and after it.
+      meanwhile.push(() =>
+        f.store.update(writer, 'z', (row) => {
+          row.n = 0;
+        }),
+      );
+      expect((await session.findOne(rows, { group: 0 }, { sort: 'n' }))?.id).toBe('z');
+    });
   });
 
   it('sessions on several connections find, change and save the same documents: every accepted save counts, every other is refused', async () => {
