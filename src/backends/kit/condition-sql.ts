@@ -25,11 +25,11 @@ export interface ConditionDialect {
    */
   equalsAny?(path: string[], values: readonly Scalar[], bind: Bind): string | undefined;
   /**
-   * Where the dialect has one, how the compiled branches of an `$or` (`items`, compiled
-   * in their order) are joined: the same meaning as `(a OR b)`, written so that the
-   * database can serve each branch from an index of its own.
+   * Where the dialect has one, how the compiled branches of an `$or` are joined: the same
+   * meaning as `(a OR b)`, written so that the database can serve each branch from an
+   * index of its own.
    */
-  anyOf?(branches: readonly string[], items: readonly NormalizedCondition[]): string;
+  anyOf?(branches: readonly string[]): string;
   readonly false: string;
 }
 
@@ -51,7 +51,7 @@ export function compileConditionSql(
         return `(${n.items.map(compile).join(' AND ')})`;
       case 'or': {
         const branches = n.items.map(compile);
-        return dialect.anyOf?.(branches, n.items) ?? `(${branches.join(' OR ')})`;
+        return dialect.anyOf?.(branches) ?? `(${branches.join(' OR ')})`;
       }
       case 'not':
         return `(NOT ${compile(n.item)})`;

@@ -227,10 +227,24 @@ export function servesWhole(
   filter: NormalizedCondition | null,
   sort: readonly SortKey[],
 ): boolean {
+  if (conjuncts(filter).length === 0 && sort.length === 0) return true;
+  return indexInOrder(indexes, filter, sort) !== undefined;
+}
+
+/**
+ * The declared index that yields the documents `filter` matches in the order of `sort`
+ * then the id, whatever the values (see `servesWhole`), if one does.
+ */
+export function indexInOrder(
+  indexes: readonly IndexSpec[],
+  filter: NormalizedCondition | null,
+  sort: readonly SortKey[],
+): IndexSpec | undefined {
   const all = conjuncts(filter);
-  if (all.length === 0 && sort.length === 0) return true;
-  if (!all.every((test) => test.op === 'eq' || RANGES.includes(test.op))) return false;
-  return indexes.some((index) => yieldsInOrder(index, all, sort));
+  if (all.length === 0 || !all.every((test) => test.op === 'eq' || RANGES.includes(test.op))) {
+    return undefined;
+  }
+  return indexes.find((index) => yieldsInOrder(index, all, sort));
 }
 
 /** SQL text of a string literal: single quotes doubled. */

@@ -48,7 +48,7 @@ function updateText(
   FROM (
     SELECT id, row_number() OVER (ORDER BY id) AS n
     FROM (
-      SELECT id FROM noclobber_documents${indexedBy(indexes, bulk.filter)}
+      SELECT id FROM noclobber_documents${indexedBy(indexes, bulk.filter, [])}
       WHERE ${LIVE(bulk.collection)} AND ${where}
       ORDER BY id LIMIT ${limitText(bulk.limit)}
     )
@@ -95,7 +95,12 @@ export function bulkWrite(
   let where = '1';
   if (bulk.filter) {
     // Written as queries are, so that the collection's declared indexes can find the rows.
-    const compiled = compileCondition(bulk.filter, indexes, LIVE(bulk.collection));
+    const compiled = compileCondition(
+      bulk.filter,
+      indexes,
+      LIVE(bulk.collection),
+      ` ORDER BY id LIMIT ${limitText(bulk.limit)}`,
+    );
     Object.assign(params, compiled.params);
     where = compiled.sql;
   }

@@ -2,7 +2,7 @@ import type { NormalizedCondition } from '../kit/checks.js';
 import { arrayIndexOf } from '../kit/checks.js';
 import { type Bind, type ConditionDialect, compileConditionSql } from '../kit/condition-sql.js';
 import { type IndexSpec, withIndexes } from '../kit/indexes.js';
-import { sqliteIndexes, withLiveBranches } from './indexes.js';
+import { idsOfBranches, servedBranches, sqliteIndexes, withLiveBranches } from './indexes.js';
 import { compareNumberSql, numberKeySql } from './number-order.js';
 import { sharedStrings } from './shared-strings.js';
 
@@ -111,13 +111,16 @@ export const sqlite: ConditionDialect = {
 /**
  * Compiles a condition to an SQLite expression over the `body` column, with named
  * parameters; tests of paths the collection's `indexes` hold are written as they keep them.
- * With `live` (a statement's `livePredicate`), each `$or` branch says it too, so that
- * indexes can serve the branches (see `withLiveBranches`).
+ * With `live` (a statement's `livePredicate`), a condition that is an `$or` of branches
+ * indexes serve (see `servedBranches`) is the ids they read, each branch's SELECT ending
+ * with `tail` (a page in id order: its order and limit; without it, every match), and
+ * each other `$or` branch says `live` too (see `withLiveBranches`).
  */
 export function compileCondition(
   condition: NormalizedCondition,
   indexes: readonly IndexSpec[] = [],
   live?: string,
+  tail?: string,
 ): CompiledCondition {
   const params: Record<string, string | number> = {};
   // A count of its own: Object.keys on every bind made a long filter quadratic. A string
@@ -129,6 +132,16 @@ export function compileCondition(
     return `@${name}`;
   });
   const indexed = withIndexes(sqlite, sqliteIndexes, indexes, null);
-  const dialect = live === undefined ? indexed : withLiveBranches(indexed, live, indexes);
-  return { sql: compileConditionSql(condition, dialect, bind), params };
+  if (live === undefined) return { sql: compileConditionSql(condition, indexed, bind), params };
+  const dialect = withLiveBranches(indexed, live);
+  const served = servedBranches(indexes, condition, tail === undefined ? undefined : []);
+  const sql = served
+    ? idsOfBranches(
+        served.items.map((item) => compileConditionSql(item, dialect, bind)),
+        served,
+        live,
+        tail,
+      )
+    : compileConditionSql(condition, dialect, bind);
+  return { sql, params };
 }

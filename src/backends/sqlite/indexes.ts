@@ -5,10 +5,12 @@ import {
   type IndexDialect,
   type IndexSpec,
   type IndexValueType,
+  indexInOrder,
   indexPrefix,
   servingIndex,
   sqlString,
 } from '../kit/indexes.js';
+import type { SortKey } from '../kit/query-sql.js';
 import { numberKeySql } from './number-order.js';
 import { prepareStatement } from './statement-cache.js';
 
@@ -60,11 +62,16 @@ function expressionOf(path: readonly string[], type: IndexValueType, column: str
 /**
  * ` INDEXED BY <name>` for the declared index that serves `filter` (see `servingIndex`),
  * else nothing. Always usable: every query on a collection says its partial-index predicate.
+ * For a filter written as the ids its branches read (see `servedBranches`, with `sort` as
+ * it takes it), ` NOT INDEXED`: the table's own key finds them.
  */
 export function indexedBy(
   indexes: readonly IndexSpec[] | undefined,
   filter: NormalizedCondition | null,
+  sort?: readonly SortKey[],
 ): string {
+  // The ids the branches read are looked up by the table's key (see `idsOfBranches`).
+  if (servedBranches(indexes, filter, sort)) return ' NOT INDEXED';
   const index = indexes && servingIndex(indexes, filter);
   return index ? ` INDEXED BY ${index.name}` : '';
 }
@@ -81,32 +88,83 @@ export const livePredicate = (tenant: string, collection: string): string =>
   `tenant = ${tenant} AND ${collectionPredicate(collection)}`;
 
 /**
- * `dialect`, with each `$or` written so that indexes serve its branches. Where the
- * collection's `indexes` serve every branch (see `servingIndex`), the `$or` is the ids
- * that each branch finds in its index, named (`INDEXED BY`), among the rows `live` says
- * (the statement's own `livePredicate`): `id IN (SELECT id … UNION ALL SELECT id …)`.
- * Left to choose, SQLite reads an OR off indexes only once an ANALYZE has given it
- * statistics, and before that read the whole collection. Otherwise each branch says
- * `live` (which the statement also says outside the filter, so nothing changes in
- * meaning), so that SQLite can serve the OR from indexes once it has statistics.
+ * `dialect`, with each branch of an `$or` saying `live` (the statement's own
+ * `livePredicate`, which it also says outside the filter, so nothing changes in meaning).
+ * SQLite reads an OR off indexes only when each branch alone is served by one, its
+ * leading tenant and its partial-index predicate included, and only once an ANALYZE has
+ * given it statistics; said only outside the OR, a filter such as
+ * `{ $or: [{ code: 'a' }, { owner: 'b' }] }` read the whole collection even then. A
+ * filter that is such an `$or` is better written with `idsOfBranches`.
  */
-export function withLiveBranches<D extends ConditionDialect>(
-  dialect: D,
-  live: string,
-  indexes: readonly IndexSpec[] = [],
-): D {
+export function withLiveBranches<D extends ConditionDialect>(dialect: D, live: string): D {
   const branched = Object.create(dialect) as D;
-  branched.anyOf = (branches, items) => {
-    const served = items.map((item) => servingIndex(indexes, item));
-    if (indexes.length > 0 && served.every((index) => index !== undefined)) {
-      const ids = branches.map(
-        (b, i) => `SELECT id FROM ${TABLE} INDEXED BY ${served[i]?.name} WHERE ${live} AND ${b}`,
-      );
-      return `(id IN (${ids.join(' UNION ALL ')}))`;
-    }
-    return `(${branches.map((b) => `(${live} AND ${b})`).join(' OR ')})`;
-  };
+  branched.anyOf = (branches) => `(${branches.map((b) => `(${live} AND ${b})`).join(' OR ')})`;
   return branched;
+}
+
+/** The branches of an `$or` and, for each, the declared index that serves it. */
+export interface ServedBranches {
+  readonly items: readonly NormalizedCondition[];
+  readonly indexes: readonly IndexSpec[];
+}
+
+// The branches of a filter that is an `$or`, or tests joined with one `$or` (each branch
+// then with the other tests: `a AND (b OR c)` is `(a AND b) OR (a AND c)`).
+function branchesOf(
+  filter: NormalizedCondition | null,
+): readonly NormalizedCondition[] | undefined {
+  if (filter?.op === 'or') return filter.items;
+  if (filter?.op !== 'and') return undefined;
+  const [or, ...more] = filter.items.filter((item) => item.op === 'or');
+  if (or?.op !== 'or' || more.length > 0) return undefined;
+  const rest = filter.items.filter((item) => item !== or);
+  return or.items.map((item): NormalizedCondition => ({ op: 'and', items: [...rest, item] }));
+}
+
+/**
+ * When `filter` is an `$or` (or tests joined with one) and the collection's `indexes`
+ * serve each of its branches, its branches with their indexes; else `undefined`. For all
+ * the documents it matches (a count), an index serves a branch that it narrows (see
+ * `servingIndex`); for a page in the order of `sort` then the id, one that yields the
+ * branch's documents in that order (see `indexInOrder`), so that each branch reads no
+ * further than the page: a branch read whole and sorted would cost every page as much as
+ * all its documents, where reading the table in order stops at the page's end.
+ */
+export function servedBranches(
+  indexes: readonly IndexSpec[] | undefined,
+  filter: NormalizedCondition | null,
+  sort?: readonly SortKey[],
+): ServedBranches | undefined {
+  const items = indexes?.length ? branchesOf(filter) : undefined;
+  if (!indexes || !items) return undefined;
+  const served: IndexSpec[] = [];
+  for (const item of items) {
+    const index = sort ? indexInOrder(indexes, item, sort) : servingIndex(indexes, item);
+    if (index === undefined) return undefined;
+    served.push(index);
+  }
+  return { items, indexes: served };
+}
+
+/**
+ * A filter that is an `$or` of `served` branches (`branches`, compiled), as the ids each
+ * branch reads in its own index (named, so SQLite uses it without statistics), among the
+ * rows `live` says: `id IN (SELECT id … UNION ALL SELECT id …)`. `tail` ends each
+ * branch's SELECT: the page's cursor test, order and limit, so that a branch reads at
+ * most a page past the cursor rather than every document it matches (a page's first
+ * documents are among the first of each branch).
+ */
+export function idsOfBranches(
+  branches: readonly string[],
+  served: ServedBranches,
+  live: string,
+  tail = '',
+): string {
+  const selects = branches.map(
+    (branch, i) =>
+      `SELECT id FROM (SELECT id FROM ${TABLE} INDEXED BY ${served.indexes[i]?.name} WHERE ${live} AND ${branch}${tail})`,
+  );
+  return `(id IN (${selects.join(' UNION ALL ')}))`;
 }
 
 // One index over live documents of one collection, per tenant; a non-unique one ends with

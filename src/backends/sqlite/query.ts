@@ -1,14 +1,15 @@
-import type { Bind } from '../kit/condition-sql.js';
+import { type Bind, compileConditionSql } from '../kit/condition-sql.js';
 import { type IndexSpec, withIndexes } from '../kit/indexes.js';
 import type { QueryStatement } from '../kit/query-shapes.js';
-import {
-  compileFilterSql,
-  compileQuerySql,
-  type NormalizedQuery,
-  type QueryDialect,
-} from '../kit/query-sql.js';
+import { compileQuerySql, type NormalizedQuery, type QueryDialect } from '../kit/query-sql.js';
 import { field, sqlite } from './condition.js';
-import { indexedBy, livePredicate, withLiveBranches } from './indexes.js';
+import {
+  idsOfBranches,
+  indexedBy,
+  livePredicate,
+  servedBranches,
+  withLiveBranches,
+} from './indexes.js';
 import { limitOf } from './limit.js';
 import { numberKeySql } from './number-order.js';
 import { sharedStrings } from './shared-strings.js';
@@ -72,7 +73,9 @@ const LIVE = (
   collection: string,
   indexes: readonly IndexSpec[],
   filter: NormalizedQuery['filter'],
-) => `FROM ${TABLE}${indexedBy(indexes, filter)} WHERE ${livePredicate(parameter(0), collection)}`;
+  sort?: NormalizedQuery['sort'],
+) =>
+  `FROM ${TABLE}${indexedBy(indexes, filter, sort)} WHERE ${livePredicate(parameter(0), collection)}`;
 
 /**
  * The dialect of queries on `collection` with `indexes` declared, for `filter`: index
@@ -88,8 +91,31 @@ const dialectFor = (
   withLiveBranches(
     withIndexes(dialect, tokenIndexes, indexes, filter),
     livePredicate(parameter(0), collection),
-    indexes,
   );
+
+/**
+ * The WHERE of a query's filter and cursor, and its order: a filter that is an `$or`
+ * whose every branch an index serves (see `servedBranches`) is written as the ids each
+ * branch reads in its index; with `page` (binding the limit of a page in the query's
+ * order), each branch reads only as far as the page goes past the cursor (see
+ * `idsOfBranches`), without it (a count) all of its matches.
+ */
+function whereOf(
+  collection: string,
+  indexes: readonly IndexSpec[],
+  query: Pick<NormalizedQuery, 'filter' | 'sort' | 'after'>,
+  bind: Bind,
+  page?: () => string,
+): { where: string; orderBy: string } {
+  const dialect = dialectFor(collection, indexes, query.filter);
+  const served = servedBranches(indexes, query.filter, page === undefined ? undefined : query.sort);
+  if (!served) return compileQuerySql(query, dialect, bind);
+  const { where: after, orderBy } = compileQuerySql({ ...query, filter: null }, dialect, bind);
+  const branches = served.items.map((item) => compileConditionSql(item, dialect, bind));
+  const tail = page === undefined ? '' : ` AND ${after} ORDER BY ${orderBy} LIMIT ${page()}`;
+  const live = livePredicate(parameter(0), collection);
+  return { where: `(${idsOfBranches(branches, served, live, tail)} AND ${after})`, orderBy };
+}
 
 /** The SELECT of one page of a query, written so that the collection's `indexes` can serve it. */
 export function findStatement(
@@ -100,18 +126,18 @@ export function findStatement(
 ): QueryStatement {
   const values: unknown[] = [tenant];
   const bind = binder(values);
-  const { where, orderBy } = compileQuerySql(
-    query,
-    dialectFor(collection, indexes, query.filter),
-    bind,
-  );
   // The limit is read through `(SELECT ?)`, as values are: bound bare SQLite would plan
   // the statement again on every call, and written into the text each limit would be a
   // statement of its own, so a caller walking through the limits would have every query
   // prepared again and push everyone's statements out of the cache.
-  const limit = bind(limitOf(query.limit));
+  let limit: string | undefined;
+  const page = () => {
+    limit ??= bind(limitOf(query.limit));
+    return limit;
+  };
+  const { where, orderBy } = whereOf(collection, indexes, query, bind, page);
   const text = `SELECT id, body, revision, token, seq, last_modified, last_modified_by
-    ${LIVE(collection, indexes, query.filter)} AND ${where} ORDER BY ${orderBy} LIMIT ${limit}`;
+    ${LIVE(collection, indexes, query.filter, query.sort)} AND ${where} ORDER BY ${orderBy} LIMIT ${page()}`;
   return { text: expandTokens(text), values };
 }
 
@@ -123,7 +149,8 @@ export function countStatement(
   indexes: readonly IndexSpec[] = [],
 ): QueryStatement {
   const values: unknown[] = [tenant];
-  const where = compileFilterSql(filter, dialectFor(collection, indexes, filter), binder(values));
+  const query = { filter, sort: [], after: undefined };
+  const { where } = whereOf(collection, indexes, query, binder(values));
   const text = `SELECT count(*) AS n ${LIVE(collection, indexes, filter)} AND ${where}`;
   return { text: expandTokens(text), values };
 }
