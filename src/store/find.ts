@@ -52,6 +52,8 @@ export interface StoredPage {
 const NONE: ReadonlySet<string> = new Set();
 // How many documents left out of a query (see `leftOut`) one read takes.
 const LEFT_OUT_READ = 64;
+// How many times a session's count is taken while its deletes are being written.
+const COUNT_TRIES = 8;
 
 // A query validated before anything is read (nothing is when it is refused), and the
 // backend ready for it.
@@ -245,10 +247,14 @@ export abstract class Queries {
     const left = [...this.leftOut(c)];
     if (left.length === 0) return context.backend.count(tenant, c.name, filter);
     let before = await leftOutMatches(context, c, left, filter);
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       const counted = await context.backend.count(tenant, c.name, filter);
       const after = await leftOutMatches(context, c, left, filter);
-      if (after.versions === before.versions) return Math.max(0, counted - after.matched);
+      // Bounded, so that a client writing one of them without pause cannot hold the
+      // count in this loop: past the tries, the last reads answer.
+      if (after.versions === before.versions || attempt === COUNT_TRIES) {
+        return Math.max(0, counted - after.matched);
+      }
       before = after;
     }
   }
