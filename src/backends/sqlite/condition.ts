@@ -136,12 +136,7 @@ export function compileCondition(
   const dialect = withLiveBranches(indexed, live);
   const served = servedBranches(indexes, condition, tail === undefined ? undefined : []);
   const sql = served
-    ? idsOfBranches(
-        served.items.map((item) => compileConditionSql(item, dialect, bind)),
-        served,
-        live,
-        tail,
-      )
+    ? idsOfBranches(served, (item) => compileConditionSql(item, dialect, bind), live, tail)
     : compileConditionSql(condition, dialect, bind);
   return { sql, params };
 }

@@ -147,7 +147,7 @@ export function servedBranches(
 }
 
 /**
- * A filter that is an `$or` of `served` branches (`branches`, compiled), as the ids each
+ * A filter that is an `$or` of `served` branches (each written by `compile`), as the ids each
  * branch reads in its own index (named, so SQLite uses it without statistics), among the
  * rows `live` says: `id IN (SELECT id … UNION ALL SELECT id …)`. `tail` ends each
  * branch's SELECT: the page's cursor test, order and limit, so that a branch reads at
@@ -155,15 +155,17 @@ export function servedBranches(
  * documents are among the first of each branch).
  */
 export function idsOfBranches(
-  branches: readonly string[],
   served: ServedBranches,
+  compile: (branch: NormalizedCondition) => string,
   live: string,
   tail = '',
 ): string {
-  const selects = branches.map(
-    (branch, i) =>
-      `SELECT id FROM (SELECT id FROM ${TABLE} INDEXED BY ${served.indexes[i]?.name} WHERE ${live} AND ${branch}${tail})`,
-  );
+  const selects = served.items
+    .map(compile)
+    .map(
+      (branch, i) =>
+        `SELECT id FROM (SELECT id FROM ${TABLE} INDEXED BY ${served.indexes[i]?.name} WHERE ${live} AND ${branch}${tail})`,
+    );
   return `(id IN (${selects.join(' UNION ALL ')}))`;
 }
 

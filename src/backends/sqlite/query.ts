@@ -1,3 +1,4 @@
+import type { NormalizedCondition } from '../kit/checks.js';
 import { type Bind, compileConditionSql } from '../kit/condition-sql.js';
 import { type IndexSpec, withIndexes } from '../kit/indexes.js';
 import type { QueryStatement } from '../kit/query-shapes.js';
@@ -111,10 +112,10 @@ function whereOf(
   const served = servedBranches(indexes, query.filter, page === undefined ? undefined : query.sort);
   if (!served) return compileQuerySql(query, dialect, bind);
   const { where: after, orderBy } = compileQuerySql({ ...query, filter: null }, dialect, bind);
-  const branches = served.items.map((item) => compileConditionSql(item, dialect, bind));
   const tail = page === undefined ? '' : ` AND ${after} ORDER BY ${orderBy} LIMIT ${page()}`;
   const live = livePredicate(parameter(0), collection);
-  return { where: `(${idsOfBranches(branches, served, live, tail)} AND ${after})`, orderBy };
+  const compile = (item: NormalizedCondition) => compileConditionSql(item, dialect, bind);
+  return { where: `(${idsOfBranches(served, compile, live, tail)} AND ${after})`, orderBy };
 }
 
 /** The SELECT of one page of a query, written so that the collection's `indexes` can serve it. */
