@@ -7,7 +7,7 @@ import {
 } from '../kit/bulk.js';
 import type { IndexSpec } from '../kit/indexes.js';
 import { compileCondition } from './condition.js';
-import { indexedBy, livePredicate } from './indexes.js';
+import { indexedBy, livePredicate, type ReadPlan, readPlan } from './indexes.js';
 import { limitText } from './limit.js';
 import { compileOperations } from './ops.js';
 import type { StatementOf } from './statement-cache.js';
@@ -34,12 +34,7 @@ const COUNTER = `${WRITE_LOG} WHERE token = '~' AND tenant = ''`;
  * the materialized subquery keeps ids, not up to `limit` new bodies. Each row returns its
  * seq, from which the caller knows `n` and so its token.
  */
-function updateText(
-  bulk: BulkWrite,
-  where: string,
-  applied: string,
-  indexes: readonly IndexSpec[],
-): string {
+function updateText(bulk: BulkWrite, where: string, applied: string, plan: ReadPlan): string {
   const apply = bulk.op === 'apply';
   return `UPDATE noclobber_documents AS d SET
     ${apply ? `body = ${applied},` : 'body = NULL, deleted = 1,'}
@@ -48,7 +43,7 @@ function updateText(
   FROM (
     SELECT id, row_number() OVER (ORDER BY id) AS n
     FROM (
-      SELECT id FROM noclobber_documents${indexedBy(indexes, bulk.filter, [])}
+      SELECT id FROM noclobber_documents${indexedBy(plan)}
       WHERE ${LIVE(bulk.collection)} AND ${where}
       ORDER BY id LIMIT ${limitText(bulk.limit)}
     )
@@ -93,13 +88,16 @@ export function bulkWrite(
 ): BulkOutcome {
   const params: Params = {};
   let where = '1';
+  // The rows in id order, as the statement takes them.
+  const plan = readPlan(indexes, bulk.filter, []);
   if (bulk.filter) {
     // Written as queries are, so that the collection's declared indexes can find the rows.
+    const tail = ` ORDER BY id LIMIT ${limitText(bulk.limit)}`;
     const compiled = compileCondition(
       bulk.filter,
       indexes,
       LIVE(bulk.collection),
-      ` ORDER BY id LIMIT ${limitText(bulk.limit)}`,
+      plan.branches && { served: plan.branches, tail },
     );
     Object.assign(params, compiled.params);
     where = compiled.sql;
@@ -112,7 +110,7 @@ export function bulkWrite(
   }
   const base = (prepare(READ_COUNTER).get() as { seq: number }).seq;
   const key = { tenant: bulk.tenant, collection: bulk.collection, token: bulk.token };
-  const rows = prepare(updateText(bulk, where, applied, indexes), true).all({
+  const rows = prepare(updateText(bulk, where, applied, plan), true).all({
     ...params,
     ...key,
     base,

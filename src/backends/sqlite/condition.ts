@@ -2,7 +2,7 @@ import type { NormalizedCondition } from '../kit/checks.js';
 import { arrayIndexOf } from '../kit/checks.js';
 import { type Bind, type ConditionDialect, compileConditionSql } from '../kit/condition-sql.js';
 import { type IndexSpec, withIndexes } from '../kit/indexes.js';
-import { idsOfBranches, servedBranches, sqliteIndexes, withLiveBranches } from './indexes.js';
+import { idsOfBranches, type ServedBranches, sqliteIndexes, withLiveBranches } from './indexes.js';
 import { compareNumberSql, numberKeySql } from './number-order.js';
 import { sharedStrings } from './shared-strings.js';
 
@@ -111,16 +111,16 @@ export const sqlite: ConditionDialect = {
 /**
  * Compiles a condition to an SQLite expression over the `body` column, with named
  * parameters; tests of paths the collection's `indexes` hold are written as they keep them.
- * With `live` (a statement's `livePredicate`), a condition that is an `$or` of branches
- * indexes serve (see `servedBranches`) is the ids they read, each branch's SELECT ending
- * with `tail` (a page in id order: its order and limit; without it, every match), and
- * each other `$or` branch says `live` too (see `withLiveBranches`).
+ * With `live` (a statement's `livePredicate`), each `$or` branch says `live` too (see
+ * `withLiveBranches`), and with `branches` as well (the `$or` branches its `ReadPlan`
+ * reads off their indexes), the condition is the ids they read, each branch's SELECT
+ * ending with `tail` (a page in id order: its order and limit).
  */
 export function compileCondition(
   condition: NormalizedCondition,
   indexes: readonly IndexSpec[] = [],
   live?: string,
-  tail?: string,
+  branches?: { served: ServedBranches; tail: string },
 ): CompiledCondition {
   const params: Record<string, string | number> = {};
   // A count of its own: Object.keys on every bind made a long filter quadratic. A string
@@ -134,9 +134,9 @@ export function compileCondition(
   const indexed = withIndexes(sqlite, sqliteIndexes, indexes, null);
   if (live === undefined) return { sql: compileConditionSql(condition, indexed, bind), params };
   const dialect = withLiveBranches(indexed, live);
-  const served = servedBranches(indexes, condition, tail === undefined ? undefined : []);
-  const sql = served
-    ? idsOfBranches(served, (item) => compileConditionSql(item, dialect, bind), live, tail)
-    : compileConditionSql(condition, dialect, bind);
+  const compile = (item: NormalizedCondition) => compileConditionSql(item, dialect, bind);
+  const sql = branches
+    ? idsOfBranches(branches.served, compile, live, branches.tail)
+    : compile(condition);
   return { sql, params };
 }

@@ -60,20 +60,35 @@ function expressionOf(path: readonly string[], type: IndexValueType, column: str
 }
 
 /**
- * ` INDEXED BY <name>` for the declared index that serves `filter` (see `servingIndex`),
- * else nothing. Always usable: every query on a collection says its partial-index predicate.
- * For a filter written as the ids its branches read (see `servedBranches`, with `sort` as
- * it takes it), ` NOT INDEXED`: the table's own key finds them.
+ * How a statement reads the rows of a filter: `branches`, when it is written as the ids its
+ * branches read (see `servedBranches`); else the declared `index` that serves it (see
+ * `servingIndex`), if any. Decided once per statement, so that the table it names (see
+ * `indexedBy`) and the filter it writes (see `idsOfBranches`) agree.
  */
-export function indexedBy(
+export interface ReadPlan {
+  readonly branches?: ServedBranches;
+  readonly index?: IndexSpec;
+}
+
+/** The `ReadPlan` of `filter`: for a page in the order of `sort` then the id, or without it for every match. */
+export function readPlan(
   indexes: readonly IndexSpec[] | undefined,
   filter: NormalizedCondition | null,
   sort?: readonly SortKey[],
-): string {
-  // The ids the branches read are looked up by the table's key (see `idsOfBranches`).
-  if (servedBranches(indexes, filter, sort)) return ' NOT INDEXED';
-  const index = indexes && servingIndex(indexes, filter);
-  return index ? ` INDEXED BY ${index.name}` : '';
+): ReadPlan {
+  const branches = servedBranches(indexes, filter, sort);
+  if (branches) return { branches };
+  return { index: indexes && servingIndex(indexes, filter) };
+}
+
+/**
+ * ` INDEXED BY <name>` for the index of `plan`, else nothing. Always usable: every query
+ * on a collection says its partial-index predicate. For a filter written as the ids its
+ * branches read, ` NOT INDEXED`: the table's own key finds them.
+ */
+export function indexedBy(plan: ReadPlan): string {
+  if (plan.branches) return ' NOT INDEXED';
+  return plan.index ? ` INDEXED BY ${plan.index.name}` : '';
 }
 
 /** The partial-index predicate of a collection's indexes; queries say it in the same words. */
@@ -130,7 +145,7 @@ function branchesOf(
  * further than the page: a branch read whole and sorted would cost every page as much as
  * all its documents, where reading the table in order stops at the page's end.
  */
-export function servedBranches(
+function servedBranches(
   indexes: readonly IndexSpec[] | undefined,
   filter: NormalizedCondition | null,
   sort?: readonly SortKey[],

@@ -8,7 +8,8 @@ import {
   idsOfBranches,
   indexedBy,
   livePredicate,
-  servedBranches,
+  type ReadPlan,
+  readPlan,
   withLiveBranches,
 } from './indexes.js';
 import { limitOf } from './limit.js';
@@ -70,13 +71,8 @@ const TABLE = 'noclobber_documents';
 // is seen to apply; collection names are plain characters (validated), quoted anyway.
 // Without statistics (before an ANALYZE) SQLite prefers the table's own key, tenant and
 // collection, to any index: a declared index that the filter constrains is named.
-const LIVE = (
-  collection: string,
-  indexes: readonly IndexSpec[],
-  filter: NormalizedQuery['filter'],
-  sort?: NormalizedQuery['sort'],
-) =>
-  `FROM ${TABLE}${indexedBy(indexes, filter, sort)} WHERE ${livePredicate(parameter(0), collection)}`;
+const LIVE = (collection: string, plan: ReadPlan) =>
+  `FROM ${TABLE}${indexedBy(plan)} WHERE ${livePredicate(parameter(0), collection)}`;
 
 /**
  * The dialect of queries on `collection` with `indexes` declared, for `filter`: index
@@ -95,8 +91,8 @@ const dialectFor = (
   );
 
 /**
- * The WHERE of a query's filter and cursor, and its order: a filter that is an `$or`
- * whose every branch an index serves (see `servedBranches`) is written as the ids each
+ * The FROM and WHERE of a query's filter and cursor, and its order, both from one
+ * `ReadPlan`: a filter that is an `$or` whose every branch an index serves is written as the ids each
  * branch reads in its index; with `page` (binding the limit of a page in the query's
  * order), each branch reads only as far as the page goes past the cursor (see
  * `idsOfBranches`), without it (a count) all of its matches.
@@ -107,15 +103,17 @@ function whereOf(
   query: Pick<NormalizedQuery, 'filter' | 'sort' | 'after'>,
   bind: Bind,
   page?: () => string,
-): { where: string; orderBy: string } {
+): { where: string; orderBy: string; from: string } {
   const dialect = dialectFor(collection, indexes, query.filter);
-  const served = servedBranches(indexes, query.filter, page === undefined ? undefined : query.sort);
-  if (!served) return compileQuerySql(query, dialect, bind);
+  const plan = readPlan(indexes, query.filter, page === undefined ? undefined : query.sort);
+  const from = LIVE(collection, plan);
+  const served = plan.branches;
+  if (!served) return { ...compileQuerySql(query, dialect, bind), from };
   const { where: after, orderBy } = compileQuerySql({ ...query, filter: null }, dialect, bind);
   const tail = page === undefined ? '' : ` AND ${after} ORDER BY ${orderBy} LIMIT ${page()}`;
   const live = livePredicate(parameter(0), collection);
   const compile = (item: NormalizedCondition) => compileConditionSql(item, dialect, bind);
-  return { where: `(${idsOfBranches(served, compile, live, tail)} AND ${after})`, orderBy };
+  return { where: `(${idsOfBranches(served, compile, live, tail)} AND ${after})`, orderBy, from };
 }
 
 /** The SELECT of one page of a query, written so that the collection's `indexes` can serve it. */
@@ -136,9 +134,9 @@ export function findStatement(
     limit ??= bind(limitOf(query.limit));
     return limit;
   };
-  const { where, orderBy } = whereOf(collection, indexes, query, bind, page);
+  const { where, orderBy, from } = whereOf(collection, indexes, query, bind, page);
   const text = `SELECT id, body, revision, token, seq, last_modified, last_modified_by
-    ${LIVE(collection, indexes, query.filter, query.sort)} AND ${where} ORDER BY ${orderBy} LIMIT ${page()}`;
+    ${from} AND ${where} ORDER BY ${orderBy} LIMIT ${page()}`;
   return { text: expandTokens(text), values };
 }
 
@@ -151,7 +149,7 @@ export function countStatement(
 ): QueryStatement {
   const values: unknown[] = [tenant];
   const query = { filter, sort: [], after: undefined };
-  const { where } = whereOf(collection, indexes, query, binder(values));
-  const text = `SELECT count(*) AS n ${LIVE(collection, indexes, filter)} AND ${where}`;
+  const { where, from } = whereOf(collection, indexes, query, binder(values));
+  const text = `SELECT count(*) AS n ${from} AND ${where}`;
   return { text: expandTokens(text), values };
 }
