@@ -48,3 +48,38 @@ it('a filter naming every field of a unique index by equality reads that index',
   expect(await served({ status: 'active' })).toEqual(['status']);
   expect((await store.findOne(users, { status: 'active', email: 'e7@x.org' }))?.id).toBe('u7');
 });
+
+// An $or of ranges on one number index, sorted by that number: each branch's index yields
+// its documents in the page's order, so each branch stops at the page's end; sorted in
+// the whole filter's words, every branch was read whole and sorted on every page.
+it('each branch of an $or read off its index yields its page in order, sorted by nothing else', async () => {
+  const store = new DocumentStore({ backend: new SqliteBackend() });
+  open.push(store);
+  const users = store.collection<User>('users', { indexes: [{ field: 'n', type: 'number' }] });
+  await store.insertMany(
+    users,
+    Array.from({ length: 300 }, (_, i) => ({
+      id: `u${i}`,
+      status: 'active',
+      email: `e${i}@x.org`,
+      org: 'acme',
+      n: (i * 7) % 300,
+    })),
+  );
+  const filter = { $or: [{ n: { $lt: 100 } }, { n: { $gte: 250 } }] };
+  const options = { sort: 'n', limit: 20 } as const;
+  const { plan, indexes } = await store.explain(users, filter, options);
+  expect(indexes.map((index) => index.fields.join('+'))).toEqual(['n']);
+  // Only the page itself, the ids the branches gave, is sorted.
+  expect(plan.match(/TEMP B-TREE FOR ORDER BY/g), plan).toHaveLength(1);
+  // Walked page by page, the $or gives its documents in order, each once.
+  const seen: number[] = [];
+  let after: string | undefined;
+  do {
+    const page = await store.find(users, filter, { ...options, after });
+    seen.push(...page.documents.map((user) => user.n));
+    after = page.next ?? undefined;
+  } while (after);
+  const want = Array.from({ length: 300 }, (_, n) => n).filter((n) => n < 100 || n >= 250);
+  expect(seen).toEqual(want);
+});

@@ -136,7 +136,7 @@ export function compileCondition(
   const dialect = withLiveBranches(indexed, live);
   const compile = (item: NormalizedCondition) => compileConditionSql(item, dialect, bind);
   const sql = branches
-    ? idsOfBranches(branches.served, compile, live, branches.tail)
+    ? idsOfBranches(branches.served, (item) => compile(item) + branches.tail, live)
     : compile(condition);
   return { sql, params };
 }

@@ -162,25 +162,22 @@ function servedBranches(
 }
 
 /**
- * A filter that is an `$or` of `served` branches (each written by `compile`), as the ids each
- * branch reads in its own index (named, so SQLite uses it without statistics), among the
- * rows `live` says: `id IN (SELECT id … UNION ALL SELECT id …)`. `tail` ends each
- * branch's SELECT: the page's cursor test, order and limit, so that a branch reads at
- * most a page past the cursor rather than every document it matches (a page's first
+ * A filter that is an `$or` of `served` branches, as the ids each branch reads in its own
+ * index (named, so SQLite uses it without statistics), among the rows `live` says:
+ * `id IN (SELECT id … UNION ALL SELECT id …)`. `compile` writes a branch's test and what
+ * ends its SELECT: for a page, its cursor test, order and limit, so that the branch reads
+ * at most a page past the cursor rather than every document it matches (a page's first
  * documents are among the first of each branch).
  */
 export function idsOfBranches(
   served: ServedBranches,
   compile: (branch: NormalizedCondition) => string,
   live: string,
-  tail = '',
 ): string {
-  const selects = served.items
-    .map(compile)
-    .map(
-      (branch, i) =>
-        `SELECT id FROM (SELECT id FROM ${TABLE} INDEXED BY ${served.indexes[i]?.name} WHERE ${live} AND ${branch}${tail})`,
-    );
+  const selects = served.items.map(
+    (branch, i) =>
+      `SELECT id FROM (SELECT id FROM ${TABLE} INDEXED BY ${served.indexes[i]?.name} WHERE ${live} AND ${compile(branch)})`,
+  );
   return `(id IN (${selects.join(' UNION ALL ')}))`;
 }
 

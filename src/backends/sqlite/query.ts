@@ -110,10 +110,18 @@ function whereOf(
   const served = plan.branches;
   if (!served) return { ...compileQuerySql(query, dialect, bind), from };
   const { where: after, orderBy } = compileQuerySql({ ...query, filter: null }, dialect, bind);
-  const tail = page === undefined ? '' : ` AND ${after} ORDER BY ${orderBy} LIMIT ${page()}`;
+  // A branch's page in the words of its own index, which then yields it in order and
+  // stops at its limit: in the whole filter's words, SQLite sorted all its matches.
+  const pageOf = (branch: NormalizedCondition) => {
+    if (page === undefined) return '';
+    const own = dialectFor(collection, indexes, branch);
+    const sql = compileQuerySql({ ...query, filter: null }, own, bind);
+    return ` AND ${sql.where} ORDER BY ${sql.orderBy} LIMIT ${page()}`;
+  };
   const live = livePredicate(parameter(0), collection);
-  const compile = (item: NormalizedCondition) => compileConditionSql(item, dialect, bind);
-  return { where: `(${idsOfBranches(served, compile, live, tail)} AND ${after})`, orderBy, from };
+  const compile = (item: NormalizedCondition) =>
+    compileConditionSql(item, dialect, bind) + pageOf(item);
+  return { where: `(${idsOfBranches(served, compile, live)} AND ${after})`, orderBy, from };
 }
 
 /** The SELECT of one page of a query, written so that the collection's `indexes` can serve it. */
