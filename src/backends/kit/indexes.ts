@@ -154,16 +154,24 @@ export function withIndexes<D extends ConditionDialect>(
   index: IndexDialect,
   indexes: readonly IndexSpec[],
   filter: NormalizedCondition | null,
-): D & Pick<QueryDialect, 'sortExpression'> {
+): D & Pick<QueryDialect, 'sortExpression' | 'seekPast'> {
   if (indexes.length === 0) return dialect;
   // The cached tests as prototype: only the filter's own part is made per query.
-  const indexed: D & Pick<QueryDialect, 'sortExpression'> = Object.create(
+  const indexed: D & Pick<QueryDialect, 'sortExpression' | 'seekPast'> = Object.create(
     testsWithIndexes(dialect, index, indexes),
   );
   indexed.sortExpression = (path) => {
     const type = impliedType(filter, path);
     if (type === undefined || !isIndexed(indexes, path, type)) return undefined;
     return index.expression(path, type, index.column);
+  };
+  indexed.seekPast = (path, value, descending, bind) => {
+    // Every match holds the indexed type here, so one of it at the cursor bounds them all;
+    // a value of another type (a cursor no page of this query gave) bounds nothing.
+    const scalar = typeof value === 'string' || typeof value === 'number' ? value : undefined;
+    if (scalar === undefined || valueType(scalar) !== impliedType(filter, path)) return undefined;
+    if (!indexed.sortExpression?.(path)) return undefined;
+    return indexed.compare([...path], descending ? '<=' : '>=', scalar, bind);
   };
   return indexed;
 }

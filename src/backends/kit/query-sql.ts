@@ -36,6 +36,18 @@ export interface QueryDialect extends ConditionDialect {
    * value, `sortRank`, is the same for all); `undefined` otherwise (see `withIndexes`).
    */
   sortExpression?(path: readonly string[]): string | undefined;
+  /**
+   * A test that the documents after a cursor whose first sort value is `value` meet, in
+   * the words of the index that orders them by `path` (so that a page after it starts
+   * where the cursor is in that index, not at the index's start), when `sortExpression`
+   * gives one and `value` is of its type; `undefined` otherwise.
+   */
+  seekPast?(
+    path: readonly string[],
+    value: unknown,
+    descending: boolean,
+    bind: Bind,
+  ): string | undefined;
 }
 
 /** The parts of a page's statement: a boolean WHERE expression and an ORDER BY list. */
@@ -56,7 +68,7 @@ export function compileQuerySql(
 ): QuerySql {
   const filter = query.filter ? compileConditionSql(query.filter, dialect, bind) : dialect.true;
   const where = query.after
-    ? `(${filter} AND ${afterSql(query.sort, query.after, dialect, bind)})`
+    ? `(${[...seekSql(query.sort, query.after, dialect, bind), filter, afterSql(query.sort, query.after, dialect, bind)].join(' AND ')})`
     : filter;
   const keys = query.sort.flatMap((key) => {
     const direction = key.descending ? ' DESC' : '';
@@ -79,6 +91,20 @@ export function compileFilterSql(
 
 // Rows strictly after the cursor in the query's order: some key past the cursor's value
 // with every key before it equal, or every key equal and the id past the cursor's.
+// The first sort key's bound past the cursor, where an index orders by it (see `seekPast`):
+// the cursor's test alone is an OR that no index reads from a point, so each page read the
+// index from its start, every page further in costing more.
+function seekSql(
+  sort: readonly SortKey[],
+  after: CursorPosition,
+  dialect: QueryDialect,
+  bind: Bind,
+): string[] {
+  const [first] = sort;
+  const seek = first && dialect.seekPast?.(first.path, after.values[0], !!first.descending, bind);
+  return seek ? [seek] : [];
+}
+
 function afterSql(
   sort: readonly SortKey[],
   after: CursorPosition,
