@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import type { FindOptions } from '../../src/index.js';
+import { walkPages } from '../support/walk-pages.js';
 import { describeConformance } from './fixture.js';
 
 interface Row {
@@ -23,13 +24,7 @@ describeConformance('pages after a cursor', (fixture) => {
     const filter = { n: { $lt: 350 } };
     for (const sort of ['n', '-n'] as const) {
       const options: FindOptions<Row> = { sort, limit: 25 };
-      const seen: number[] = [];
-      let after: string | undefined;
-      do {
-        const page = await store.find(rows, filter, { ...options, after });
-        seen.push(...page.documents.map((row) => row.n));
-        after = page.next ?? undefined;
-      } while (after);
+      const seen = (await walkPages(store, rows, filter, options)).map((row) => row.n);
       const want = Array.from({ length: 350 }, (_, n) => n);
       expect(seen).toEqual(sort === 'n' ? want : want.reverse());
     }

@@ -1,6 +1,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { SqliteBackend } from '../../src/backends/sqlite/index.js';
 import { DocumentStore } from '../../src/index.js';
+import { walkPages } from '../support/walk-pages.js';
 
 interface User {
   id: string;
@@ -73,13 +74,7 @@ it('each branch of an $or read off its index yields its page in order, sorted by
   // Only the page itself, the ids the branches gave, is sorted.
   expect(plan.match(/TEMP B-TREE FOR ORDER BY/g), plan).toHaveLength(1);
   // Walked page by page, the $or gives its documents in order, each once.
-  const seen: number[] = [];
-  let after: string | undefined;
-  do {
-    const page = await store.find(users, filter, { ...options, after });
-    seen.push(...page.documents.map((user) => user.n));
-    after = page.next ?? undefined;
-  } while (after);
+  const seen = (await walkPages(store, users, filter, options)).map((user) => user.n);
   const want = Array.from({ length: 300 }, (_, n) => n).filter((n) => n < 100 || n >= 250);
   expect(seen).toEqual(want);
 });
