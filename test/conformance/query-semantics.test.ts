@@ -89,11 +89,15 @@ describeConformance('query semantics', (fixture) => {
   it('means the same for an $or of tests that indexes serve, read branch by branch', async () => {
     await agreesWithReference(fixture().store, { indexes: INDEXED }, indexedOr);
   }, 300_000);
+
+  it('means the same sorted by an indexed path the filter tests, page after page', async () => {
+    await agreesWithReference(fixture().store, { indexes: INDEXED }, indexedSort, 4);
+  }, 300_000);
 });
 
-// An $or of equalities and ranges on indexed paths, with values the documents hold (so
-// of an indexed type), sometimes beside another test; sorted by one of its paths or by id.
-function indexedOr(documents: readonly unknown[]) {
+// Equalities and ranges on indexed paths, with values the documents hold (so of an
+// indexed type), each with its path.
+function indexedTests(documents: readonly unknown[]) {
   const found = new Map<string, Scalar[]>();
   for (const doc of documents) pathsIn(doc, [], found);
   const indexed = new Set(INDEXED.map((index) => index.field));
@@ -114,6 +118,13 @@ function indexedOr(documents: readonly unknown[]) {
       : [];
     return fc.oneof(value, ...ranges).map((t) => ({ path, test: { [path]: t } as Condition }));
   });
+  return { paths, test };
+}
+
+// An $or of tests on indexed paths, sometimes beside another test; sorted by one of its
+// paths or by id.
+function indexedOr(documents: readonly unknown[]) {
+  const { paths, test } = indexedTests(documents);
   const filter = fc
     .tuple(fc.array(test, { minLength: 1, maxLength: 3 }), fc.option(test, { freq: 3 }))
     .map(([branches, beside]): Condition => {
@@ -123,35 +134,57 @@ function indexedOr(documents: readonly unknown[]) {
   const sort = fc
     .constantFrom(...paths, 'id')
     .chain((path) => fc.constantFrom<SortField<unknown>[]>([], [path], [`-${path}`]));
-  return { filter: fc.option(filter, { freq: 20 }), sort };
+  return fc.record({ filter: fc.option(filter, { freq: 20 }), sort });
+}
+
+// A test on an indexed path, sometimes beside another, sorted by that path first (either
+// way, then maybe by another): an index orders such pages, and a page after a cursor
+// reads it from the cursor on.
+function indexedSort(documents: readonly unknown[]) {
+  const { paths, test } = indexedTests(documents);
+  return fc
+    .tuple(
+      test,
+      fc.option(test, { freq: 3 }),
+      fc.boolean(),
+      fc.option(fc.constantFrom(...paths, 'id')),
+      fc.boolean(),
+    )
+    .map(([first, beside, descending, then, thenDescending]) => ({
+      filter: beside ? { $and: [first.test, beside.test] } : first.test,
+      sort: [
+        `${descending ? '-' : ''}${first.path}`,
+        ...(then === null ? [] : [`${thenDescending ? '-' : ''}${then}`]),
+      ],
+    }));
 }
 
 // The filters and sorts a run draws over the stored documents.
-type Queries = (documents: readonly unknown[]) => {
-  filter: fc.Arbitrary<Condition | null>;
-  sort: fc.Arbitrary<SortField<unknown>[]>;
-};
+type Queries = (
+  documents: readonly unknown[],
+) => fc.Arbitrary<{ filter: Condition | null; sort: SortField<unknown>[] }>;
 
-const anyQuery: Queries = (documents) => ({
-  filter: fc.option(conditionOver(documents), { freq: 5 }),
-  sort: sortOver(documents),
-});
+const anyQuery: Queries = (documents) =>
+  fc.record({
+    filter: fc.option(conditionOver(documents), { freq: 5 }),
+    sort: sortOver(documents),
+  });
 
 async function agreesWithReference(
   store: DocumentStore,
   options: CollectionOptions = {},
   queries: Queries = anyQuery,
+  // Short pages walk further past cursors.
+  longestPage = 40,
 ) {
   const { collection, bodies } = await storeDocuments(store, options);
   const everything = bodies.map((b) => b.body);
-  const drawn = queries(everything);
   let judged = 0;
   await fc.assert(
     fc.asyncProperty(
-      drawn.filter,
-      drawn.sort,
-      fc.integer({ min: 1, max: 40 }),
-      async (filter, sort, limit) => {
+      queries(everything),
+      fc.integer({ min: 1, max: longestPage }),
+      async ({ filter, sort }, limit) => {
         const given: Condition = filter ?? {};
         const query = {
           filter: filter === null ? null : normalizeCondition(filter),
