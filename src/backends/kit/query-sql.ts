@@ -67,8 +67,14 @@ export function compileQuerySql(
   bind: Bind,
 ): QuerySql {
   const filter = query.filter ? compileConditionSql(query.filter, dialect, bind) : dialect.true;
+  // The seek comes first: of two bounds on one expression, SQLite reads the index from the
+  // first it is given, and the filter's own bound is at or before the cursor's.
   const where = query.after
-    ? `(${[...seekSql(query.sort, query.after, dialect, bind), filter, afterSql(query.sort, query.after, dialect, bind)].join(' AND ')})`
+    ? `(${[
+        ...seekSql(query.sort, query.after, dialect, bind),
+        filter,
+        afterSql(query.sort, query.after, dialect, bind),
+      ].join(' AND ')})`
     : filter;
   const keys = query.sort.flatMap((key) => {
     const direction = key.descending ? ' DESC' : '';
@@ -89,11 +95,9 @@ export function compileFilterSql(
   return filter ? compileConditionSql(filter, dialect, bind) : dialect.true;
 }
 
-// Rows strictly after the cursor in the query's order: some key past the cursor's value
-// with every key before it equal, or every key equal and the id past the cursor's.
 // The first sort key's bound past the cursor, where an index orders by it (see `seekPast`):
-// the cursor's test alone is an OR that no index reads from a point, so each page read the
-// index from its start, every page further in costing more.
+// the cursor's test alone is an OR that no index reads from a point, so without it each
+// page would read the index from its start, every page further in costing more.
 function seekSql(
   sort: readonly SortKey[],
   after: CursorPosition,
@@ -105,6 +109,8 @@ function seekSql(
   return seek ? [seek] : [];
 }
 
+// Rows strictly after the cursor in the query's order: some key past the cursor's value
+// with every key before it equal, or every key equal and the id past the cursor's.
 function afterSql(
   sort: readonly SortKey[],
   after: CursorPosition,
