@@ -92,9 +92,9 @@ const dialectFor = (
 
 /**
  * The FROM and WHERE of a query's filter and cursor, and its order, both from one
- * `ReadPlan`: a filter that is an `$or` whose every branch an index serves is written as the ids each
- * branch reads in its index; with `page` (binding the limit of a page in the query's
- * order), each branch reads only as far as the page goes past the cursor (see
+ * `ReadPlan`: a filter that is an `$or` whose every branch an index serves is written as
+ * the ids each branch reads in its index; with `page` (binding the limit of a page in the
+ * query's order), each branch reads only as far as the page goes past the cursor (see
  * `idsOfBranches`), without it (a count) all of its matches.
  */
 function whereOf(
