@@ -11,6 +11,15 @@ interface User {
   n: number;
 }
 
+// The i-th active user of one org, with `n`.
+const user = (i: number, n: number): User => ({
+  id: `u${i}`,
+  status: 'active',
+  email: `e${i}@x.org`,
+  org: 'acme',
+  n,
+});
+
 const open: DocumentStore[] = [];
 afterEach(async () => {
   for (const store of open.splice(0)) await store.close();
@@ -29,13 +38,7 @@ it('a filter naming every field of a unique index by equality reads that index',
   });
   await store.insertMany(
     users,
-    Array.from({ length: 50 }, (_, i) => ({
-      id: `u${i}`,
-      status: 'active',
-      email: `e${i}@x.org`,
-      org: 'acme',
-      n: i,
-    })),
+    Array.from({ length: 50 }, (_, i) => user(i, i)),
   );
   const served = async (filter: Record<string, unknown>) =>
     (await store.explain(users, filter)).indexes.map((index) => index.fields.join('+'));
@@ -59,13 +62,7 @@ it('each branch of an $or read off its index yields its page in order, sorted by
   const users = store.collection<User>('users', { indexes: [{ field: 'n', type: 'number' }] });
   await store.insertMany(
     users,
-    Array.from({ length: 300 }, (_, i) => ({
-      id: `u${i}`,
-      status: 'active',
-      email: `e${i}@x.org`,
-      org: 'acme',
-      n: (i * 7) % 300,
-    })),
+    Array.from({ length: 300 }, (_, i) => user(i, (i * 7) % 300)),
   );
   const filter = { $or: [{ n: { $lt: 100 } }, { n: { $gte: 250 } }] };
   const options = { sort: 'n', limit: 20 } as const;

@@ -105,7 +105,7 @@ function seekSql(
   bind: Bind,
 ): string[] {
   const [first] = sort;
-  const seek = first && dialect.seekPast?.(first.path, after.values[0], !!first.descending, bind);
+  const seek = first && dialect.seekPast?.(first.path, after.values[0], first.descending, bind);
   return seek ? [seek] : [];
 }
 
