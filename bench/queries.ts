@@ -125,7 +125,11 @@ export async function w5(target: Target, docs: number, ops: number, updates: num
       const [min, max] = rangeOf(i);
       const filter = { total: { $gte: min, $lt: max } };
       const page = await store.find(collection, filter, { sort: ['total'], limit: 50 });
-      sameIds('range', page.documents, await raw.totalRange(min, max, 50));
+      sameIds(
+        'range',
+        page.documents,
+        (await raw.totalRange(min, max, 50)).map((r) => r.doc),
+      );
       sameIds('code', (await store.find(collection, { code: codeOf(i) })).documents, [
         { id: `doc-${picks[i]}` },
       ]);

@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 
 /** A document of the query workloads: a unique code, a number to range over, a group. */
 export interface QueryDoc {
@@ -29,6 +29,15 @@ export function makeQueryDoc(i: number, groups: number): QueryDoc {
 }
 
 /**
+ * A document as the hand-written queries return it: with the version a later checked
+ * `UPDATE` compares, as noclobber's found documents carry theirs (find it, then save it).
+ */
+export interface VersionedDoc {
+  readonly doc: QueryDoc;
+  readonly version: number;
+}
+
+/**
  * The query workloads' hand-written side: a table of `(id, body, version)` with the
  * expression indexes an application would create for these queries, every statement
  * prepared. The bulk update bumps `version` only: it keeps no per-row token, no feed
@@ -39,9 +48,9 @@ export interface RawQueries {
   insertAll(docs: readonly QueryDoc[]): Promise<void>;
   /** Creates the indexes on `code`, `total` and `group` (after loading, as a bulk load does). */
   createIndexes(): Promise<void>;
-  byCode(code: string): Promise<QueryDoc[]>;
+  byCode(code: string): Promise<VersionedDoc[]>;
   /** `min <= total < max`, by total then id, at most `limit`. */
-  totalRange(min: number, max: number, limit: number): Promise<QueryDoc[]>;
+  totalRange(min: number, max: number, limit: number): Promise<VersionedDoc[]>;
   /** `n += 1` and `version + 1` on every document of `group`; returns how many. */
   bumpGroup(group: number): Promise<number>;
   close(): Promise<void>;
@@ -57,7 +66,9 @@ export function rawQueriesSqlite(filename: string): RawQueries {
   );
   const insert = db.prepare('INSERT INTO raw_query_docs (id, body, version) VALUES (?, ?, 1)');
   const parse = (rows: unknown[]) =>
-    (rows as { body: string }[]).map((r) => JSON.parse(r.body) as QueryDoc);
+    (rows as { body: string; version: number }[]).map(
+      (r): VersionedDoc => ({ doc: JSON.parse(r.body) as QueryDoc, version: r.version }),
+    );
   let byCode: BetterSqlite3.Statement | undefined;
   let range: ((limit: number) => BetterSqlite3.Statement) | undefined;
   const ranges = new Map<number, BetterSqlite3.Statement>();
@@ -77,14 +88,14 @@ export function rawQueriesSqlite(filename: string): RawQueries {
       // bound value makes SQLite (built with STAT4) plan the statement again on every call
       // once the table has statistics, which took longer than the lookup itself.
       byCode = db.prepare(
-        "SELECT body FROM raw_query_docs WHERE json_extract(body, '$.code') = (SELECT ?)",
+        "SELECT body, version FROM raw_query_docs WHERE json_extract(body, '$.code') = (SELECT ?)",
       );
       // The limit is written into the text, one statement per limit, for the same reason.
       range = (limit) => {
         let statement = ranges.get(limit);
         if (!statement) {
           statement = db.prepare(
-            `SELECT body FROM raw_query_docs WHERE json_extract(body, '$.total') >= (SELECT ?) AND json_extract(body, '$.total') < (SELECT ?) ORDER BY json_extract(body, '$.total'), id LIMIT ${Math.trunc(limit)}`,
+            `SELECT body, version FROM raw_query_docs WHERE json_extract(body, '$.total') >= (SELECT ?) AND json_extract(body, '$.total') < (SELECT ?) ORDER BY json_extract(body, '$.total'), id LIMIT ${Math.trunc(limit)}`,
           );
           ranges.set(limit, statement);
         }
@@ -112,14 +123,10 @@ export function rawQueriesSqlite(filename: string): RawQueries {
 
 /**
  * The hand-written query side on PostgreSQL: a `jsonb` body, expression indexes on
- * `body->>'code'` and the numbers cast to `float8`, named prepared statements.
+ * `body->>'code'` and the numbers cast to `float8`, named prepared statements, on the
+ * caller's `pool` (shared with the store it is measured against).
  */
-export async function rawQueriesPostgres(
-  url: string,
-  table: string,
-  connections: number,
-): Promise<RawQueries> {
-  const pool = new pg.Pool({ connectionString: url, max: connections });
+export async function rawQueriesPostgres(pool: pg.Pool, table: string): Promise<RawQueries> {
   await pool.query(
     `CREATE TABLE IF NOT EXISTS ${table} (id text PRIMARY KEY, body jsonb NOT NULL, version int NOT NULL)`,
   );
@@ -128,7 +135,8 @@ export async function rawQueriesPostgres(
     text,
     values,
   });
-  const parse = (rows: { body: QueryDoc }[]) => rows.map((r) => r.body);
+  const parse = (rows: { body: QueryDoc; version: number }[]) =>
+    rows.map((r): VersionedDoc => ({ doc: r.body, version: r.version }));
   const total = `((body->>'total')::float8)`;
   return {
     async insertAll(docs) {
@@ -149,19 +157,17 @@ export async function rawQueriesPostgres(
       await pool.query(`ANALYZE ${table}`);
     },
     async byCode(code) {
-      const sql = `SELECT body FROM ${table} WHERE body->>'code' = $1`;
+      const sql = `SELECT body, version FROM ${table} WHERE body->>'code' = $1`;
       return parse((await pool.query(named('code', sql, [code]))).rows);
     },
     async totalRange(min, max, limit) {
-      const sql = `SELECT body FROM ${table} WHERE ${total} >= $1 AND ${total} < $2 ORDER BY ${total}, id LIMIT $3`;
+      const sql = `SELECT body, version FROM ${table} WHERE ${total} >= $1 AND ${total} < $2 ORDER BY ${total}, id LIMIT $3`;
       return parse((await pool.query(named('range', sql, [min, max, limit]))).rows);
     },
     async bumpGroup(group) {
       const sql = `UPDATE ${table} SET body = jsonb_set(body, '{n}', to_jsonb((body->>'n')::float8 + 1)), version = version + 1 WHERE (body->>'group')::float8 = $1`;
       return (await pool.query(named('bump', sql, [group]))).rowCount ?? 0;
     },
-    async close() {
-      await pool.end();
-    },
+    async close() {},
   };
 }

@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import type { BenchDoc } from './docs.js';
 
 /**
@@ -117,16 +117,14 @@ class Missed extends Error {}
  * is a named prepared statement and a batch of checked updates is one `UPDATE … FROM
  * unnest(…)` whose row count is checked before `COMMIT`. `naive` is how code is often
  * written instead (unprepared statements, one `UPDATE` per document of a batch), kept to
- * show what the two choices are worth.
+ * show what the two choices are worth. `pool` is the caller's: the bench shares it with
+ * the store measured against this driver (see `postgresBenchTarget`).
  */
 export async function rawPostgres(
-  url: string,
+  pool: pg.Pool,
   table: string,
-  max: number,
   { naive = false }: { naive?: boolean } = {},
 ): Promise<RawDriver> {
-  const pool = new pg.Pool({ connectionString: url, max });
-  pool.on('error', () => {});
   await pool.query(
     `CREATE TABLE IF NOT EXISTS ${table} (id text PRIMARY KEY, body jsonb NOT NULL, version int NOT NULL)`,
   );
@@ -241,8 +239,7 @@ export async function rawPostgres(
         }
       }
     },
-    async close() {
-      await pool.end();
-    },
+    // The pool is the caller's, shared with the store measured against this driver.
+    async close() {},
   };
 }
