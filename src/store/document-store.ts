@@ -22,7 +22,7 @@ import {
   StoreClosedError,
   UnknownCollectionError,
 } from '../core/errors.js';
-import { isPlainObject, optionsObject } from '../core/json.js';
+import { hasControlCharacter, isPlainObject, optionsObject } from '../core/json.js';
 import type { DocumentMetadata, Version } from '../core/metadata.js';
 import type { Operation } from '../core/operation.js';
 import type { StandardSchemaV1 } from '../core/standard-schema.js';
@@ -69,7 +69,10 @@ export interface DocumentStoreOptions {
   backend: Backend;
   /** The tenant every operation runs in. Default `'default'`. */
   tenant?: string;
-  /** Recorded as `lastModifiedBy` on writes that name no actor of their own. */
+  /**
+   * Recorded as `lastModifiedBy` on writes that name no actor of their own: at most 256
+   * characters, well-formed Unicode without control characters.
+   */
   actor?: string;
   /** Largest document accepted, in bytes of JSON. Default 16 MiB. */
   maxDocumentBytes?: number;
@@ -89,7 +92,7 @@ export interface DocumentStoreOptions {
 export interface WriteOptions extends PolicyOptions {
   /** The check the write carries; see `Check`. The default depends on the operation. */
   check?: Check;
-  /** Recorded as `lastModifiedBy`. */
+  /** Recorded as `lastModifiedBy` (as the store's `actor` option). */
   actor?: string;
 }
 
@@ -896,10 +899,20 @@ function runtimeOf(options: DocumentStoreOptions): Runtime {
   };
 }
 
+// PostgreSQL cannot store a NUL, and a lone surrogate would be stored as U+FFFD there and
+// as itself on SQLite: an actor is refused before anything is sent rather than failing in
+// the database or reading back otherwise.
 function actorOf(actor: unknown): string | undefined {
   if (actor === undefined) return undefined;
-  if (typeof actor !== 'string' || actor.length > 256) {
-    throw new InvalidArgumentError('An actor is a string of at most 256 characters');
+  if (
+    typeof actor !== 'string' ||
+    actor.length > 256 ||
+    hasControlCharacter(actor) ||
+    !actor.isWellFormed()
+  ) {
+    throw new InvalidArgumentError(
+      'An actor is a string of at most 256 characters, well-formed Unicode without control characters',
+    );
   }
   return actor;
 }

@@ -208,6 +208,28 @@ describeConformance('bad input', (fixture) => {
     await expectNothingWritten(fixture());
   });
 
+  it('actors: control characters, lone surrogates and over 256 characters are refused, nothing written', async () => {
+    const { store, c, openStore } = fixture();
+    const actors = ['a\u0000b', 'line\nbreak', '\u0001', '\u007f', '\ud800', 'x'.repeat(257)];
+    for (const actor of actors) {
+      const what = JSON.stringify(actor.slice(0, 10));
+      await expect(store.insert(c.orders, order('o-1'), { actor }), what).rejects.toThrow(
+        InvalidArgumentError,
+      );
+      await expect(
+        store.updateWhere(c.orders, {}, { $set: { total: 1 } }, { actor }),
+      ).rejects.toThrow(InvalidArgumentError);
+      expect(() => store.openSession({ actor }), what).toThrow(InvalidArgumentError);
+      expect(() => openStore({ actor }), what).toThrow(InvalidArgumentError);
+    }
+    await expectNothingWritten(fixture());
+    // Anything else is an ordinary actor, read back as written.
+    for (const actor of ['', ' ', 'a b  c', 'o\'1 "x"', 'ünï 😀', 'x'.repeat(256)]) {
+      await store.put(c.orders, order('o-1'), { check: 'none', actor });
+      expect((await store.getMetadata(c.orders, 'o-1'))?.lastModifiedBy).toBe(actor);
+    }
+  });
+
   it('ids with quotes, SQL, slashes and unicode are ordinary ids', async () => {
     const { store, c } = fixture();
     const ids = [
