@@ -356,6 +356,39 @@ describeConformance('queries', (fixture) => {
     expect(await reader.exists(c, { v: 3 })).toBe(true);
   });
 
+  it('a found document carries its id and metadata as a load reads them, whatever they hold', async () => {
+    const { store } = fixture();
+    const c = store.collection<{ id: string; v: number }>('odd');
+    const odd = ['a b', 'x\'y"z', 'ü 😀', '-', '1 2 3', ' lead', 'trail '];
+    const actors = [undefined, '', 'a b  c', 'x y z', '😀', ' ', "'\"'"];
+    for (const [i, id] of odd.entries()) {
+      const actor = actors[i];
+      await store.insert(c, { id, v: i }, actor === undefined ? {} : { actor });
+    }
+    await store.update(c, 'a b', (d) => {
+      d.v = 0;
+    });
+    const walk = async (maxBytes?: number) => {
+      const session = store.openSession();
+      const seen: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await session.find(c, {}, { sort: 'v', limit: 3, after, maxBytes });
+        seen.push(...page.documents.map((d) => d.id));
+        after = page.next ?? undefined;
+      } while (after !== undefined);
+      for (const id of seen) {
+        expect(session.getMetadata(c, id)).toEqual(await store.getMetadata(c, id));
+      }
+      return seen;
+    };
+    expect(await walk()).toEqual(odd);
+    // A byte budget that every page reaches after its first document.
+    expect(await walk(1)).toEqual(odd);
+    expect((await store.getMetadata(c, '-'))?.lastModifiedBy).toBe('x y z');
+    expect((await store.getMetadata(c, 'a b'))?.revision).toBe(2);
+  });
+
   it("a session's count() and exists() leave out more deletes than one read takes", async () => {
     const { store } = fixture();
     const { c } = await seed(store, 'many-deleted', Array(100).fill(1));

@@ -30,6 +30,7 @@ import {
   type WriteOutcome,
 } from '../kit/backend.js';
 import type { BulkOutcome, BulkWrite } from '../kit/bulk.js';
+import { type FoundRow, foundOf } from '../kit/found-row.js';
 import { duplicatesError, type IndexSpec, UniqueViolation, uniqueIndexIn } from '../kit/indexes.js';
 import { QueryShapes } from '../kit/query-shapes.js';
 import type { NormalizedQuery } from '../kit/query-sql.js';
@@ -52,7 +53,7 @@ import {
 import { type MetadataRow, toMetadata } from './metadata-row.js';
 import { compileOperations } from './ops.js';
 import type { PostgresPool, PostgresPoolConfig } from './pool.js';
-import { countStatement, type FoundTuple, findStatement, metadataOf } from './query.js';
+import { countStatement, findStatement } from './query.js';
 import { migrate } from './schema.js';
 import * as sql from './statements.js';
 import * as streams from './streams.js';
@@ -192,10 +193,8 @@ export class PostgresBackend implements Backend {
       findStatement(this.#quoted, tenant, collection, q, indexes),
     );
     const shaped = this.#shaped('find', text);
-    const rows = await this.#query<FoundTuple>(shaped, values, false, this.#pool, true);
-    return rows.map(([id, body, token, meta]) =>
-      body === null ? { id, body } : { id, body, metadata: metadataOf(token, meta) },
-    );
+    const rows = await this.#query<FoundRow>(shaped, values, false, this.#pool, true);
+    return rows.map(foundOf);
   }
 
   async ensureIndexes(collection: string, indexes: readonly IndexSpec[]): Promise<void> {

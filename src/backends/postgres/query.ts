@@ -1,5 +1,5 @@
-import type { DocumentMetadata } from '../../core/metadata.js';
 import type { Bind } from '../kit/condition-sql.js';
+import { foundMetaSql } from '../kit/found-row.js';
 import { type IndexSpec, servesWhole, withIndexes } from '../kit/indexes.js';
 import type { QueryStatement } from '../kit/query-shapes.js';
 import {
@@ -47,13 +47,16 @@ function binder(values: unknown[]): Bind {
 const LIVE = (s: string, collection: string) =>
   `FROM ${s}.documents c WHERE c.tenant = $1 AND ${collectionPredicate(collection, 'c.')}`;
 
+// A found row's id and metadata, one column (see `foundMetaSql`).
+const META = `${foundMetaSql((name) => `c.${name}`, "E'\\x01'")} AS meta`;
+
 /** The dialect of queries on a collection with `indexes` declared, for `filter`. */
 const dialectFor = (indexes: readonly IndexSpec[], filter: NormalizedQuery['filter']) =>
   withIndexes(dialect, postgresIndexes, indexes, filter);
 
 /**
  * The SELECT of one page of a query on the schema `s` (quoted), written so that the
- * collection's declared `indexes` can serve it.
+ * collection's declared `indexes` can serve it; its rows are `FoundRow`s.
  */
 export function findStatement(
   s: string,
@@ -65,7 +68,7 @@ export function findStatement(
   const values: unknown[] = [tenant];
   const bind = binder(values);
   const { where, orderBy } = compileQuerySql(query, dialectFor(indexes, query.filter), bind);
-  const page = (columns: string) => `SELECT c.id, ${columns}, c.token, ${NUMBERS_AND_ACTOR}
+  const page = (columns: string) => `SELECT ${columns}, ${META}
     ${LIVE(s, collection)} AND ${where} ORDER BY ${orderBy} LIMIT ${limitOf(query, indexes, bind)}`;
   if (query.maxBytes === undefined) return { text: page('c.body::text AS body'), values };
   return {
@@ -79,8 +82,8 @@ export function findStatement(
 // bytes (the first always), then the first past the budget with a NULL body to say that
 // more follow. A row's size is the length of the JSON text it was written with (the
 // `size` column), as the changes feed counts it.
-const withinBudget = (page: string, b: string) => `SELECT p.id,
-    CASE WHEN p.n = 1 OR p.upto <= ${b} THEN p.body::text END AS body, p.token, p.meta
+const withinBudget = (page: string, b: string) => `SELECT
+    CASE WHEN p.n = 1 OR p.upto <= ${b} THEN p.body::text END AS body, p.meta
   FROM (
     SELECT q.*, row_number() OVER w AS n, sum(q.size) OVER w AS upto
     FROM (${page}) q
@@ -118,29 +121,4 @@ export function countStatement(
   const values: unknown[] = [tenant];
   const where = compileFilterSql(filter, dialectFor(indexes, filter), binder(values));
   return { text: `SELECT count(*) AS n ${LIVE(s, collection)} AND ${where}`, values };
-}
-
-// The revision, seq and last_modified, space-separated, then a space and the actor when
-// there is one: the driver describes and parses every column of every row, and one
-// column for these four cost less than four (see `metadataOf`).
-const NUMBERS_AND_ACTOR = `c.revision || ' ' || c.seq || ' ' || c.last_modified || COALESCE(' ' || c.last_modified_by, '') AS meta`;
-
-/**
- * A found row as the driver returns it in array mode, in the order `findStatement`
- * selects: id, body, token, and the rest of its metadata as one text (see `metadataOf`).
- */
-export type FoundTuple = [id: string, body: string | null, token: string, meta: string];
-
-/** The metadata of a found row (see `FoundTuple`). */
-export function metadataOf(token: string, meta: string): DocumentMetadata {
-  const a = meta.indexOf(' ');
-  const b = meta.indexOf(' ', a + 1);
-  const c = meta.indexOf(' ', b + 1);
-  return {
-    revision: Number(meta.slice(0, a)),
-    token,
-    seq: Number(meta.slice(a + 1, b)),
-    lastModified: Number(c < 0 ? meta.slice(b + 1) : meta.slice(b + 1, c)),
-    lastModifiedBy: c < 0 ? null : meta.slice(c + 1),
-  };
 }

@@ -1,5 +1,6 @@
 import type { NormalizedCondition } from '../kit/checks.js';
 import { type Bind, compileConditionSql } from '../kit/condition-sql.js';
+import { foundMetaSql } from '../kit/found-row.js';
 import { type IndexSpec, withIndexes } from '../kit/indexes.js';
 import type { QueryStatement } from '../kit/query-shapes.js';
 import { compileQuerySql, type NormalizedQuery, type QueryDialect } from '../kit/query-sql.js';
@@ -124,7 +125,13 @@ function whereOf(
   return { where: `(${idsOfBranches(served, compile, live)} AND ${after})`, orderBy, from };
 }
 
-/** The SELECT of one page of a query, written so that the collection's `indexes` can serve it. */
+// A found row's id and metadata, one column (see `foundMetaSql`).
+const META = foundMetaSql((name) => name, 'char(1)');
+
+/**
+ * The SELECT of one page of a query, written so that the collection's `indexes` can serve
+ * it; its rows are `FoundRow`s.
+ */
 export function findStatement(
   tenant: string,
   collection: string,
@@ -143,7 +150,7 @@ export function findStatement(
     return limit;
   };
   const { where, orderBy, from } = whereOf(collection, indexes, query, bind, page);
-  const text = `SELECT id, body, revision, token, seq, last_modified, last_modified_by
+  const text = `SELECT body, ${META}
     ${from} AND ${where} ORDER BY ${orderBy} LIMIT ${page()}`;
   return { text: expandTokens(text), values };
 }

@@ -31,6 +31,7 @@ import {
 } from '../kit/backend.js';
 import type { BulkOutcome, BulkWrite } from '../kit/bulk.js';
 import type { NormalizedCheck } from '../kit/checks.js';
+import { type FoundRow, foundOf } from '../kit/found-row.js';
 import { duplicatesError, type IndexSpec, UniqueViolation, uniqueIndexIn } from '../kit/indexes.js';
 import { QueryShapes } from '../kit/query-shapes.js';
 import type { NormalizedQuery } from '../kit/query-sql.js';
@@ -113,7 +114,7 @@ export class SqliteBackend implements Backend {
   readonly #ownsDatabase: boolean;
   readonly #busyTimeout: number;
   readonly #statements: StatementCache;
-  // Statements built per call that return arrays: queries (see `LiveRow`), conditional
+  // Statements built per call that return arrays: queries (see `FoundRow`), conditional
   // writes and bulk inserts.
   readonly #arrays: StatementCache;
   readonly #shapes = new QueryShapes();
@@ -452,7 +453,7 @@ export class SqliteBackend implements Backend {
       );
       const statement = this.#arrays.get(text);
       if (query.maxBytes !== undefined) return withinBudget(statement, values, query.maxBytes);
-      return (statement.all(namedParams(values)) as LiveRow[]).map(foundOf);
+      return (statement.all(namedParams(values)) as FoundRow[]).map(foundOf);
     });
   }
 
@@ -761,19 +762,13 @@ function toEvent(row: EventRow): StoredEvent {
   };
 }
 
-const foundOf = (row: LiveRow): FoundDocument => ({
-  id: row[0],
-  body: row[1],
-  metadata: liveMetadata(row),
-});
-
 // A page read row by row, so that one of large documents stops at its byte budget (see
 // `NormalizedQuery.maxBytes`); the first document past it says that more follow.
 const withinBudget = (statement: Statement, values: unknown[], maxBytes: number) =>
-  readWithin<LiveRow, FoundDocument | PastBudget>(
-    statement.iterate(namedParams(values)) as IterableIterator<LiveRow>,
+  readWithin<FoundRow, FoundDocument | PastBudget>(
+    statement.iterate(namedParams(values)) as IterableIterator<FoundRow>,
     maxBytes,
-    (row) => row[1],
+    (row) => row[0],
     foundOf,
-    (row) => ({ id: row[0], body: null }),
+    (row) => foundOf([null, row[1]]),
   );
