@@ -66,6 +66,7 @@ export interface PolicyContext {
   readonly tenant: string;
   /** The store's `environment` option, e.g. `'production'`. */
   readonly environment: string | undefined;
+  /** Who writes: the call's own `actor` option, else the session's or the store's. */
   readonly actor: string | null;
   hasTag(tag: string): boolean;
   hasFlag(flag: string): boolean;

@@ -724,7 +724,15 @@ export class DocumentStoreBase extends Queries {
     const seen =
       options.check === undefined && isPlainObject(entity) ? c.versionOf(entity) : undefined;
     const operation = seen !== undefined || pinsVersion(options.check) ? 'update' : 'insert';
-    return { seen, operation, config: policyFor(this.#context, c.name, operation, options) };
+    return { seen, operation, config: this.#policyFor(c, operation, options) };
+  }
+
+  // What the policies decide for a one-call write: its rules see the write's own actor, as
+  // they do for update() and patch(), whose context carries it.
+  #policyFor(c: Collection<object>, operation: Operation, options: WriteOptions): PolicyConfig {
+    const context =
+      options.actor === undefined ? this.#context : this.#contextFor(this.#scopeFor(options.actor));
+    return policyFor(context, c.name, operation, options);
   }
 
   // Plans a put under its policy: its check (see `#checkOf`) and write; with `generateId`,
@@ -804,7 +812,7 @@ export class DocumentStoreBase extends Queries {
     options: WriteOptions,
     seen: Version | undefined,
     fallback: 'mustNotExist' | 'mustExist',
-    config: PolicyConfig = policyFor(this.#context, c.name, operation, options),
+    config: PolicyConfig = this.#policyFor(c, operation, options),
   ): NormalizedCheck {
     return writeCheck(config, c.versionKind, {
       operation,

@@ -373,4 +373,51 @@ describeConformance('policies', (fixture) => {
     );
     expect(() => policies.when(() => true).then({ resolver: lastWriteWins })).not.toThrow();
   });
+
+  it("the policies of a one-call write see the write's own actor, as they do for update()", async () => {
+    const seen: string[] = [];
+    const policies = new Policies()
+      .when((ctx) => {
+        seen.push(`${ctx.operation} ${ctx.actor}`);
+        return false;
+      })
+      .then({});
+    const store = new DocumentStore({
+      backend: openBackend(fixture().config),
+      policies,
+      actor: 'store',
+    });
+    const c = collections(store).orders;
+    const ann = { actor: 'ann' };
+    try {
+      await store.insert(c, order('o-1'), ann);
+      await store.insertMany(c, [order('o-2')], ann);
+      await store.put(c, order('o-3'), ann);
+      await store.apply(c, 'o-1', { $inc: { total: 1 } }, ann);
+      await store.update(
+        c,
+        'o-1',
+        (o) => {
+          o.total += 1;
+        },
+        ann,
+      );
+      await store.patch(c, 'o-1', { status: 'paid' }, ann);
+      await store.delete(c, 'o-1', ann);
+      await store.put(c, order('o-4'));
+      expect(seen).toEqual([
+        'insert ann',
+        'insert ann',
+        'insert ann',
+        'update ann',
+        'update ann',
+        'patch ann',
+        'delete ann',
+        'insert store',
+      ]);
+      expect((await store.getMetadata(c, 'o-2'))?.lastModifiedBy).toBe('ann');
+    } finally {
+      await store.close();
+    }
+  });
 });
