@@ -208,26 +208,61 @@ describeConformance('bad input', (fixture) => {
     await expectNothingWritten(fixture());
   });
 
-  it('actors: control characters, lone surrogates and over 256 characters are refused, nothing written', async () => {
-    const { store, c, openStore } = fixture();
-    const actors = ['a\u0000b', 'line\nbreak', '\u0001', '\u007f', '\ud800', 'x'.repeat(257)];
-    for (const actor of actors) {
-      const what = JSON.stringify(actor.slice(0, 10));
-      await expect(store.insert(c.orders, order('o-1'), { actor }), what).rejects.toThrow(
+  it('actors that are not a string of at most 256 characters, or hold a control character or a lone surrogate, are refused', async () => {
+    const { openStore } = fixture();
+    for (const actor of ['a\u0000b', 'line\nbreak', '\u007f', '\ud800', 'x'.repeat(257)]) {
+      expect(() => openStore({ actor }), JSON.stringify(actor.slice(0, 10))).toThrow(
         InvalidArgumentError,
       );
-      await expect(
-        store.updateWhere(c.orders, {}, { $set: { total: 1 } }, { actor }),
-      ).rejects.toThrow(InvalidArgumentError);
-      expect(() => store.openSession({ actor }), what).toThrow(InvalidArgumentError);
-      expect(() => openStore({ actor }), what).toThrow(InvalidArgumentError);
     }
-    await expectNothingWritten(fixture());
     // Anything else is an ordinary actor, read back as written.
+    const { store, c } = fixture();
     for (const actor of ['', ' ', 'a b  c', 'o\'1 "x"', 'ünï 😀', 'x'.repeat(256)]) {
       await store.put(c.orders, order('o-1'), { check: 'none', actor });
       expect((await store.getMetadata(c.orders, 'o-1'))?.lastModifiedBy).toBe(actor);
     }
+  });
+
+  it('an actor is refused on every write path before anything is written', async () => {
+    const { store, c } = fixture();
+    await store.insert(c.orders, order('kept'));
+    const before = (await store.changes()).changes.length;
+    const metadata = await store.getMetadata(c.orders, 'kept');
+    for (const actor of ['a\u0001b', '\u0000', '\ud83d', '\udc00x', 'x'.repeat(257)]) {
+      const options = { actor };
+      const attempts: [string, () => Promise<unknown>][] = [
+        ['insert', () => store.insert(c.orders, order('new'), options)],
+        ['insertMany', () => store.insertMany(c.orders, [order('new')], options)],
+        ['put', () => store.put(c.orders, order('kept'), { ...options, check: 'none' })],
+        ['delete', () => store.delete(c.orders, 'kept', options)],
+        ['delete of none', () => store.delete(c.orders, 'none', options)],
+        ['apply', () => store.apply(c.orders, 'kept', { $inc: { total: 1 } }, options)],
+        [
+          'update',
+          () =>
+            store.update(
+              c.orders,
+              'kept',
+              (d) => {
+                d.total += 1;
+              },
+              options,
+            ),
+        ],
+        ['patch', () => store.patch(c.orders, 'kept', { total: 3 }, options)],
+        ['updateWhere', () => store.updateWhere(c.orders, {}, { $inc: { total: 1 } }, options)],
+        ['deleteWhere', () => store.deleteWhere(c.orders, {}, options)],
+        ['session', async () => store.openSession(options)],
+      ];
+      for (const [what, attempt] of attempts) {
+        const error = await attempt().catch((e: unknown) => e);
+        expect(error, `${what} ${JSON.stringify(actor.slice(0, 4))}`).toBeInstanceOf(
+          InvalidArgumentError,
+        );
+      }
+    }
+    expect((await store.changes()).changes.length).toBe(before);
+    expect(await store.getMetadata(c.orders, 'kept')).toEqual(metadata);
   });
 
   it('ids with quotes, SQL, slashes and unicode are ordinary ids', async () => {
