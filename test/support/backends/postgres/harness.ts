@@ -107,7 +107,8 @@ function sharedPools(url: string) {
           if (released) return;
           released = true;
           leased.users -= 1;
-          if (leased.users > 0) return;
+          // Ended already when `end()` took it first.
+          if (leased.users > 0 || open.get(name) !== leased) return;
           open.delete(name);
           await leased.pool.end();
         },
