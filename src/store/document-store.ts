@@ -730,9 +730,8 @@ export class DocumentStoreBase extends Queries {
   // What the policies decide for a one-call write: its rules see the write's own actor, as
   // they do for update() and patch(), whose context carries it.
   #policyFor(c: Collection<object>, operation: Operation, options: WriteOptions): PolicyConfig {
-    const context =
-      options.actor === undefined ? this.#context : this.#contextFor(this.#scopeFor(options.actor));
-    return policyFor(context, c.name, operation, options);
+    const scope = this.#scopeFor(options.actor);
+    return policyFor({ runtime: this.#context.runtime, scope }, c.name, operation, options);
   }
 
   // Plans a put under its policy: its check (see `#checkOf`) and write; with `generateId`,

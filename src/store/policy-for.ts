@@ -11,11 +11,11 @@ const NONE: PolicyConfig = Object.freeze({});
 
 /**
  * The policy configuration of one operation on `collection`: the store's rules (unless
- * bypassed) under the operation's own `policy`. Without rules or overrides it is `{}`,
- * at no cost.
+ * bypassed) under the operation's own `policy`, seen in `context`'s scope (tenant, actor).
+ * Without rules or overrides it is `{}`, at no cost.
  */
 export function policyFor(
-  context: StoreContext,
+  context: Pick<StoreContext, 'runtime' | 'scope'>,
   collection: string,
   operation: Operation,
   options: PolicyOptions,
